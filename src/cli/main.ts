@@ -1,0 +1,55 @@
+/**
+ * The command-line shell: `kubectl falco-psp <command>`. Parses flags, runs a
+ * command, maps errors to exit codes. Each command lives in its own module.
+ */
+import { Command, CommanderError } from "@commander-js/extra-typings";
+import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE } from "../io/errors.ts";
+import { convertCommand } from "./convert.ts";
+import { auditPodsCommand } from "./audit_pods.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** The plugin's version, from deno.json. */
+export const VERSION: string = denoJson.version;
+
+/** Builds the root command with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command("kubectl falco-psp")
+    .description(
+      "Dry-run PodSecurityPolicies: convert them to Falco rules, or audit pods against them.",
+    )
+    .version(VERSION, "--version", "print the version and exit")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  program.addCommand(convertCommand());
+  program.addCommand(auditPodsCommand());
+  return program as unknown as Command;
+}
+
+/** Runs the CLI with `args` (without the program name) and returns the exit code. */
+export async function run(args: string[]): Promise<number> {
+  const program = buildProgram();
+  const applyExitOverride = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach((sub) => applyExitOverride(sub as unknown as Command));
+  };
+  applyExitOverride(program);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return Number(Deno.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === "commander.helpDisplayed" || e.code === "commander.version" ||
+        e.code === "commander.help"
+      ) return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof CliError) {
+      console.error(`error: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof Deno.errors.Interrupted) return EXIT_INTERRUPTED;
+    console.error(`error: ${(e as Error)?.message ?? String(e)}`);
+    return EXIT_IO;
+  }
+}

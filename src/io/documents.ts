@@ -1,0 +1,230 @@
+/**
+ * Reading Kubernetes objects from files, directories and stdin: YAML streams
+ * (multi-document), JSON, and `kind: List` / `*List` documents, each object
+ * tagged with where it came from (file, document, item, line).
+ */
+import { isMap, isSeq, LineCounter, parseAllDocuments } from "yaml";
+import type { Node as YamlNode } from "yaml";
+import { InputError, IoError, type SourceRef } from "./errors.ts";
+
+/** One Kubernetes object read from input. */
+export interface LoadedObject {
+  object: Record<string, unknown>;
+  source: SourceRef;
+  /** 1-based line/column of the node at a field path under this object, where known. */
+  locate(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+}
+
+/** Limits that keep hostile input bounded. */
+export const MAX_ALIAS_COUNT = 1000;
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+const INPUT_EXTENSIONS = [".yaml", ".yml", ".json"];
+
+/**
+ * Expands the given paths: files as they are, `-` for stdin, and directories to
+ * their `.yaml`/`.yml`/`.json` files (sorted; subdirectories only when `recursive`).
+ */
+export async function expandPaths(paths: readonly string[], recursive: boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p === "-") {
+      out.push(p);
+      continue;
+    }
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new InputError({ file: p }, undefined, "no such file or directory");
+      }
+      throw new IoError(`cannot read ${p}: ${(e as Error).message}`);
+    }
+    if (info.isDirectory) out.push(...await listDirectory(p, recursive));
+    else out.push(p);
+  }
+  return out;
+}
+
+async function listDirectory(dir: string, recursive: boolean): Promise<string[]> {
+  const entries: Deno.DirEntry[] = [];
+  for await (const e of Deno.readDir(dir)) entries.push(e);
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const out: string[] = [];
+  for (const e of entries) {
+    const full = `${dir.replace(/\/+$/, "")}/${e.name}`;
+    if (e.isDirectory) {
+      if (recursive) out.push(...await listDirectory(full, true));
+    } else if (INPUT_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+/** Reads a file (or stdin for `-`) as UTF-8 text, refusing binary and invalid UTF-8. */
+export async function readText(file: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = file === "-" ? await readAll(Deno.stdin.readable) : await Deno.readFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InputError({ file }, undefined, "no such file or directory");
+    }
+    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  return decodeText(bytes, file);
+}
+
+/** Decodes bytes as UTF-8 (BOM stripped); binary data and invalid UTF-8 are input errors. */
+export function decodeText(bytes: Uint8Array, file: string): string {
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw new InputError({ file }, undefined, `file larger than ${MAX_FILE_BYTES} bytes`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new InputError(
+      { file },
+      undefined,
+      `binary data (NUL byte at offset ${nul}), not YAML or JSON`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    let offset = 0;
+    // find the first offending byte for the message
+    for (let i = 1; i <= bytes.length; i++) {
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, i));
+        offset = i;
+      } catch {
+        if (i - offset > 4) break;
+      }
+    }
+    const line = new TextDecoder().decode(bytes.subarray(0, offset)).split("\n").length;
+    throw new InputError({ file, line }, undefined, `invalid UTF-8 near byte offset ${offset}`);
+  }
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    chunks.push(c);
+    size += c.length;
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/**
+ * Parses YAML or JSON text into Kubernetes objects. Lists (`kind: List` or any
+ * kind ending in `List` with an `items` array) are flattened, each item keeping
+ * its index. Empty documents are skipped; a document that is not a mapping is an
+ * error; syntax errors name the line and column.
+ */
+export function parseObjects(text: string, file: string): LoadedObject[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+  });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: LoadedObject[] = [];
+  const pos = (offset: number | undefined) => {
+    if (offset === undefined) return undefined;
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  list.forEach((doc, i) => {
+    const document = i + 1;
+    const err = doc.errors[0];
+    if (err) {
+      const p = pos(err.pos?.[0]);
+      throw new InputError(
+        { file, document, ...p },
+        undefined,
+        `invalid YAML/JSON: ${err.message.split("\n")[0]}`,
+      );
+    }
+    if (doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (e) {
+      const p = pos(doc.contents.range?.[0]);
+      throw new InputError({ file, document, ...p }, undefined, (e as Error).message);
+    }
+    if (value === null || value === undefined) return;
+    const root = doc.contents;
+    const start = pos(root.range?.[0]);
+    if (!isMap(root) || typeof value !== "object" || Array.isArray(value)) {
+      throw new InputError(
+        { file, document, ...start },
+        undefined,
+        "expected a Kubernetes object (a mapping with apiVersion and kind)",
+      );
+    }
+    const obj = value as Record<string, unknown>;
+    const locateIn =
+      (node: YamlNode | null | undefined) => (path: readonly (string | number)[]) => {
+        let cur: unknown = node;
+        let best = node?.range?.[0];
+        for (const key of path) {
+          if (isMap(cur)) {
+            const pair = cur.items.find((p) => (p.key as { value?: unknown })?.value === key);
+            if (!pair) break;
+            cur = pair.value;
+            const k = pair.key as YamlNode;
+            best = (cur as YamlNode | null)?.range?.[0] ?? k.range?.[0] ?? best;
+          } else if (isSeq(cur) && typeof key === "number") {
+            cur = cur.items[key];
+            if (!cur) break;
+            best = (cur as YamlNode).range?.[0] ?? best;
+          } else break;
+        }
+        return pos(best);
+      };
+    const kind = typeof obj.kind === "string" ? obj.kind : "";
+    if (kind.endsWith("List") && Array.isArray(obj.items)) {
+      const itemsNode = root.get("items", true);
+      obj.items.forEach((item, j) => {
+        const node = isSeq(itemsNode) ? itemsNode.items[j] as YamlNode : undefined;
+        const source = { file, document, item: j, ...pos(node?.range?.[0]) };
+        if (item === null || typeof item !== "object" || Array.isArray(item)) {
+          throw new InputError(source, `items[${j}]`, "expected a Kubernetes object");
+        }
+        out.push({ object: item as Record<string, unknown>, source, locate: locateIn(node) });
+      });
+      return;
+    }
+    out.push({ object: obj, source: { file, document, ...start }, locate: locateIn(root) });
+  });
+  return out;
+}
+
+/** Reads every object from the given paths (files, directories, `-`). */
+export async function loadObjects(
+  paths: readonly string[],
+  opts: { recursive?: boolean } = {},
+): Promise<LoadedObject[]> {
+  const files = await expandPaths(paths, opts.recursive ?? false);
+  const out: LoadedObject[] = [];
+  for (const f of files) {
+    const text = await readText(f);
+    if (text.trim() === "") {
+      throw new InputError({ file: f }, undefined, "empty input: no Kubernetes objects");
+    }
+    out.push(...parseObjects(text, f));
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * Errors that reach the user, each with the exit code documented in README.md:
+ * 1 refused pods (not an error), 2 bad usage or input, 3 cluster or I/O failure,
+ * 130 interrupted.
+ */
+
+export const EXIT_OK = 0;
+export const EXIT_REFUSED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_IO = 3;
+export const EXIT_INTERRUPTED = 130;
+
+/** Where in the input something was found. */
+export interface SourceRef {
+  /** File path, `-` for stdin, or `cluster`. */
+  file: string;
+  /** 1-based document number in a multi-document stream. */
+  document?: number;
+  /** 0-based index inside a `kind: List` document. */
+  item?: number;
+  /** 1-based line and column of the object's start. */
+  line?: number;
+  column?: number;
+}
+
+/** Renders a SourceRef as `file: document N (item M, line L)`. */
+export function formatSource(ref: SourceRef): string {
+  let s = ref.file;
+  const parts: string[] = [];
+  if (ref.document !== undefined) parts.push(`document ${ref.document}`);
+  if (ref.item !== undefined) parts.push(`item ${ref.item}`);
+  if (ref.line !== undefined) {
+    parts.push(`line ${ref.line}${ref.column !== undefined ? `:${ref.column}` : ""}`);
+  }
+  if (parts.length) s += ` (${parts.join(", ")})`;
+  return s;
+}
+
+/** Base class: a message for the user and an exit code. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or arguments. Exit code 2. */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE);
+  }
+}
+
+/** Input that cannot be read as what it should be: names file, document and field. Exit code 2. */
+export class InputError extends CliError {
+  constructor(readonly source: SourceRef, readonly field: string | undefined, detail: string) {
+    super(`${formatSource(source)}${field ? `: ${field}` : ""}: ${detail}`, EXIT_USAGE);
+  }
+}
+
+/** A file could not be read or written, or the cluster failed. Exit code 3. */
+export class IoError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT_IO);
+  }
+}
