@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { decodeText, expandPaths, loadObjects, parseObjects } from "../../src/io/documents.ts";
+import { InputError } from "../../src/io/errors.ts";
+
+Deno.test("parseObjects reads a multi-document YAML stream with document numbers and lines", () => {
+  const text =
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\n";
+  const objs = parseObjects(text, "pods.yaml");
+  assert.deepEqual(objs.map((o) => (o.object.metadata as { name: string }).name), ["a", "b"]);
+  assert.equal(objs[0].source.document, 1);
+  assert.equal(objs[1].source.document, 3);
+  assert.equal(objs[1].source.line, 6);
+  assert.deepEqual(objs[1].locate(["metadata", "name"]), { line: 8, column: 18 });
+});
+
+Deno.test("parseObjects flattens kind: List and *List documents, keeping item indexes", () => {
+  const text = JSON.stringify({
+    apiVersion: "policy/v1beta1",
+    kind: "PodSecurityPolicyList",
+    items: [{ kind: "PodSecurityPolicy", metadata: { name: "x" } }, {
+      kind: "PodSecurityPolicy",
+      metadata: { name: "y" },
+    }],
+  });
+  const objs = parseObjects(text, "list.json");
+  assert.equal(objs.length, 2);
+  assert.equal(objs[1].source.item, 1);
+  assert.equal((objs[1].object.metadata as { name: string }).name, "y");
+});
+
+Deno.test("parseObjects names file, document and line of a syntax error", () => {
+  const text = "kind: Pod\n---\nkind: Pod\nmetadata: [unclosed\n";
+  assert.throws(() => parseObjects(text, "bad.yaml"), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.match(e.message, /^bad\.yaml \(document 2, line \d+/);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+});
+
+Deno.test("parseObjects refuses duplicate keys and non-mapping documents", () => {
+  assert.throws(() => parseObjects("kind: Pod\nkind: Pod\n", "dup.yaml"), /dup\.yaml.*document 1/);
+  assert.throws(() => parseObjects("- a\n- b\n", "seq.yaml"), /expected a Kubernetes object/);
+});
+
+Deno.test("parseObjects bounds YAML alias expansion (billion laughs)", () => {
+  let text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  let prev = "a";
+  for (const n of ["b", "c", "d", "e", "f", "g", "h", "i"]) {
+    text += `${n}: &${n} [${Array(10).fill(`*${prev}`).join(", ")}]\n`;
+    prev = n;
+  }
+  const start = performance.now();
+  assert.throws(() => parseObjects(text, "bomb.yaml"), InputError);
+  assert.ok(performance.now() - start < 5000);
+});
+
+Deno.test("decodeText refuses binary data and invalid UTF-8, strips nothing else", () => {
+  assert.throws(() => decodeText(new Uint8Array([0x6b, 0x00, 0x01]), "bin"), /binary data/);
+  assert.throws(
+    () => decodeText(new Uint8Array([0x61, 0x0a, 0xff, 0xfe]), "latin"),
+    /invalid UTF-8.*offset 2/,
+  );
+  assert.equal(decodeText(new TextEncoder().encode("kind: Pod"), "ok"), "kind: Pod");
+});
+
+Deno.test("expandPaths lists YAML/JSON files of a directory, recursing only with -R", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/b.yaml`, "kind: Pod\n");
+    await Deno.writeTextFile(`${dir}/a.json`, "{}");
+    await Deno.writeTextFile(`${dir}/notes.txt`, "x");
+    await Deno.mkdir(`${dir}/sub`);
+    await Deno.writeTextFile(`${dir}/sub/c.yml`, "kind: Pod\n");
+    assert.deepEqual(await expandPaths([dir], false), [`${dir}/a.json`, `${dir}/b.yaml`]);
+    assert.deepEqual(await expandPaths([dir], true), [
+      `${dir}/a.json`,
+      `${dir}/b.yaml`,
+      `${dir}/sub/c.yml`,
+    ]);
+    await assert.rejects(
+      expandPaths([`${dir}/missing.yaml`], false),
+      /missing\.yaml: no such file/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadObjects calls an empty file an error naming it", async () => {
+  const f = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await assert.rejects(
+      loadObjects([f]),
+      (e: unknown) => e instanceof InputError && e.message.includes(f),
+    );
+  } finally {
+    await Deno.remove(f);
+  }
+});
