@@ -1,0 +1,354 @@
+/**
+ * A small JSON client for the Kubernetes API on top of `@kubernetes/client-node`'s
+ * KubeConfig (which supplies TLS, tokens, client certificates and exec
+ * credential plugins): raw GET/POST with bounded retries on 429/5xx, paged
+ * listing on `metadata.continue` restarted on 410 Gone, and errors mapped to
+ * actionable messages (errors.ts). Plain JSON objects throughout, as the
+ * models expect.
+ */
+import https from "node:https";
+import http from "node:http";
+import type { ClusterConnection } from "./kubeconfig.ts";
+import {
+  ApiError,
+  type ApiStatus,
+  classifyConnectionError,
+  describeFailure,
+  type FailureContext,
+  TransportError,
+} from "./errors.ts";
+
+/** One HTTP request to the API server. `path` starts with "/". */
+export interface HttpRequest {
+  method: "GET" | "POST";
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+/** The answer: status, lower-cased headers, body text. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Sends one request; rejects with TransportError when no HTTP answer arrives. */
+export type Transport = (req: HttpRequest) => Promise<HttpResponse>;
+
+/** Builds the path with its query string (undefined values left out). */
+export function withQuery(path: string, query?: HttpRequest["query"]): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== undefined && v !== "") params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * The real transport: node:https with the options client-node derives from the
+ * kubeconfig (CA, client certificate, bearer token, exec plugin), plus
+ * impersonation headers (one header line per group, as the API server needs).
+ */
+export function httpsTransport(conn: ClusterConnection, userAgent: string): Transport {
+  const kc = conn.kubeConfig;
+  return async (req) => {
+    const opts: https.RequestOptions & { headers: Record<string, string | string[]> } = {
+      headers: {},
+    };
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (e) {
+      // exec plugins and unreadable cert files fail here
+      throw new TransportError(
+        "other",
+        req.method,
+        req.path,
+        `credentials: ${(e as Error).message}`,
+      );
+    }
+    const url = new URL(conn.server + withQuery(req.path, req.query));
+    const headers = opts.headers;
+    headers["Accept"] = "application/json";
+    headers["User-Agent"] = userAgent;
+    if (conn.impersonateUser) headers["Impersonate-User"] = conn.impersonateUser;
+    if (conn.impersonateGroups.length) headers["Impersonate-Group"] = [...conn.impersonateGroups];
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const mod = url.protocol === "http:" ? http : https;
+    return await new Promise<HttpResponse>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const r = mod.request(
+        {
+          ...opts,
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ""),
+          port: url.port || (url.protocol === "http:" ? 80 : 443),
+          path: url.pathname + url.search,
+          method: req.method,
+          headers,
+        },
+        (res) => {
+          const chunks: Uint8Array[] = [];
+          res.on("data", (c: Uint8Array) => chunks.push(c));
+          res.on("end", () => {
+            clearTimeout(timer);
+            const out: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers)) {
+              if (v !== undefined) {
+                out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+              }
+            }
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: out,
+              body: new TextDecoder().decode(concat(chunks)),
+            });
+          });
+          res.on("error", (e: Error) => {
+            clearTimeout(timer);
+            reject(new TransportError(classifyConnectionError(e), req.method, req.path, e.message));
+          });
+        },
+      );
+      r.on("error", (e: Error) => {
+        clearTimeout(timer);
+        reject(new TransportError(classifyConnectionError(e), req.method, req.path, e.message));
+      });
+      if (conn.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          r.destroy(
+            Object.assign(new Error(`no answer within ${conn.timeoutMs} ms`), {
+              code: "ETIMEDOUT",
+            }),
+          );
+        }, conn.timeoutMs);
+      }
+      if (body !== undefined) r.write(body);
+      r.end();
+    });
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Retry and paging settings (defaults suit real clusters; tests shorten them). */
+export interface ClientOptions {
+  /** Retries after a 429/5xx or a reset connection; default 4. */
+  retries?: number;
+  /** First backoff delay in ms, doubled each time; default 400. */
+  backoffMs?: number;
+  /** Upper bound of one backoff (and of Retry-After); default 10 s. */
+  maxBackoffMs?: number;
+  /** Page size for lists; default 500 (kubectl's chunk size). */
+  pageSize?: number;
+  /** Times a listing restarts from scratch after 410 Gone; default 3. */
+  listRestarts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Called after each page of a listing with the running count. */
+  onPage?: (what: string, count: number) => void;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** A Kubernetes list response, as far as paging needs it. */
+interface ListBody {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { continue?: string; resourceVersion?: string };
+  items?: Record<string, unknown>[];
+}
+
+/** Options of one listing. */
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Shown in progress output, e.g. "pods". */
+  what?: string;
+}
+
+/** JSON API client: requests with retries, paged lists, mapped errors. */
+export class ClusterClient {
+  readonly #transport: Transport;
+  readonly #opts: Required<Omit<ClientOptions, "onPage">> & Pick<ClientOptions, "onPage">;
+
+  constructor(
+    transport: Transport,
+    readonly failureContext: FailureContext,
+    options: ClientOptions = {},
+  ) {
+    this.#transport = transport;
+    this.#opts = {
+      retries: options.retries ?? 4,
+      backoffMs: options.backoffMs ?? 400,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      pageSize: options.pageSize ?? 500,
+      listRestarts: options.listRestarts ?? 3,
+      sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+      onPage: options.onPage,
+    };
+  }
+
+  /**
+   * Sends a request and returns the parsed JSON body. Retries 429/5xx and
+   * reset connections with exponential backoff (honouring Retry-After); throws
+   * ApiError for other non-2xx answers and TransportError for connection failures.
+   */
+  async request<T = unknown>(req: HttpRequest): Promise<T> {
+    let attempt = 0;
+    while (true) {
+      let res: HttpResponse | undefined;
+      let failure: unknown;
+      try {
+        res = await this.#transport(req);
+      } catch (e) {
+        failure = e;
+      }
+      if (res && res.status >= 200 && res.status < 300) {
+        try {
+          return JSON.parse(res.body) as T;
+        } catch {
+          throw new TransportError(
+            "other",
+            req.method,
+            req.path,
+            "the server's answer is not JSON",
+          );
+        }
+      }
+      let retryAfterMs: number | undefined;
+      if (res) {
+        const status = parseStatus(res.body);
+        const ra = Number(res.headers["retry-after"]);
+        const err = new ApiError(
+          res.status,
+          req.method,
+          withQuery(req.path, req.query),
+          status,
+          Number.isFinite(ra) ? ra : undefined,
+        );
+        if (!RETRY_STATUS.has(res.status) || attempt >= this.#opts.retries) throw err;
+        if (err.retryAfterSeconds !== undefined) retryAfterMs = err.retryAfterSeconds * 1000;
+      } else {
+        const retriable = failure instanceof TransportError && failure.kind === "unreachable" &&
+          /reset|EPIPE|socket hang up/i.test(failure.detail);
+        if (!retriable || attempt >= this.#opts.retries) throw failure;
+      }
+      const backoff = Math.min(
+        this.#opts.maxBackoffMs,
+        retryAfterMs ?? this.#opts.backoffMs * 2 ** attempt,
+      );
+      attempt++;
+      await this.#opts.sleep(backoff);
+    }
+  }
+
+  /** GET returning parsed JSON. */
+  get<T = unknown>(path: string, query?: HttpRequest["query"]): Promise<T> {
+    return this.request<T>({ method: "GET", path, query });
+  }
+
+  /** POST a JSON body, returning the parsed answer. */
+  post<T = unknown>(path: string, body: unknown, query?: HttpRequest["query"]): Promise<T> {
+    return this.request<T>({ method: "POST", path, body, query });
+  }
+
+  /**
+   * Lists a collection page by page (`limit` + `continue`). Each item gets the
+   * list's apiVersion and its kind (the list's kind without "List"), which the
+   * API leaves out of list items. On 410 Gone (continue token expired) the
+   * listing restarts from the beginning, a bounded number of times.
+   */
+  async list(path: string, options: ListOptions = {}): Promise<Record<string, unknown>[]> {
+    for (let restart = 0;; restart++) {
+      const items: Record<string, unknown>[] = [];
+      let cont: string | undefined;
+      try {
+        do {
+          const page = await this.get<ListBody>(path, {
+            limit: this.#opts.pageSize,
+            continue: cont,
+            labelSelector: options.labelSelector,
+            fieldSelector: options.fieldSelector,
+          });
+          const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
+          for (const item of page.items ?? []) {
+            items.push({ apiVersion: page.apiVersion, kind, ...item });
+          }
+          cont = page.metadata?.continue || undefined;
+          this.#opts.onPage?.(options.what ?? path, items.length);
+        } while (cont);
+        return items;
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 410 && restart < this.#opts.listRestarts) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Maps any failure from this client to a user-facing IoError. */
+  fail(err: unknown, hint?: Partial<FailureContext>): Error {
+    return describeFailure(err, { ...this.failureContext, ...hint });
+  }
+}
+
+function parseStatus(body: string): ApiStatus | undefined {
+  try {
+    const s = JSON.parse(body);
+    if (s && typeof s === "object" && s.kind === "Status") return s as ApiStatus;
+  } catch {
+    // not JSON (e.g. a proxy's HTML page)
+  }
+  const text = body.trim().slice(0, 200);
+  return text ? { message: text } : undefined;
+}
+
+/** Progress on stderr, only when stderr is a terminal: "listing pods: 1500". */
+export function terminalProgress(): ((what: string, count: number) => void) | undefined {
+  let tty = false;
+  try {
+    tty = Deno.stderr.isTerminal();
+  } catch {
+    tty = false;
+  }
+  if (!tty) return undefined;
+  const enc = new TextEncoder();
+  return (what, count) => {
+    Deno.stderr.writeSync(enc.encode(`\r\x1b[Klisting ${what}: ${count}`));
+  };
+}
+
+/** Clears a progress line written by terminalProgress. */
+export function clearProgress(): void {
+  try {
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  } catch {
+    // nothing to clear
+  }
+}
+
+/** Creates a client for a resolved connection. */
+export function connect(
+  conn: ClusterConnection,
+  options: ClientOptions & { userAgent?: string; noPspApiHint?: string } = {},
+): ClusterClient {
+  const transport = httpsTransport(conn, options.userAgent ?? "kubectl-falco_psp");
+  return new ClusterClient(transport, {
+    server: conn.server,
+    contextName: conn.contextName,
+    secrets: conn.secrets,
+    noPspApiHint: options.noPspApiHint,
+  }, { onPage: terminalProgress(), ...options });
+}
