@@ -6,6 +6,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE } from "../io/errors.ts";
 import { convertCommand } from "./convert.ts";
 import { auditPodsCommand } from "./audit_pods.ts";
+import { completionCommand, isCompletionRequest, runCompletionRequest } from "./completion.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 /** The plugin's version, from deno.json. */
@@ -22,12 +23,14 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(convertCommand());
   program.addCommand(auditPodsCommand());
+  program.addCommand(completionCommand());
   return program as unknown as Command;
 }
 
 /** Runs the CLI with `args` (without the program name) and returns the exit code. */
 export async function run(args: string[]): Promise<number> {
   const program = buildProgram();
+  if (isCompletionRequest(args)) return await runCompletionRequest(program, args[0], args.slice(1));
   const applyExitOverride = (c: Command) => {
     c.exitOverride();
     c.commands.forEach((sub) => applyExitOverride(sub as unknown as Command));
