@@ -32,6 +32,33 @@ export interface LoadPspOptions {
    * docs' `no_privileged`), with a warning instead of an error.
    */
   allowInvalidNames?: boolean;
+  /**
+   * Accept a PSP whose `seLinux`, `runAsUser`, `supplementalGroups` or `fsGroup` strategy (or its
+   * `rule`) is absent, as in the Falco docs' example, with a warning, treating it as `RunAsAny`.
+   * A cluster refuses such a PSP (`spec.runAsUser.rule: Unsupported value: ""`).
+   */
+  allowMissingRules?: boolean;
+}
+
+/** The strategies whose `rule` the API requires. */
+const REQUIRED_RULES = ["seLinux", "runAsUser", "supplementalGroups", "fsGroup"] as const;
+
+/** The strategies of a PSP whose rule is absent (not set or null). */
+function missingRules(psp: PodSecurityPolicy): (typeof REQUIRED_RULES)[number][] {
+  const spec = (psp.spec ?? {}) as unknown as Record<string, { rule?: unknown } | null | undefined>;
+  return REQUIRED_RULES.filter((k) => spec[k]?.rule === undefined || spec[k]?.rule === null);
+}
+
+/** A copy of the PSP with `rule: RunAsAny` in the given strategies. */
+function withRunAsAny(psp: PodSecurityPolicy, keys: readonly string[]): PodSecurityPolicy {
+  const spec = { ...(psp.spec ?? {}) } as unknown as Record<string, unknown>;
+  for (const k of keys) {
+    spec[k] = {
+      ...((spec[k] as Record<string, unknown> | null | undefined) ?? {}),
+      rule: "RunAsAny",
+    };
+  }
+  return { ...psp, spec: spec as unknown as PodSecurityPolicy["spec"] };
 }
 
 /** The apiVersions a PodSecurityPolicy may have. */
@@ -129,6 +156,8 @@ export function loadPsps(
       );
     }
     const raw = o as unknown as PodSecurityPolicy;
+    const missing = opts.allowMissingRules ? missingRules(raw) : [];
+    const accepted = missing.length ? withRunAsAny(raw, missing) : raw;
     const meta = raw.metadata ?? {};
     if (!meta.name) {
       throw new InputError(
@@ -139,7 +168,7 @@ export function loadPsps(
           : "Required value: name or generateName is required",
       );
     }
-    const errors = validatePsp(raw);
+    const errors = validatePsp(accepted);
     const nameErrors = errors.filter((e) => e.field === "metadata.name");
     const otherErrors = errors.filter((e) => e.field !== "metadata.name");
     if (otherErrors.length || (nameErrors.length && !opts.allowInvalidNames)) {
@@ -177,7 +206,15 @@ export function loadPsps(
         }: spec.allowedProcMountTypes ignored: a Kubernetes 1.20 API server drops it (ProcMountType feature gate off), so only the Default proc mount is allowed`,
       );
     }
-    const psp = applyPspDefaults(pruneUnknownPspFields(raw));
+    if (missing.length) {
+      const missingFields = new Set(missing.map((k) => `spec.${k}.rule`));
+      for (const e of validatePsp(raw).filter((e) => missingFields.has(e.field))) {
+        warnings.push(
+          `${where}: ${e.text} (a cluster would refuse this PodSecurityPolicy; treated as RunAsAny)`,
+        );
+      }
+    }
+    const psp = applyPspDefaults(pruneUnknownPspFields(accepted));
     const unusable = pspProviderErrors(psp);
     if (unusable.length) {
       warnings.push(
