@@ -1,0 +1,158 @@
+/**
+ * Pod creations out of a Kubernetes audit log (audit.k8s.io Events, one JSON
+ * object per line, as the API server's log backend writes them). Every `create`
+ * of core `pods` (no subresource) that carries its `requestObject` becomes a pod
+ * subject, with the namespace from `objectRef` and the requesting user from the
+ * event (`impersonatedUser` when set). The file is read line by line.
+ */
+import { InputError, IoError } from "../io/errors.ts";
+import { DEFAULT_NAMESPACE, extractFromObject } from "./extract.ts";
+import type { PodSubject, Requester } from "./subject.ts";
+
+/** Counts of events that were read but not audited. */
+export interface AuditLogStats {
+  /** Pod creations logged without requestObject (audit level Metadata). */
+  withoutRequestObject: number;
+  /** Further stages of a request already audited (same auditID). */
+  duplicates: number;
+}
+
+/** Reads a file (or stdin for `-`) line by line, decoding UTF-8 strictly. */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  let f: Deno.FsFile | undefined;
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    if (file === "-") stream = Deno.stdin.readable;
+    else {
+      f = await Deno.open(file);
+      stream = f.readable;
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InputError({ file }, undefined, "no such file or directory");
+    }
+    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let rest = "";
+  let lineNo = 0;
+  try {
+    for await (const chunk of stream) {
+      let text: string;
+      try {
+        text = rest + decoder.decode(chunk, { stream: true });
+      } catch {
+        throw new InputError({ file, line: lineNo + 1 }, undefined, "invalid UTF-8");
+      }
+      const parts = text.split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) {
+        lineNo++;
+        yield p;
+      }
+    }
+    rest += decoder.decode();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    if (e instanceof TypeError) {
+      throw new InputError({ file, line: lineNo + 1 }, undefined, "invalid UTF-8");
+    }
+    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+  } finally {
+    try {
+      f?.close();
+    } catch { /* already closed by the stream */ }
+  }
+  if (rest !== "") yield rest;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function requesterOf(event: Record<string, unknown>): Requester | undefined {
+  const u = isRecord(event.impersonatedUser) ? event.impersonatedUser : event.user;
+  if (!isRecord(u) || typeof u.username !== "string") return undefined;
+  const groups = Array.isArray(u.groups)
+    ? u.groups.filter((g): g is string => typeof g === "string")
+    : [];
+  return { user: u.username, groups };
+}
+
+/**
+ * Yields a pod subject for every pod creation in an audit log. Blank lines are
+ * skipped; a line that is not a JSON audit event is an InputError naming the
+ * file and line. `stats` is filled in as the log is read.
+ */
+export async function* auditLogSubjects(
+  file: string,
+  stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 },
+  lines: AsyncIterable<string> = readLines(file),
+): AsyncGenerator<PodSubject> {
+  const seen = new Set<string>();
+  const withoutObject = new Set<string>();
+  let lineNo = 0;
+  for await (const raw of lines) {
+    lineNo++;
+    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+    if (line.trim() === "") continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch (e) {
+      throw new InputError(
+        { file, line: lineNo },
+        undefined,
+        `not a JSON audit event: ${(e as Error).message}`,
+      );
+    }
+    if (
+      !isRecord(event) || event.kind !== "Event" || typeof event.apiVersion !== "string" ||
+      !event.apiVersion.startsWith("audit.k8s.io/")
+    ) {
+      throw new InputError(
+        { file, line: lineNo },
+        undefined,
+        "expected an audit.k8s.io Event (kind: Event), one per line",
+      );
+    }
+    const ref = event.objectRef;
+    if (
+      event.verb !== "create" || !isRecord(ref) || ref.resource !== "pods" ||
+      (ref.apiGroup !== undefined && ref.apiGroup !== "") ||
+      (ref.subresource !== undefined && ref.subresource !== "")
+    ) continue;
+    const id = typeof event.auditID === "string" ? event.auditID : undefined;
+    if (!isRecord(event.requestObject)) {
+      if (id === undefined) stats.withoutRequestObject++;
+      else if (!seen.has(id)) withoutObject.add(id);
+      continue;
+    }
+    if (id !== undefined) {
+      if (seen.has(id)) {
+        stats.duplicates++;
+        continue;
+      }
+      seen.add(id);
+      withoutObject.delete(id);
+    }
+    const namespace = typeof ref.namespace === "string" && ref.namespace !== ""
+      ? ref.namespace
+      : DEFAULT_NAMESPACE;
+    const obj = { ...event.requestObject } as Record<string, unknown>;
+    obj.kind ??= "Pod";
+    obj.apiVersion ??= "v1";
+    const meta = isRecord(obj.metadata) ? { ...obj.metadata } : {};
+    meta.namespace = namespace;
+    if (!meta.name && typeof ref.name === "string" && ref.name !== "") meta.name = ref.name;
+    obj.metadata = meta;
+    const source = { file, line: lineNo };
+    const { subject } = extractFromObject(
+      { object: obj, source, locate: () => undefined },
+      namespace,
+    );
+    if (!subject) continue;
+    yield { ...subject, requester: requesterOf(event) };
+  }
+  stats.withoutRequestObject += withoutObject.size;
+}

@@ -1,0 +1,211 @@
+/**
+ * Pods out of Kubernetes objects: a Pod as it is, and the pod template of a
+ * Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+ * ReplicationController or PodTemplate turned into the pod its controller would
+ * create (the workload's namespace, the template's service account, a name).
+ */
+import type { LoadedObject } from "../io/documents.ts";
+import { InputError, type SourceRef } from "../io/errors.ts";
+import type { Pod } from "../model/pod.ts";
+import { checkPodShape } from "./pod_shape.ts";
+import type { PodSubject, WorkloadRef } from "./subject.ts";
+
+/** The namespace of objects that name none (as kubectl's default context namespace). */
+export const DEFAULT_NAMESPACE = "default";
+
+interface TemplateKind {
+  /** API groups the kind is served from (`""` is the core group). */
+  groups: string[];
+  /** Path from the object to its PodTemplateSpec. */
+  templatePath: string[];
+  /** Whether `spec.replicas` (default 1) is the pod count. */
+  replicas: boolean;
+}
+
+const TEMPLATE_KINDS: Record<string, TemplateKind> = {
+  Deployment: {
+    groups: ["apps", "extensions"],
+    templatePath: ["spec", "template"],
+    replicas: true,
+  },
+  ReplicaSet: {
+    groups: ["apps", "extensions"],
+    templatePath: ["spec", "template"],
+    replicas: true,
+  },
+  StatefulSet: { groups: ["apps"], templatePath: ["spec", "template"], replicas: true },
+  DaemonSet: {
+    groups: ["apps", "extensions"],
+    templatePath: ["spec", "template"],
+    replicas: false,
+  },
+  ReplicationController: { groups: [""], templatePath: ["spec", "template"], replicas: true },
+  Job: { groups: ["batch"], templatePath: ["spec", "template"], replicas: false },
+  CronJob: {
+    groups: ["batch"],
+    templatePath: ["spec", "jobTemplate", "spec", "template"],
+    replicas: false,
+  },
+  PodTemplate: { groups: [""], templatePath: ["template"], replicas: false },
+};
+
+/** The kinds `-f` inputs may hold pods in. */
+export const POD_KINDS: readonly string[] = ["Pod", ...Object.keys(TEMPLATE_KINDS)];
+
+/** An ownership edge learned from a workload object (ReplicaSet -> Deployment, Job -> CronJob). */
+export interface OwnerEdge {
+  child: WorkloadRef;
+  owner: WorkloadRef;
+}
+
+/** What one object yields: a pod subject, an ownership edge, or nothing (not a pod kind). */
+export interface Extracted {
+  subject?: PodSubject;
+  edge?: OwnerEdge;
+}
+
+function apiGroup(apiVersion: unknown): string | undefined {
+  if (typeof apiVersion !== "string") return undefined;
+  const i = apiVersion.indexOf("/");
+  return i < 0 ? "" : apiVersion.slice(0, i);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The controller ownerReference of an object's metadata (`controller: true`, else the only one). */
+export function controllerOf(meta: unknown, namespace: string): WorkloadRef | undefined {
+  if (!isRecord(meta) || !Array.isArray(meta.ownerReferences)) return undefined;
+  const refs = meta.ownerReferences.filter((r): r is Record<string, unknown> =>
+    isRecord(r) && typeof r.kind === "string" && typeof r.name === "string"
+  );
+  const ref = refs.find((r) => r.controller === true) ?? (refs.length === 1 ? refs[0] : undefined);
+  if (!ref) return undefined;
+  return { kind: ref.kind as string, namespace, name: ref.name as string };
+}
+
+function shapeError(
+  source: SourceRef,
+  locate: LoadedObject["locate"] | undefined,
+  problem: { field: string; path: (string | number)[]; detail: string },
+): InputError {
+  const at = locate?.(problem.path);
+  return new InputError({ ...source, ...(at ?? {}) }, problem.field, problem.detail);
+}
+
+/**
+ * Turns one loaded object into a pod subject. Objects of other kinds (or of a
+ * pod kind in a foreign API group) give `{}`; the caller reports them. Wrongly
+ * typed pod fields are an InputError naming file, document and field.
+ */
+export function extractFromObject(
+  loaded: Pick<LoadedObject, "object" | "source" | "locate">,
+  defaultNamespace: string = DEFAULT_NAMESPACE,
+): Extracted {
+  const obj = loaded.object;
+  const kind = typeof obj.kind === "string" ? obj.kind : "";
+  const group = apiGroup(obj.apiVersion);
+  const meta = isRecord(obj.metadata) ? obj.metadata : {};
+  const namespace = typeof meta.namespace === "string" && meta.namespace !== ""
+    ? meta.namespace
+    : defaultNamespace;
+  const name = typeof meta.name === "string" && meta.name !== ""
+    ? meta.name
+    : typeof meta.generateName === "string"
+    ? meta.generateName
+    : "";
+
+  if (kind === "Pod" && group === "") {
+    const problem = checkPodShape(obj);
+    if (problem) throw shapeError(loaded.source, loaded.locate, problem);
+    const pod = withServiceAccount(obj as unknown as Pod, namespace);
+    return {
+      subject: {
+        workload: { kind, namespace, name },
+        owner: controllerOf(meta, namespace),
+        pod,
+        namespace,
+        fromTemplate: false,
+        podCount: 1,
+        source: loaded.source,
+        podPath: [],
+        locate: loaded.locate,
+      },
+    };
+  }
+
+  const tk = TEMPLATE_KINDS[kind];
+  if (!tk || group === undefined || !tk.groups.includes(group)) return {};
+  if (name === "") {
+    throw new InputError(loaded.source, "metadata.name", "required field is missing");
+  }
+  let template: unknown = obj;
+  for (const k of tk.templatePath) template = isRecord(template) ? template[k] : undefined;
+  if (template === undefined || template === null) {
+    throw shapeError(loaded.source, loaded.locate, {
+      field: tk.templatePath.join("."),
+      path: tk.templatePath,
+      detail: "required field is missing (the pod template)",
+    });
+  }
+  const problem = checkPodShape(template, [...tk.templatePath]);
+  if (problem) throw shapeError(loaded.source, loaded.locate, problem);
+  const tmpl = template as { metadata?: Record<string, unknown>; spec: Pod["spec"] };
+  const tmeta = tmpl.metadata ?? {};
+  const pod: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace,
+      ...(tmeta.labels ? { labels: tmeta.labels as Record<string, string> } : {}),
+      ...(tmeta.annotations ? { annotations: tmeta.annotations as Record<string, string> } : {}),
+    },
+    spec: tmpl.spec,
+  };
+  let podCount: number | null = null;
+  if (tk.replicas) {
+    const spec = obj.spec as Record<string, unknown>;
+    const r = spec.replicas;
+    if (r !== undefined && r !== null && !(typeof r === "number" && Number.isSafeInteger(r))) {
+      throw shapeError(loaded.source, loaded.locate, {
+        field: "spec.replicas",
+        path: ["spec", "replicas"],
+        detail: "expected an integer",
+      });
+    }
+    podCount = typeof r === "number" ? r : 1;
+  }
+  const workload = { kind, namespace, name };
+  const owner = controllerOf(meta, namespace);
+  return {
+    subject: {
+      workload,
+      owner,
+      pod: withServiceAccount(pod, namespace),
+      namespace,
+      fromTemplate: true,
+      podCount,
+      source: loaded.source,
+      podPath: tk.templatePath,
+      locate: loaded.locate,
+    },
+    edge: owner ? { child: workload, owner } : undefined,
+  };
+}
+
+/**
+ * The pod as the ServiceAccount admission plugin leaves it for PSP: namespace
+ * set, `serviceAccountName` from the (deprecated) `serviceAccount` or `default`.
+ * Copies only the top level and `spec`; the input is not changed.
+ */
+function withServiceAccount(pod: Pod, namespace: string): Pod {
+  const sa = pod.spec.serviceAccountName || pod.spec.serviceAccount || "default";
+  if (pod.spec.serviceAccountName === sa && pod.metadata?.namespace === namespace) return pod;
+  return {
+    ...pod,
+    metadata: { ...(pod.metadata ?? {}), namespace },
+    spec: { ...pod.spec, serviceAccountName: sa },
+  };
+}
