@@ -1,0 +1,205 @@
+/**
+ * PodSecurityPolicy admission of one pod against candidate PSPs, as the Kubernetes 1.20 API
+ * server decides it on pod CREATE (psp-admission.md §5; Kubernetes plugin/pkg/admission/security/
+ * podsecuritypolicy/admission.go). Pure: no I/O, inputs are never mutated.
+ *
+ * Flow: v1 pod defaulting; for every candidate in the admission's order (byte-wise by name), the
+ * PSP's defaults then its checks; the first PSP admitting the pod unchanged wins, else the first
+ * admitting it with changes, else the pod is refused with every candidate's violations. The
+ * admitted pod then goes through the server's post-admission normalisation and the validating
+ * phase (the pod must pass some candidate unchanged).
+ */
+import type { Pod } from "../model/pod.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import { applyPspDefaults } from "../psp/defaults.ts";
+import { goQuote, type Violation } from "./field_errors.ts";
+import type { Change } from "./pod_access.ts";
+import { applyPodDefaults } from "./pod_defaults.ts";
+import { finalizeAdmittedPod } from "./post_admission.ts";
+import { type Evaluation, Provider } from "./provider.ts";
+import { ProviderError } from "./strategy.ts";
+
+export type { Violation } from "./field_errors.ts";
+export type { Change } from "./pod_access.ts";
+
+/** What one candidate PSP does with the pod. */
+export interface PolicyResult {
+  policy: string;
+  /** True when the PSP admits the pod (possibly with changes). */
+  allowed: boolean;
+  violations: Violation[];
+  changes: Change[];
+  /**
+   * Set when the PSP cannot be used at all (Kubernetes fails to create its provider, e.g.
+   * `MustRunAs requires at least one range`); admission skips such a PSP.
+   */
+  error?: string;
+}
+
+/** The admission's answer for one pod. */
+export interface AdmissionDecision {
+  /** `changed`: admitted by a PSP that mutates the pod (no candidate admits it unchanged). */
+  verdict: "admitted" | "changed" | "refused";
+  /** The PSP chosen (the `kubernetes.io/psp` annotation value), null when refused. */
+  policy: string | null;
+  /** One per candidate PSP, in the admission's order. */
+  results: PolicyResult[];
+  /** The pod as the API server would store it after admission (null when refused). */
+  admitted: Pod | null;
+  /** For refused: the API server's 403 text, exactly as it would print it. */
+  message?: string;
+}
+
+/** A PSP compiled for admission: defaults applied, strategies built once. */
+export interface CompiledPolicy {
+  readonly name: string;
+  /** The provider-creation error when the PSP is unusable, else null. */
+  readonly error: string | null;
+}
+
+/** Options of `admitPod`. */
+export interface AdmitOptions {
+  /**
+   * PSPs that exist but the requester may not use. Only their existence matters: like the API
+   * server, admission reports "no providers available" only when no usable PSP exists at all,
+   * and never shows the violations of PSPs the requester may not use.
+   */
+  readonly otherPolicies?: readonly CompiledPolicy[];
+}
+
+class Compiled implements CompiledPolicy {
+  constructor(
+    readonly name: string,
+    readonly provider: Provider | null,
+    readonly error: string | null,
+  ) {}
+}
+
+/** Compiles a PSP once for any number of `admitPod` calls (applies `applyPspDefaults` first). */
+export function compilePolicy(psp: PodSecurityPolicy): CompiledPolicy {
+  const name = psp.metadata?.name ?? "";
+  try {
+    return new Compiled(name, new Provider(applyPspDefaults(psp)), null);
+  } catch (e) {
+    if (e instanceof ProviderError) return new Compiled(name, null, e.message);
+    throw e;
+  }
+}
+
+function asCompiled(p: CompiledPolicy): Compiled {
+  if (!(p instanceof Compiled)) {
+    throw new TypeError("admitPod: candidates must come from compilePolicy");
+  }
+  return p;
+}
+
+/** Go `strings.Compare` order on names (byte-wise; PSP names are ASCII DNS subdomains). */
+function byName(a: Compiled, b: Compiled): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function admissionOrder(candidates: readonly CompiledPolicy[]): Compiled[] {
+  const list = candidates.map(asCompiled);
+  for (let i = 1; i < list.length; i++) {
+    if (byName(list[i - 1], list[i]) > 0) return list.sort(byName);
+  }
+  return list;
+}
+
+/** The name the API server uses in messages: name, else generateName, else `Unknown`. */
+export function podDisplayName(pod: Pod): string {
+  return pod.metadata?.name || pod.metadata?.generateName || "Unknown";
+}
+
+/** `pods "<name>" is forbidden: PodSecurityPolicy: <reason>`. */
+function forbiddenMessage(pod: Pod, reason: string): string {
+  return `pods ${goQuote(podDisplayName(pod))} is forbidden: PodSecurityPolicy: ${reason}`;
+}
+
+function listText(violations: readonly Violation[]): string {
+  return `[${violations.map((v) => v.text).join(" ")}]`;
+}
+
+/**
+ * Decides whether PSP admission admits the pod on CREATE, given the PSPs the requester (or the
+ * pod's service account) may use. Pure; never mutates `pod`.
+ */
+export function admitPod(
+  pod: Pod,
+  candidates: readonly CompiledPolicy[],
+  options: AdmitOptions = {},
+): AdmissionDecision {
+  const ordered = admissionOrder(candidates);
+  const defaulted = applyPodDefaults(pod);
+  const results: PolicyResult[] = [];
+  let unchanged: { policy: Compiled; ev: Evaluation } | null = null;
+  let mutated: { policy: Compiled; ev: Evaluation } | null = null;
+  let usable = false;
+
+  for (const policy of ordered) {
+    if (policy.provider === null) {
+      results.push({
+        policy: policy.name,
+        allowed: false,
+        violations: [],
+        changes: [],
+        error: policy.error!,
+      });
+      continue;
+    }
+    usable = true;
+    const ev = policy.provider.evaluate(defaulted);
+    const allowed = ev.violations.length === 0;
+    results.push({ policy: policy.name, allowed, violations: ev.violations, changes: ev.changes });
+    if (!allowed) continue;
+    if (ev.changes.length === 0) unchanged ??= { policy, ev };
+    else mutated ??= { policy, ev };
+  }
+
+  if (!usable && !(options.otherPolicies ?? []).some((p) => asCompiled(p).provider !== null)) {
+    return refused(
+      results,
+      forbiddenMessage(pod, "no providers available to validate pod request"),
+    );
+  }
+  const chosen = unchanged ?? mutated;
+  if (chosen === null) {
+    const all = results.flatMap((r) => r.violations);
+    return refused(results, forbiddenMessage(pod, `unable to admit pod: ${listText(all)}`));
+  }
+
+  const stored = finalizeAdmittedPod(chosen.ev.pod, chosen.policy.name);
+  const validateErrors = validatePhase(stored, ordered, chosen.policy);
+  if (validateErrors !== null) {
+    return refused(
+      results,
+      forbiddenMessage(pod, `unable to validate pod: ${listText(validateErrors)}`),
+    );
+  }
+  return {
+    verdict: chosen === unchanged ? "admitted" : "changed",
+    policy: chosen.policy.name,
+    results,
+    admitted: stored,
+  };
+}
+
+function refused(results: PolicyResult[], message: string): AdmissionDecision {
+  return { verdict: "refused", policy: null, results, admitted: null, message };
+}
+
+/**
+ * The validating phase on the stored pod: the chosen PSP first, then the rest by name; passes
+ * when one admits it without changes. Returns null when it passes, else the violations of the
+ * PSPs that rejected it (PSPs that would only change it are skipped silently, as in Kubernetes).
+ */
+function validatePhase(pod: Pod, ordered: readonly Compiled[], hint: Compiled): Violation[] | null {
+  const errors: Violation[] = [];
+  for (const policy of [hint, ...ordered.filter((p) => p !== hint)]) {
+    if (policy.provider === null) continue;
+    const ev = policy.provider.evaluate(pod);
+    if (ev.violations.length > 0) errors.push(...ev.violations);
+    else if (ev.changes.length === 0) return null;
+  }
+  return errors;
+}

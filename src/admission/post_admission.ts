@@ -1,0 +1,86 @@
+/**
+ * What the API server does to an admitted pod after PSP `Admit` and before it is stored, as far
+ * as the admitted pod's reported fields are concerned (psp-admission.md §1 step 5; Kubernetes
+ * pkg/registry/core/pod/strategy.go `PrepareForCreate`):
+ *
+ * - the `kubernetes.io/psp` annotation names the chosen PSP;
+ * - `DropDisabledPodFields`: with the ProcMountType gate off (1.20), a set `procMount` becomes
+ *   `Default`;
+ * - `applySeccompVersionSkew`: the pod's and each (init) container's seccomp field and annotation
+ *   are synced both ways (a field without annotation adds the annotation and vice versa).
+ *
+ * Copy-on-write: the input pod is not mutated.
+ */
+import type { Container, Pod } from "../model/pod.ts";
+import {
+  SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+  SECCOMP_POD_ANNOTATION,
+  seccompAnnotationForField,
+  seccompFieldForAnnotation,
+} from "./seccomp.ts";
+import { containersOf, MUTATED_KINDS, VALIDATED_KINDS } from "./pod_access.ts";
+
+/** The annotation the PSP admission writes with the chosen PSP's name. */
+export const PSP_ANNOTATION = "kubernetes.io/psp";
+
+/** Returns the admitted pod as the API server would store it (see the module comment). */
+export function finalizeAdmittedPod(pod: Pod, policy: string): Pod {
+  const annotations: Record<string, string> = { ...(pod.metadata?.annotations ?? {}) };
+  annotations[PSP_ANNOTATION] = policy;
+  const spec = { ...pod.spec };
+
+  // DropDisabledPodFields: procMount -> Default (all container kinds).
+  for (const kind of MUTATED_KINDS) {
+    const list = containersOf(pod, kind);
+    if (
+      list.some((c) =>
+        c.securityContext?.procMount != null && c.securityContext.procMount !== "Default"
+      )
+    ) {
+      spec[kind] = list.map((c) =>
+        c.securityContext?.procMount != null && c.securityContext.procMount !== "Default"
+          ? { ...c, securityContext: { ...c.securityContext, procMount: "Default" } }
+          : c
+      );
+    }
+  }
+
+  // applySeccompVersionSkew, pod level.
+  const podField = spec.securityContext?.seccompProfile ?? null;
+  const hasPodAnnotation = Object.hasOwn(annotations, SECCOMP_POD_ANNOTATION);
+  if (podField !== null && !hasPodAnnotation) {
+    const a = seccompAnnotationForField(podField);
+    if (a !== "") annotations[SECCOMP_POD_ANNOTATION] = a;
+  } else if (podField === null && hasPodAnnotation) {
+    const f = seccompFieldForAnnotation(annotations[SECCOMP_POD_ANNOTATION]);
+    if (f !== null) spec.securityContext = { ...(spec.securityContext ?? {}), seccompProfile: f };
+  }
+
+  // applySeccompVersionSkew, containers (init and regular: the feature-enabled ones).
+  for (const kind of VALIDATED_KINDS) {
+    const list = (spec[kind] as Container[] | null | undefined) ?? [];
+    let updated: Container[] | null = null;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
+      const field = c.securityContext?.seccompProfile ?? null;
+      const hasAnnotation = Object.hasOwn(annotations, key);
+      if (field !== null && !hasAnnotation) {
+        const a = seccompAnnotationForField(field);
+        if (a !== "") annotations[key] = a;
+      } else if (field === null && hasAnnotation) {
+        const f = seccompFieldForAnnotation(annotations[key]);
+        if (f !== null) {
+          updated ??= [...list];
+          updated[i] = {
+            ...c,
+            securityContext: { ...(c.securityContext ?? {}), seccompProfile: f },
+          };
+        }
+      }
+    }
+    if (updated !== null) spec[kind] = updated;
+  }
+
+  return { ...pod, metadata: { ...pod.metadata, annotations }, spec };
+}

@@ -1,0 +1,38 @@
+/**
+ * `readOnlyRootFilesystem` (psp-admission.md §2.11): when required, nil is defaulted to true and
+ * an explicit false is kept (and refused).
+ */
+import { GO_NIL, invalid, type Violation } from "./field_errors.ts";
+import {
+  type ContainerKind,
+  containersOf,
+  type ContainerView,
+  type PodMutation,
+} from "./pod_access.ts";
+import type { ContainerMutator, ContainerValidator } from "./strategy.ts";
+
+/** Requires a read-only root filesystem. */
+export class ReadOnlyRootStrategy implements ContainerMutator, ContainerValidator {
+  mutateContainer(m: PodMutation, kind: ContainerKind, index: number) {
+    const v = containersOf(m.pod, kind)[index].securityContext?.readOnlyRootFilesystem;
+    if (v === null || v === undefined) {
+      m.setContainerSc(kind, index, "readOnlyRootFilesystem", true);
+    }
+  }
+  validateContainer(c: ContainerView, out: Violation[]) {
+    const v = c.sc?.readOnlyRootFilesystem ?? null;
+    const path = `${c.scPath}.readOnlyRootFilesystem`;
+    if (v === null) {
+      out.push(
+        invalid(path, GO_NIL, "ReadOnlyRootFilesystem may not be nil and must be set to true"),
+      );
+    } else if (!v) {
+      out.push(invalid(path, "false", "ReadOnlyRootFilesystem must be set to true"));
+    }
+  }
+}
+
+/** Compiles the check; null when the PSP does not require a read-only root filesystem. */
+export function compileReadOnlyRoot(required: boolean | undefined): ReadOnlyRootStrategy | null {
+  return required ? new ReadOnlyRootStrategy() : null;
+}
