@@ -193,7 +193,7 @@ export function describeFailure(err: unknown, ctx: FailureContext): IoError {
   const secrets = ctx.secrets ?? [];
   const where = `the cluster at ${ctx.server} (context "${ctx.contextName}")`;
   const fin = (msg: string) => new IoError(redact(msg, secrets));
-  if (err instanceof IoError) return fin(err.message);
+  if (err instanceof IoError) return err; // already described
   if (err instanceof TransportError) {
     switch (err.kind) {
       case "unreachable":

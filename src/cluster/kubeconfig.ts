@@ -401,9 +401,13 @@ export function effectiveConnection(
     throw new IoError(`kubeconfig ${merged.path}: ${(e as Error).message}`);
   }
   const loadedUser = kc.getCurrentUser();
-  const secrets = [loadedUser?.token, loadedUser?.password, userBody.token as string | undefined]
-    .filter((s): s is string => typeof s === "string" && s.trim().length >= 4)
-    .map((s) => s.trim());
+  const secrets = [
+    ...new Set(
+      [loadedUser?.token, loadedUser?.password, userBody.token]
+        .filter((s): s is string => typeof s === "string" && s.trim().length >= 4)
+        .map((s) => s.trim()),
+    ),
+  ];
   const ns = flags.allNamespaces
     ? undefined
     : flags.namespace ?? ((context.namespace as string | undefined) || "default");

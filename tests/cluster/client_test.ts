@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import {
+  ClusterClient,
+  type HttpRequest,
+  type HttpResponse,
+  withQuery,
+} from "../../src/cluster/client.ts";
+import { ApiError, TransportError } from "../../src/cluster/errors.ts";
+import { IoError } from "../../src/io/errors.ts";
+
+const CTX = { server: "https://k.example", contextName: "test", secrets: ["s3cret-token"] };
+
+type Handler = (req: HttpRequest, n: number) => HttpResponse | Promise<HttpResponse>;
+
+function fake(handler: Handler) {
+  const calls: HttpRequest[] = [];
+  const sleeps: number[] = [];
+  const client = new ClusterClient(
+    (req) => {
+      calls.push(req);
+      return Promise.resolve(handler(req, calls.length));
+    },
+    CTX,
+    { sleep: (ms) => (sleeps.push(ms), Promise.resolve()), pageSize: 2 },
+  );
+  return { client, calls, sleeps };
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers,
+  body: JSON.stringify(body),
+});
+const status = (code: number, reason: string, message: string, details?: unknown) =>
+  json(code, {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    code,
+    reason,
+    message,
+    details,
+  });
+
+Deno.test("withQuery encodes parameters and leaves out empty ones", () => {
+  assert.equal(withQuery("/api/v1/pods"), "/api/v1/pods");
+  assert.equal(
+    withQuery("/api/v1/pods", { limit: 2, continue: undefined, labelSelector: "a in (x,y)" }),
+    "/api/v1/pods?limit=2&labelSelector=a+in+%28x%2Cy%29",
+  );
+});
+
+Deno.test("list pages on metadata.continue and stamps apiVersion/kind on items", async () => {
+  const pages: Record<string, unknown> = {
+    "": {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { continue: "t1" },
+      items: [{ metadata: { name: "a" } }, { metadata: { name: "b" } }],
+    },
+    t1: {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { continue: "t2" },
+      items: [{ metadata: { name: "c" } }, { metadata: { name: "d" } }],
+    },
+    t2: { kind: "PodList", apiVersion: "v1", metadata: {}, items: [{ metadata: { name: "e" } }] },
+  };
+  const { client, calls } = fake((req) => json(200, pages[String(req.query?.continue ?? "")]));
+  const items = await client.list("/api/v1/pods", { labelSelector: "app=x", fieldSelector: "f=1" });
+  assert.deepEqual(items.map((i) => (i.metadata as { name: string }).name), [
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+  ]);
+  assert.ok(items.every((i) => i.kind === "Pod" && i.apiVersion === "v1"));
+  assert.deepEqual(calls.map((c) => c.query?.continue), [undefined, "t1", "t2"]);
+  assert.ok(
+    calls.every((c) =>
+      c.query?.limit === 2 && c.query?.labelSelector === "app=x" && c.query?.fieldSelector === "f=1"
+    ),
+  );
+});
+
+Deno.test("list restarts from the beginning on 410 Gone, without duplicates", async () => {
+  let gone = true;
+  const { client, calls } = fake((req) => {
+    if (!req.query?.continue) {
+      return json(200, {
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: { continue: "old" },
+        items: [{ metadata: { name: "a" } }],
+      });
+    }
+    if (gone) {
+      gone = false;
+      return status(410, "Expired", "The provided continue parameter is too old");
+    }
+    return json(200, {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: {},
+      items: [{ metadata: { name: "b" } }],
+    });
+  });
+  const items = await client.list("/api/v1/pods");
+  assert.deepEqual(items.map((i) => (i.metadata as { name: string }).name), ["a", "b"]);
+  assert.equal(calls.length, 4);
+});
+
+Deno.test("list gives up after a bounded number of 410 restarts", async () => {
+  const { client, calls } = fake((req) =>
+    req.query?.continue
+      ? status(410, "Expired", "too old")
+      : json(200, { kind: "PodList", metadata: { continue: "x" }, items: [] })
+  );
+  await assert.rejects(
+    client.list("/api/v1/pods"),
+    (e) => e instanceof ApiError && e.status === 410,
+  );
+  assert.equal(calls.length, 8, "1 first try + 3 restarts, two requests each");
+});
+
+Deno.test("429 and 5xx are retried with backoff honouring Retry-After, then succeed", async () => {
+  const { client, sleeps } = fake((_req, n) =>
+    n === 1
+      ? status(429, "TooManyRequests", "slow down", undefined)
+      : n === 2
+      ? { ...status(503, "ServiceUnavailable", "x"), headers: { "retry-after": "2" } }
+      : n === 3
+      ? status(500, "InternalError", "boom")
+      : json(200, { ok: true })
+  );
+  assert.deepEqual(await client.get("/version"), { ok: true });
+  assert.deepEqual(sleeps, [400, 2000, 1600]);
+});
+
+Deno.test("retries are bounded and the last error is raised", async () => {
+  const { client, calls, sleeps } = fake(() => status(503, "ServiceUnavailable", "down"));
+  await assert.rejects(
+    client.get("/api/v1/pods"),
+    (e) => e instanceof ApiError && e.status === 503,
+  );
+  assert.equal(calls.length, 5);
+  assert.deepEqual(sleeps, [400, 800, 1600, 3200]);
+});
+
+Deno.test("4xx other than 429 is not retried", async () => {
+  const { client, calls } = fake(() => status(403, "Forbidden", "nope"));
+  await assert.rejects(client.get("/api/v1/pods"), ApiError);
+  assert.equal(calls.length, 1);
+});
+
+Deno.test("a reset connection is retried; a refused one is not", async () => {
+  let n = 0;
+  const reset = new ClusterClient(
+    () => {
+      n++;
+      if (n === 1) {
+        return Promise.reject(
+          new TransportError("unreachable", "GET", "/x", "read ECONNRESET"),
+        );
+      }
+      return Promise.resolve(json(200, { fine: 1 }));
+    },
+    CTX,
+    { sleep: () => Promise.resolve() },
+  );
+  assert.deepEqual(await reset.get("/x"), { fine: 1 });
+  let m = 0;
+  const refused = new ClusterClient(
+    () => {
+      m++;
+      return Promise.reject(
+        new TransportError("unreachable", "GET", "/x", "connect ECONNREFUSED 127.0.0.1:1"),
+      );
+    },
+    CTX,
+    { sleep: () => Promise.resolve() },
+  );
+  await assert.rejects(refused.get("/x"), TransportError);
+  assert.equal(m, 1);
+});
+
+Deno.test("client.fail maps errors to IoError (exit 3) without the credential", () => {
+  const { client } = fake(() => json(200, {}));
+  const e = client.fail(
+    new TransportError(
+      "tls",
+      "GET",
+      "/api",
+      "certificate signed by unknown authority; Bearer s3cret-token",
+    ),
+  );
+  assert.ok(e instanceof IoError);
+  assert.equal(e.exitCode, 3);
+  assert.match(e.message, /TLS failure/);
+  assert.doesNotMatch(e.message, /s3cret-token/);
+});

@@ -1,0 +1,164 @@
+/**
+ * End-to-end test support: a real kube-apiserver v1.20.2 started with
+ * scripts/start-apiserver.sh (one per test file, shared by its tests), a JSON
+ * client for it, and a runner for the CLI as a subprocess.
+ */
+import { loadConnection } from "../../src/cluster/kubeconfig.ts";
+import { ClusterClient, httpsTransport } from "../../src/cluster/client.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const START = `${ROOT}/scripts/start-apiserver.sh`;
+
+/** Path of the kube-apiserver binary the start script uses. */
+export function apiserverBinary(): string {
+  const cache = Deno.env.get("FALCO_PSP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/falco-psp`;
+  return Deno.env.get("FALCO_PSP_APISERVER") ?? `${cache}/kube-apiserver-v1.20.2`;
+}
+
+function executable(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the e2e tests cannot run here, or undefined when they can. */
+export function unavailableReason(): string | undefined {
+  if (Deno.build.os === "windows") {
+    return "end-to-end tests need bash, etcd and kube-apiserver (Linux)";
+  }
+  if (!executable(apiserverBinary())) {
+    return `kube-apiserver not found at ${apiserverBinary()}; run scripts/build-apiserver.sh (.ci/run does)`;
+  }
+  const etcd = Deno.env.get("FALCO_PSP_ETCD") ?? "/usr/bin/etcd";
+  if (!executable(etcd)) return `etcd not found at ${etcd}; run scripts/build-apiserver.sh`;
+  return undefined;
+}
+
+/** `ignore` value for Deno.test, printing the reason once per file. */
+export function skipE2e(file: string): boolean {
+  const reason = unavailableReason();
+  if (reason) console.warn(`ignoring end-to-end tests in ${file}: ${reason}`);
+  return reason !== undefined;
+}
+
+/** A running server, from the start script's env file. */
+export interface Apiserver {
+  env: Record<string, string>;
+  dir: string;
+  kubeconfig: string;
+  url: string;
+  /** A client authenticated as `admin` (system:masters). */
+  admin: ClusterClient;
+  /** A client for a token of the env file (e.g. "RESTRICTED_TOKEN"), optionally impersonating. */
+  clientFor(context: string, as?: { user: string; groups?: string[] }): Promise<ClusterClient>;
+}
+
+function parseEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+/** Starts etcd + kube-apiserver (`psp: false` serves no PodSecurityPolicy API). */
+export async function startApiserver(opts: { psp: boolean }): Promise<Apiserver> {
+  const args = ["--parent-pid", String(Deno.pid)];
+  if (!opts.psp) args.push("--no-psp");
+  const out = await new Deno.Command(START, { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(
+      `start-apiserver.sh failed (exit ${out.code}):\n${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  const env = parseEnv(new TextDecoder().decode(out.stdout));
+  const kubeconfig = env.KUBECONFIG;
+  const clientFor = async (context: string, as?: { user: string; groups?: string[] }) => {
+    const conn = await loadConnection({
+      kubeconfig,
+      context,
+      as: as?.user,
+      asGroup: as?.groups,
+    });
+    return new ClusterClient(httpsTransport(conn, "falco-psp-e2e"), {
+      server: conn.server,
+      contextName: conn.contextName,
+      secrets: conn.secrets,
+    }, { retries: 2, backoffMs: 200 });
+  };
+  return {
+    env,
+    dir: env.FALCO_PSP_E2E_DIR,
+    kubeconfig,
+    url: env.APISERVER_URL,
+    admin: await clientFor("admin"),
+    clientFor,
+  };
+}
+
+/** Stops the server and removes its directory. */
+export async function stopApiserver(server: Apiserver | undefined): Promise<void> {
+  if (!server) return;
+  await new Deno.Command(START, { args: ["--stop", server.dir], stdout: "null", stderr: "inherit" })
+    .output();
+}
+
+/**
+ * One server per test file: `get()` starts it on first use, `stop()` (called by
+ * the file's last test) stops it. The start script's watchdog stops it anyway
+ * when the test process exits.
+ */
+export function sharedApiserver(opts: { psp: boolean }) {
+  let started: Promise<Apiserver> | undefined;
+  return {
+    get(): Promise<Apiserver> {
+      started ??= startApiserver(opts);
+      return started;
+    },
+    async stop(): Promise<void> {
+      if (started) await stopApiserver(await started.catch(() => undefined));
+      started = undefined;
+    },
+  };
+}
+
+/** Result of running the CLI. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `main.ts` with `args` in a subprocess, with extra environment variables. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+): Promise<CliResult> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", `${ROOT}/main.ts`, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: ROOT,
+  });
+  const child = cmd.spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Options for Deno.test in these files: the client keeps sockets across tests. */
+export const E2E_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
+
+export { ROOT };
