@@ -1,7 +1,346 @@
-/** `kubectl falco-psp audit-pods` (being built: see issue 3). */
-import { Command } from "@commander-js/extra-typings";
+/**
+ * `kubectl falco-psp audit-pods`: a dry run of PodSecurityPolicy admission for
+ * pods, workload templates and the pod creations of an audit log. The shell is
+ * thin: get PSPs, get pod subjects, decide which PSPs each pod may use, admit,
+ * collect into an AuditReport, render, and map the result to an exit code. Each
+ * "get" step is a function of `AuditInputs`, so a cluster source (issue 4) can
+ * replace the file source.
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
+import { type LoadedObject, loadObjects, parseObjects, readText } from "../io/documents.ts";
+import { EXIT_OK, EXIT_REFUSED, InputError, UsageError } from "../io/errors.ts";
+import { writeOutput } from "../io/atomic_write.ts";
+import { expandPaths } from "../io/documents.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import { loadPspFiles } from "../psp/load.ts";
+import { ReportBuilder } from "../report/build.ts";
+import { renderJson, renderYaml } from "../report/document.ts";
+import { renderJunit } from "../report/junit.ts";
+import { type AuditReport, reportFails } from "../report/model.ts";
+import { renderSarif } from "../report/sarif.ts";
+import { renderTable, terminalSafe } from "../report/table.ts";
+import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
+import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
+import type { PodSubject, Requester } from "../workloads/subject.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+/** Output formats of `-o`. */
+export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as const;
+export type OutputFormat = typeof OUTPUT_FORMATS[number];
+
+/** Which PSP names a pod may use; `undefined` means every candidate. */
+export type AccessCheck = (
+  subject: PodSubject,
+  candidates: readonly string[],
+) => readonly string[] | Promise<readonly string[]>;
+
+/** A PSP ready for admission, with where it came from. */
+export interface AuditPolicy {
+  psp: PodSecurityPolicy;
+  source: string;
+}
+
+/**
+ * The steps that get the audit's inputs. The file source implements them from
+ * flags; a cluster source replaces any of them.
+ */
+export interface AuditInputs {
+  /** The PSPs (validated and defaulted as the API server stores them). */
+  policies(): Promise<AuditPolicy[]>;
+  /** The pods to audit; `edge` receives ownership learned on the way (ReplicaSet -> Deployment). */
+  subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
+  /** Which PSPs each pod may use (RBAC); undefined when every PSP may be used. */
+  access(): Promise<AccessCheck | undefined>;
+}
+
+/** The parsed flags of `audit-pods`. */
+export interface AuditPodsOptions {
+  pspFile: string[];
+  filename: string[];
+  recursive: boolean;
+  auditLog: string[];
+  policy: string[];
+  rbacFile: string[];
+  as?: string;
+  asGroup: string[];
+  output: OutputFormat;
+  showAdmitted: boolean;
+  failOn: "refused" | "changed";
+  color: boolean;
+}
+
+/** Prints a warning on stderr (terminal-safe). */
+export function warn(message: string): void {
+  console.error(`warning: ${terminalSafe(message)}`);
+}
+
+/**
+ * Audits every subject: for each pod, the PSPs it may use (`only`, then
+ * `access`), then `admitPod` (the other PSPs still count as existing); the
+ * decisions go into the report builder. Holds only the report's items, not the pods.
+ */
+export async function auditPods(
+  policies: readonly AuditPolicy[],
+  inputs: Pick<AuditInputs, "subjects">,
+  access: AccessCheck | undefined,
+  only?: ReadonlySet<string>,
+): Promise<AuditReport> {
+  const compiled = new Map<string, CompiledPolicy>();
+  for (const p of policies) compiled.set(p.psp.metadata.name!, compilePolicy(p.psp));
+  const all = [...compiled.keys()].sort(cmp);
+  const names = only ? all.filter((n) => only.has(n)) : all;
+  const decide = (allowed: readonly string[]) => {
+    const set = new Set(allowed);
+    return {
+      candidates: names.filter((n) => set.has(n)).map((n) => compiled.get(n)!),
+      otherPolicies: all.filter((n) => !set.has(n)).map((n) => compiled.get(n)!),
+    };
+  };
+  const fixed = decide(names);
+  const builder = new ReportBuilder(names);
+  for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
+    const { candidates, otherPolicies } = access ? decide(await access(subject, names)) : fixed;
+    builder.add(subject, admitPod(subject.pod, candidates, { otherPolicies }));
+  }
+  return builder.finish();
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Renders the report in the chosen format. Pure. */
+export function renderReport(
+  report: AuditReport,
+  format: OutputFormat,
+  opts: { showAdmitted?: boolean; color?: boolean; failOn?: "refused" | "changed" } = {},
+): string {
+  switch (format) {
+    case "json":
+      return renderJson(report);
+    case "yaml":
+      return renderYaml(report);
+    case "sarif":
+      return renderSarif(report, { version: denoJson.version, failOn: opts.failOn });
+    case "junit":
+      return renderJunit(report, { failOn: opts.failOn });
+    default:
+      return renderTable(report, { showAdmitted: opts.showAdmitted, color: opts.color });
+  }
+}
+
+/** Pod subjects from `-f` paths, read one file at a time; other kinds are counted for a warning. */
+export async function* fileSubjects(
+  paths: readonly string[],
+  recursive: boolean,
+  edge: (e: OwnerEdge) => void,
+  skipped: Map<string, number>,
+): AsyncGenerator<PodSubject> {
+  for (const file of await expandPaths(paths, recursive)) {
+    const text = await readText(file);
+    if (text.trim() === "") {
+      throw new InputError({ file }, undefined, "empty input: no Kubernetes objects");
+    }
+    for (const lo of parseObjects(text, file)) {
+      const { subject, edge: e } = extractFromObject(lo);
+      if (e) edge(e);
+      if (subject) yield subject;
+      else {
+        const kind = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
+        skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+      }
+    }
+  }
+}
+
+/** The file source: PSPs from `--psp-file`, pods from `-f` and `--audit-log`, RBAC from `--rbac-file`. */
+export function fileInputs(
+  opts: AuditPodsOptions,
+  onWarning: (message: string) => void = warn,
+): AuditInputs {
+  const requester: Requester | undefined = opts.as
+    ? { user: opts.as, groups: opts.asGroup }
+    : undefined;
+  return {
+    async policies() {
+      const { psps, warnings } = await loadPspFiles(opts.pspFile, {
+        recursive: opts.recursive,
+        allowInvalidNames: true,
+      });
+      warnings.forEach(onWarning);
+      return psps.map((p) => ({ psp: p.psp, source: p.source.file }));
+    },
+    async *subjects(edge) {
+      const skipped = new Map<string, number>();
+      yield* fileSubjects(opts.filename, opts.recursive, edge, skipped);
+      if (skipped.size) {
+        const kinds = [...skipped].map(([k, n]) => `${k} x${n}`).join(", ");
+        onWarning(
+          `skipped objects that hold no pod (${kinds}); audit-pods reads ${POD_KINDS.join(", ")}`,
+        );
+      }
+      for (const file of opts.auditLog) {
+        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
+        yield* auditLogSubjects(file, stats);
+        if (stats.withoutRequestObject) {
+          onWarning(
+            `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
+          );
+        }
+      }
+    },
+    async access() {
+      if (opts.rbacFile.length === 0) {
+        if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
+        return undefined;
+      }
+      const objects: LoadedObject[] = await loadObjects(opts.rbacFile, {
+        recursive: opts.recursive,
+      });
+      return buildAccessCheck(objects, requester, onWarning);
+    },
+  };
+}
+
+/**
+ * The RBAC access check: the PSPs a pod may use are those its service account,
+ * or the requester (the audit event's user, else `--as`), may `use` in the pod's
+ * namespace.
+ */
+function buildAccessCheck(
+  _objects: readonly LoadedObject[],
+  _requester: Requester | undefined,
+  _onWarning: (message: string) => void,
+): AccessCheck {
+  throw new UsageError("--rbac-file: waiting for src/rbac");
+}
+
+/** Checks flag combinations that commander cannot. */
+export function checkUsage(opts: AuditPodsOptions): void {
+  if (opts.pspFile.length === 0) {
+    throw new UsageError(
+      "no PodSecurityPolicies: pass --psp-file (reading them from a cluster is not available yet)",
+    );
+  }
+  if (opts.filename.length === 0 && opts.auditLog.length === 0) {
+    throw new UsageError(
+      "nothing to audit: pass -f/--filename or --audit-log (reading pods from a cluster is not available yet)",
+    );
+  }
+  const stdin = [...opts.pspFile, ...opts.filename, ...opts.auditLog, ...opts.rbacFile]
+    .filter((p) => p === "-").length;
+  if (stdin > 1) throw new UsageError("only one input may be read from stdin (-)");
+  if (opts.asGroup.length && !opts.as) {
+    throw new UsageError("--as-group needs --as (the user the groups belong to)");
+  }
+}
+
+/** Runs the audit from parsed flags and inputs; returns the exit code. */
+export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs): Promise<number> {
+  const policies = await inputs.policies();
+  if (policies.length === 0) {
+    throw new UsageError("no PodSecurityPolicy found in the --psp-file inputs");
+  }
+  let only: Set<string> | undefined;
+  if (opts.policy.length) {
+    const known = new Set(policies.map((p) => p.psp.metadata.name!));
+    const missing = opts.policy.filter((n) => !known.has(n));
+    if (missing.length) {
+      throw new UsageError(
+        `--policy ${
+          missing.map((n) => JSON.stringify(n)).join(", ")
+        }: no such PodSecurityPolicy among ${[...known].join(", ")}`,
+      );
+    }
+    only = new Set(opts.policy);
+  }
+  const access = await inputs.access();
+  const report = await auditPods(policies, inputs, access, only);
+  const color = opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
+    Deno.stdout.isTerminal();
+  await writeOutput(
+    undefined,
+    renderReport(report, opts.output, {
+      showAdmitted: opts.showAdmitted,
+      color,
+      failOn: opts.failOn,
+    }),
+  );
+  return reportFails(report, opts.failOn) ? EXIT_REFUSED : EXIT_OK;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** The audit-pods command. */
 export function auditPodsCommand() {
-  return new Command("audit-pods").description("Audit pods against PodSecurityPolicies");
+  return new Command("audit-pods")
+    .description(
+      "Dry-run PodSecurityPolicy admission: for every pod, workload template or audit-log pod " +
+        "creation, would the PSPs admit it, with which PSP, change it (how), or refuse it (why, in " +
+        "the API server's words).",
+    )
+    .usage("--psp-file FILE (-f FILE | --audit-log FILE) [options]")
+    .option("--psp-file <path>", "PSPs: file, directory or - (repeatable)", collect, [] as string[])
+    .option(
+      "-f, --filename <path>",
+      "pods and workloads (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, " +
+        "ReplicationController, PodTemplate): file, directory or - (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("-R, --recursive", "read directories recursively", false)
+    .option(
+      "--audit-log <file>",
+      "Kubernetes audit log (JSON lines): audit every pod creation in it (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--policy <name>",
+      "only these PSPs may be used (repeatable; default: all given)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--rbac-file <path>",
+      "Roles, ClusterRoles and bindings deciding which PSPs each pod may use (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--as <user>",
+      "the user creating the pods (for --rbac-file; audit-log events carry their own)",
+    )
+    .option("--as-group <group>", "a group of --as (repeatable)", collect, [] as string[])
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default(
+        "table" as OutputFormat,
+      ),
+    )
+    .option("--show-admitted", "table: also list pods admitted unchanged", false)
+    .addOption(
+      new Option("--fail-on <verdict>", "exit 1 when a pod is refused, or also when changed")
+        .choices(["refused", "changed"] as const).default("refused" as const),
+    )
+    .option("--no-color", "no colours in the table (also: NO_COLOR, or output not a terminal)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  kubectl falco-psp audit-pods --psp-file psps/ -f deploy.yaml
+  kubectl falco-psp audit-pods --psp-file psps.yaml --audit-log /var/log/kube-audit.log -o json
+  kubectl falco-psp audit-pods --psp-file psps.yaml -f app/ -R --rbac-file rbac.yaml -o sarif
+
+Exit codes:
+  0  nothing refused (with --fail-on changed: nothing refused or changed)
+  1  some pod would be refused (or changed, with --fail-on changed)
+  2  bad usage or input
+  3  cluster or I/O failure`,
+    )
+    .action(async (flags) => {
+      const opts: AuditPodsOptions = { ...flags, output: flags.output as OutputFormat };
+      checkUsage(opts);
+      Deno.exitCode = await runAuditPods(opts, fileInputs(opts));
+    });
 }

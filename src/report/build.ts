@@ -1,0 +1,251 @@
+/**
+ * Builds the AuditReport from (pod subject, admission decision) pairs, one at a
+ * time: pods of the same controller with the same decision collapse into one
+ * item, ReplicaSets resolve to their Deployment (and Jobs to their CronJob) when
+ * the owner is known, and only one decision per item is kept in memory.
+ */
+import type { Pod } from "../model/pod.ts";
+import type { OwnerEdge } from "../workloads/extract.ts";
+import {
+  type PodSubject,
+  sourceLabel,
+  workloadKey,
+  type WorkloadRef,
+} from "../workloads/subject.ts";
+import {
+  type AdmittedPod,
+  type AuditItem,
+  type AuditReport,
+  type FieldPosition,
+  REPORT_API_VERSION,
+  REPORT_KIND,
+  type ReportPolicyResult,
+  summarize,
+  type Verdict,
+} from "./model.ts";
+
+/** The part of the admission's decision the report reads (admit.ts's AdmissionDecision). */
+export interface DecisionLike {
+  verdict: Verdict;
+  policy: string | null;
+  results: readonly ReportPolicyResult[];
+  admitted: Pod | null;
+  message?: string;
+}
+
+interface Group {
+  row: WorkloadRef;
+  fingerprint: string;
+  item: AuditItem;
+  /** Template subjects in the group: workload key -> its pod count. */
+  templates: Map<string, number | null>;
+  /** Bare pods in the group. */
+  pods: number;
+  /** The `pod-template-hash` label of the group's pods, for the Deployment heuristic. */
+  templateHash?: string;
+}
+
+/** Projects a pod onto the fields admission may change (see AdmittedPod). */
+export function admittedView(pod: Pod | null): AdmittedPod | null {
+  if (!pod) return null;
+  const container = (c: Record<string, unknown>) => ({
+    name: String(c.name),
+    securityContext: c.securityContext ?? null,
+    ports: c.ports ?? null,
+  });
+  const spec = pod.spec;
+  return {
+    metadata: { annotations: { ...(pod.metadata?.annotations ?? {}) } },
+    spec: {
+      securityContext: spec.securityContext ?? null,
+      runtimeClassName: spec.runtimeClassName ?? null,
+      initContainers: (spec.initContainers ?? []).map(container),
+      containers: (spec.containers ?? []).map(container),
+    },
+  };
+}
+
+/**
+ * Splits an API server field path (`spec.containers[0].securityContext.privileged`,
+ * `pod.metadata.annotations[container.apparmor...]`) into object keys, mapping
+ * the paths admission reports at a different place (`spec.securityContext.hostNetwork`
+ * is `spec.hostNetwork` in the object) to where the value is written.
+ */
+export function objectPath(field: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const re = /([^.[\]]+)|\[([^\]]*)\]/g;
+  for (const m of field.replace(/^pod\./, "").matchAll(re)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else out.push(/^\d+$/.test(m[2]) ? Number(m[2]) : m[2]);
+  }
+  if (
+    out.length === 3 && out[0] === "spec" && out[1] === "securityContext" &&
+    typeof out[2] === "string" && ["hostNetwork", "hostPID", "hostIPC"].includes(out[2])
+  ) return ["spec", out[2]];
+  if (out[out.length - 1] === "hostPort") out.splice(out.length - 1, 1, "ports");
+  return out;
+}
+
+function positionsOf(subject: PodSubject, results: readonly ReportPolicyResult[]) {
+  const fields: Record<string, FieldPosition> = {};
+  if (!subject.locate) return fields;
+  for (const r of results) {
+    for (const f of [...r.violations.map((v) => v.field), ...r.changes.map((c) => c.field)]) {
+      if (f in fields) continue;
+      const at = subject.locate([...subject.podPath, ...objectPath(f)]);
+      if (at) fields[f] = at;
+    }
+  }
+  return fields;
+}
+
+/** Accumulates decisions into an AuditReport. */
+export class ReportBuilder {
+  readonly #groups = new Map<string, Group>();
+  readonly #edges = new Map<string, WorkloadRef>();
+  readonly #knownWorkloads = new Set<string>();
+
+  /** `policies`: the candidate PSP names in the admission's order (for the summary). */
+  constructor(readonly policies: readonly string[]) {}
+
+  /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
+  addEdge(edge: OwnerEdge): void {
+    this.#edges.set(workloadKey(edge.child), edge.owner);
+  }
+
+  /** Adds one pod and the admission's decision on it. */
+  add(subject: PodSubject, decision: DecisionLike): void {
+    if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
+    const row = subject.owner ?? subject.workload;
+    const admitted = admittedView(decision.admitted);
+    const fingerprint = JSON.stringify([
+      decision.verdict,
+      decision.policy,
+      decision.results,
+      admitted,
+      decision.message ?? null,
+    ]);
+    const key = `${workloadKey(row)}\n${fingerprint}`;
+    let g = this.#groups.get(key);
+    if (!g) {
+      const item: AuditItem = {
+        kind: row.kind,
+        namespace: row.namespace,
+        name: row.name,
+        source: sourceLabel(subject.source),
+        verdict: decision.verdict,
+        policy: decision.policy,
+        results: decision.results.map((r) => ({
+          policy: r.policy,
+          allowed: r.allowed,
+          violations: r.violations.map((v) => ({
+            field: v.field,
+            message: v.message,
+            text: v.text,
+          })),
+          changes: r.changes.map((c) => ({
+            field: c.field,
+            from: c.from ?? null,
+            to: c.to ?? null,
+          })),
+        })),
+        admitted,
+        pods: null,
+        ...(decision.message !== undefined ? { message: decision.message } : {}),
+        location: {
+          file: subject.source.file,
+          ...(subject.source.line !== undefined
+            ? { line: subject.source.line, column: subject.source.column ?? 1 }
+            : {}),
+          fields: positionsOf(subject, decision.results),
+        },
+      };
+      const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
+      g = {
+        row,
+        fingerprint,
+        item,
+        templates: new Map(),
+        pods: 0,
+        ...(hash ? { templateHash: hash } : {}),
+      };
+      this.#groups.set(key, g);
+    }
+    if (subject.fromTemplate) {
+      const k = workloadKey(subject.workload);
+      if (!g.templates.has(k)) g.templates.set(k, subject.podCount);
+    } else g.pods += subject.podCount ?? 1;
+  }
+
+  /** Resolves a row through known owners (ReplicaSet -> Deployment, Job -> CronJob). */
+  #resolve(g: Group): WorkloadRef {
+    let row = g.row;
+    for (let i = 0; i < 8; i++) {
+      const owner = this.#edges.get(workloadKey(row));
+      if (!owner) break;
+      row = owner;
+    }
+    if (
+      row.kind === "ReplicaSet" && row === g.row && g.templateHash &&
+      !this.#knownWorkloads.has(workloadKey(row)) && row.name.endsWith(`-${g.templateHash}`)
+    ) {
+      // A Deployment names its ReplicaSets <deployment>-<pod-template-hash>.
+      row = { ...row, kind: "Deployment", name: row.name.slice(0, -g.templateHash.length - 1) };
+    }
+    return row;
+  }
+
+  /** The finished report; items ordered by namespace, kind, name, then verdict. */
+  finish(): AuditReport {
+    const merged = new Map<string, { row: WorkloadRef; groups: Group[] }>();
+    for (const g of this.#groups.values()) {
+      const row = this.#resolve(g);
+      const key = `${workloadKey(row)}\n${g.fingerprint}`;
+      const m = merged.get(key);
+      if (m) m.groups.push(g);
+      else merged.set(key, { row, groups: [g] });
+    }
+    const items: AuditItem[] = [];
+    for (const { row, groups } of merged.values()) {
+      const item = { ...groups[0].item, kind: row.kind, namespace: row.namespace, name: row.name };
+      item.pods = podCount(row, groups);
+      items.push(item);
+    }
+    const rank: Record<Verdict, number> = { refused: 0, changed: 1, admitted: 2 };
+    items.sort((a, b) =>
+      cmp(a.namespace, b.namespace) || cmp(a.kind, b.kind) || cmp(a.name, b.name) ||
+      rank[a.verdict] - rank[b.verdict]
+    );
+    return {
+      apiVersion: REPORT_API_VERSION,
+      kind: REPORT_KIND,
+      items,
+      summary: summarize(items, this.policies),
+    };
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A row's pod count: the row's own template replicas when its workload was given,
+ * else the replicas of the templates under it (ReplicaSets of a Deployment), else
+ * the number of pods collapsed into it; null when nothing says.
+ */
+function podCount(row: WorkloadRef, groups: Group[]): number | null {
+  const own = workloadKey(row);
+  for (const g of groups) if (g.templates.has(own)) return g.templates.get(own)!;
+  let sum: number | null = null;
+  let anyTemplate = false;
+  for (const g of groups) {
+    for (const n of g.templates.values()) {
+      anyTemplate = true;
+      if (n !== null) sum = (sum ?? 0) + n;
+    }
+  }
+  if (anyTemplate) return sum;
+  const pods = groups.reduce((n, g) => n + g.pods, 0);
+  return pods;
+}

@@ -1,0 +1,97 @@
+/**
+ * `-o junit`: the report as JUnit XML for CI dashboards. One test suite per
+ * input source file, one test case per workload row; a refused row is a
+ * failure listing every violation (a changed row too with `--fail-on changed`),
+ * others pass with what admission would do in `system-out`. Pure.
+ */
+import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
+import { reasons } from "./table.ts";
+
+/** JUnit options. */
+export interface JunitOptions {
+  failOn?: "refused" | "changed";
+}
+
+// deno-lint-ignore no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udfff]/gu;
+
+/**
+ * Escapes text for XML attribute and element content. Characters XML 1.0 cannot
+ * hold (most control characters, lone surrogates) become `\uNNNN` text.
+ */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(
+      NOT_XML,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    )
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;")
+    .replace(/\n/g, "&#10;");
+}
+
+function fileOf(it: AuditItem): string {
+  return it.location?.file ?? it.source;
+}
+
+function details(it: AuditItem): string {
+  const lines: string[] = [];
+  if (it.verdict === "refused") {
+    for (const r of refusalReasons(it)) lines.push(r.policy ? `${r.policy}: ${r.text}` : r.text);
+  } else {
+    lines.push(`${it.verdict} by PSP ${it.policy}`);
+    const chosen = it.results.find((r) => r.policy === it.policy);
+    for (const c of chosen?.changes ?? []) {
+      lines.push(`${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function testcase(it: AuditItem, failOn: "refused" | "changed"): string {
+  const name = `${it.kind}/${it.name}`;
+  const head = `    <testcase classname="${xmlEscape(it.namespace)}" name="${
+    xmlEscape(name)
+  }" file="${xmlEscape(fileOf(it))}" time="0">`;
+  const body = xmlEscape(details(it)).replace(/&#10;/g, "\n");
+  const fails = it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
+  if (fails) {
+    return `${head}\n      <failure type="${it.verdict}" message="${
+      xmlEscape(reasons(it))
+    }">${body}</failure>\n    </testcase>`;
+  }
+  return `${head}\n      <system-out>${body}</system-out>\n    </testcase>`;
+}
+
+/** Renders the report as a JUnit XML document. */
+export function renderJunit(report: AuditReport, opts: JunitOptions = {}): string {
+  const failOn = opts.failOn ?? "refused";
+  const suites = new Map<string, AuditItem[]>();
+  for (const it of report.items) {
+    const f = fileOf(it);
+    const list = suites.get(f);
+    if (list) list.push(it);
+    else suites.set(f, [it]);
+  }
+  const isFailure = (it: AuditItem) =>
+    it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
+  const failures = report.items.filter(isFailure).length;
+  const out = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="kubectl falco-psp audit-pods" tests="${report.items.length}" failures="${failures}" errors="0">`,
+  ];
+  for (const [file, items] of suites) {
+    out.push(
+      `  <testsuite name="${xmlEscape(file)}" tests="${items.length}" failures="${
+        items.filter(isFailure).length
+      }" errors="0" skipped="0">`,
+    );
+    for (const it of items) out.push(testcase(it, failOn));
+    out.push(`  </testsuite>`);
+  }
+  out.push(`</testsuites>`);
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,166 @@
+/**
+ * The AuditReport model that `audit-pods` prints: one item per workload (pods of
+ * the same controller collapsed into it) with the admission's decision, and a
+ * summary. Every renderer (table, json, yaml, sarif, junit) reads only this model.
+ */
+
+/** The document's apiVersion and kind (`-o json|yaml`). */
+export const REPORT_API_VERSION = "falco-psp/v1";
+export const REPORT_KIND = "AuditReport";
+
+export type Verdict = "admitted" | "changed" | "refused";
+
+/** One violation, as the API server words it. `text` is `<field>: <message>`. */
+export interface ReportViolation {
+  field: string;
+  message: string;
+  text: string;
+}
+
+/** One change a PSP's defaults make to the pod. */
+export interface ReportChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** What one candidate PSP made of the pod. */
+export interface ReportPolicyResult {
+  policy: string;
+  allowed: boolean;
+  violations: ReportViolation[];
+  changes: ReportChange[];
+  /** Set when the PSP cannot be used at all (its provider cannot be created); admission skips it. */
+  error?: string;
+}
+
+/**
+ * The fields of the pod that admission may change, as the chosen PSP leaves them
+ * (metadata.annotations, spec.securityContext, spec.runtimeClassName, and each
+ * container's and init container's securityContext and ports).
+ */
+export interface AdmittedPod {
+  metadata: { annotations: Record<string, string> };
+  spec: {
+    securityContext: unknown;
+    runtimeClassName: string | null;
+    initContainers: AdmittedContainer[];
+    containers: AdmittedContainer[];
+  };
+}
+
+export interface AdmittedContainer {
+  name: string;
+  securityContext: unknown;
+  ports: unknown;
+}
+
+/** 1-based position of a field inside the input file. */
+export interface FieldPosition {
+  line: number;
+  column: number;
+}
+
+/** One audited workload (or bare pod) with one admission decision. */
+export interface AuditItem {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** `file:document` (`file:document[item]` inside a List, `file#Lline` in an audit log) or `cluster`. */
+  source: string;
+  verdict: Verdict;
+  policy: string | null;
+  results: ReportPolicyResult[];
+  admitted: AdmittedPod | null;
+  /**
+   * Pods the row stands for: the replica count of a Deployment, ReplicaSet,
+   * StatefulSet or ReplicationController template, the number of collapsed pods,
+   * or null when not known (DaemonSet, Job, CronJob, PodTemplate).
+   */
+  pods: number | null;
+  /** The admission's overall message when it refused without per-PSP violations. */
+  message?: string;
+  /** Where the item came from (for SARIF); the file, and positions of violated fields. */
+  location?: {
+    file: string;
+    line?: number;
+    column?: number;
+    fields: Record<string, FieldPosition>;
+  };
+}
+
+/** Counts over the items (and over the pods they stand for). */
+export interface AuditSummary {
+  items: number;
+  admitted: number;
+  changed: number;
+  refused: number;
+  /** Sum of the known pod counts. */
+  pods: number;
+  /** The PSPs that were candidates, in the admission's order. */
+  policies: string[];
+}
+
+/** The whole report (`-o json|yaml` print it as is, minus `location`). */
+export interface AuditReport {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: typeof REPORT_KIND;
+  items: AuditItem[];
+  summary: AuditSummary;
+}
+
+/** Counts the items by verdict and sums their pods. */
+export function summarize(items: readonly AuditItem[], policies: readonly string[]): AuditSummary {
+  const s: AuditSummary = {
+    items: items.length,
+    admitted: 0,
+    changed: 0,
+    refused: 0,
+    pods: 0,
+    policies: [...policies],
+  };
+  for (const it of items) {
+    s[it.verdict]++;
+    s.pods += it.pods ?? 0;
+  }
+  return s;
+}
+
+/** One reason for a refusal: a candidate PSP's violation, or the admission's whole message. */
+export interface RefusalReason {
+  policy: string | null;
+  field?: string;
+  message: string;
+  text: string;
+}
+
+/**
+ * Why an item is refused: every candidate PSP's violations, in the admission's
+ * order. When those do not explain the refusal (no usable PSP, or a pod admitted
+ * with changes that then fails the validating phase), the admission's message.
+ */
+export function refusalReasons(item: AuditItem): RefusalReason[] {
+  if (item.verdict !== "refused") return [];
+  const explained = item.results.length > 0 && item.results.every((r) => !r.allowed) &&
+    item.results.some((r) => r.violations.length > 0);
+  if (explained) {
+    return item.results.flatMap((r) =>
+      r.violations.map((v) => ({
+        policy: r.policy,
+        field: v.field,
+        message: v.message,
+        text: v.text,
+      }))
+    );
+  }
+  return [{
+    policy: null,
+    message: item.message ?? "no PodSecurityPolicy may be used",
+    text: item.message ?? "no PodSecurityPolicy may be used",
+  }];
+}
+
+/** Whether the report should fail the command (`--fail-on refused|changed`). */
+export function reportFails(report: AuditReport, failOn: "refused" | "changed"): boolean {
+  return report.summary.refused > 0 || (failOn === "changed" && report.summary.changed > 0);
+}

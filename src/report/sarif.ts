@@ -1,0 +1,109 @@
+/**
+ * `-o sarif`: the report as SARIF 2.1.0 for code scanning. Each violation of a
+ * refused workload is an `error` result (one per candidate PSP's violation),
+ * each change of a changed workload a `note` (`warning` with `--fail-on
+ * changed`). Rule ids are the PSP controls (src/report/rules.ts). File inputs
+ * get file/line locations; other inputs a logical location. Pure.
+ */
+import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
+import { ALL_RULES, ruleFor } from "./rules.ts";
+
+/** SARIF options. */
+export interface SarifOptions {
+  /** The tool version written into `tool.driver.version`. */
+  version: string;
+  /** With "changed", changes are `warning` results instead of `note`. */
+  failOn?: "refused" | "changed";
+}
+
+const RULE_INDEX = new Map(ALL_RULES.map((r, i) => [r.id, i]));
+
+/** A file path as a SARIF artifact URI (relative paths stay relative). */
+export function artifactUri(file: string): string {
+  const encoded = file.split("/").map(encodeURIComponent).join("/");
+  return file.startsWith("/") ? `file://${encoded}` : encoded;
+}
+
+function locations(it: AuditItem, field: string | undefined) {
+  const logical = [{
+    fullyQualifiedName: `${it.namespace}/${it.kind}/${it.name}`,
+    kind: "object",
+  }];
+  const loc = it.location;
+  if (!loc || loc.file === "-" || loc.file === "cluster") {
+    return [{ logicalLocations: logical }];
+  }
+  const at = (field !== undefined ? loc.fields[field] : undefined) ??
+    (loc.line !== undefined ? { line: loc.line, column: loc.column ?? 1 } : undefined);
+  return [{
+    physicalLocation: {
+      artifactLocation: { uri: artifactUri(loc.file) },
+      ...(at ? { region: { startLine: at.line, startColumn: at.column } } : {}),
+    },
+    logicalLocations: logical,
+  }];
+}
+
+function result(
+  it: AuditItem,
+  ruleId: string,
+  level: string,
+  text: string,
+  field: string | undefined,
+  policy: string | null,
+) {
+  return {
+    ruleId,
+    ruleIndex: RULE_INDEX.get(ruleId) ?? RULE_INDEX.get("admission")!,
+    level,
+    message: { text: `${it.kind} ${it.namespace}/${it.name}: ${text}` },
+    locations: locations(it, field),
+    properties: { verdict: it.verdict, policy, source: it.source, pods: it.pods },
+  };
+}
+
+/** Renders the report as a SARIF 2.1.0 log (JSON text). */
+export function renderSarif(report: AuditReport, opts: SarifOptions): string {
+  const results: unknown[] = [];
+  for (const it of report.items) {
+    if (it.verdict === "refused") {
+      for (const r of refusalReasons(it)) {
+        const rule = r.field !== undefined ? ruleFor(r.field, r.message) : ruleFor("");
+        const text = r.policy !== null
+          ? `refused by PSP ${r.policy}: ${r.text}`
+          : `refused: ${r.text}`;
+        results.push(result(it, rule.id, "error", text, r.field, r.policy));
+      }
+    } else if (it.verdict === "changed") {
+      const chosen = it.results.find((r) => r.policy === it.policy);
+      for (const c of chosen?.changes ?? []) {
+        const rule = ruleFor(c.field);
+        const text = `PSP ${it.policy} would change ${c.field} from ${JSON.stringify(c.from)} to ${
+          JSON.stringify(c.to)
+        }`;
+        const level = opts.failOn === "changed" ? "warning" : "note";
+        results.push(result(it, rule.id, level, text, c.field, it.policy));
+      }
+    }
+  }
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [{
+      tool: {
+        driver: {
+          name: "kubectl-falco-psp",
+          version: opts.version,
+          rules: ALL_RULES.map((r) => ({
+            id: r.id,
+            name: r.id,
+            shortDescription: { text: `PodSecurityPolicy: ${r.title}` },
+            defaultConfiguration: { level: "error" },
+          })),
+        },
+      },
+      results,
+    }],
+  };
+  return JSON.stringify(log, null, 2) + "\n";
+}

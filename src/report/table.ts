@@ -1,0 +1,98 @@
+/**
+ * The default output of `audit-pods`: a table a person reads at a glance, one
+ * row per workload with its pod count, verdict, the PSP that would admit it and
+ * the first reasons, then a summary line. Pure: report in, text out.
+ */
+import { type AuditItem, type AuditReport, refusalReasons, type Verdict } from "./model.ts";
+
+/** Table options. */
+export interface TableOptions {
+  /** Include rows whose pods are admitted unchanged. */
+  showAdmitted?: boolean;
+  /** ANSI colours for the verdicts (the shell decides: a terminal and no NO_COLOR). */
+  color?: boolean;
+  /** Longest reasons cell before it is cut with `…`. */
+  reasonWidth?: number;
+}
+
+const COLORS: Record<Verdict, string> = {
+  admitted: "\x1b[32m",
+  changed: "\x1b[33m",
+  refused: "\x1b[31m",
+};
+const RESET = "\x1b[0m";
+
+/**
+ * Makes untrusted text (names, annotation values, messages) safe for a terminal:
+ * control characters (ANSI escapes, newlines, tabs) are shown as `\xNN`/`\uNNNN`.
+ */
+export function terminalSafe(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16)}`;
+  });
+}
+
+function show(v: unknown): string {
+  return v === undefined || v === null ? "unset" : JSON.stringify(v);
+}
+
+/** The reasons cell: the first violation (refused) or change (changed), and how many more. */
+export function reasons(item: AuditItem): string {
+  if (item.verdict === "refused") {
+    const texts = refusalReasons(item).map((r) => r.policy ? `${r.policy}: ${r.text}` : r.text);
+    return texts[0] + (texts.length > 1 ? ` (+${texts.length - 1} more)` : "");
+  }
+  if (item.verdict === "changed") {
+    const chosen = item.results.find((r) => r.policy === item.policy);
+    const changes = chosen?.changes ?? [];
+    if (changes.length === 0) return "";
+    const c = changes[0];
+    return `${c.field}: ${show(c.from)} -> ${show(c.to)}` +
+      (changes.length > 1 ? ` (+${changes.length - 1} more)` : "");
+  }
+  return "";
+}
+
+function cut(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : chars.slice(0, width - 1).join("") + "…";
+}
+
+/** Renders the report as a table plus a summary line. */
+export function renderTable(report: AuditReport, opts: TableOptions = {}): string {
+  const width = opts.reasonWidth ?? 160;
+  const rows = report.items.filter((it) => opts.showAdmitted || it.verdict !== "admitted");
+  const header = ["NAMESPACE", "WORKLOAD", "PODS", "VERDICT", "PSP", "REASONS"];
+  const cells = rows.map((it) => [
+    terminalSafe(it.namespace),
+    terminalSafe(`${it.kind}/${it.name}`),
+    it.pods === null ? "-" : String(it.pods),
+    it.verdict,
+    it.policy === null ? "-" : terminalSafe(it.policy),
+    cut(terminalSafe(reasons(it)), width),
+  ]);
+  const s = report.summary;
+  const summary = `${s.items} workload${s.items === 1 ? "" : "s"} (${s.pods} pod${
+    s.pods === 1 ? "" : "s"
+  }): ${s.refused} refused, ${s.changed} changed, ${s.admitted} admitted`;
+  if (cells.length === 0) {
+    const what = report.items.length === 0
+      ? "No pods found in the input."
+      : "No refused or changed pods (--show-admitted lists the admitted ones).";
+    return `${what}\n${summary}\n`;
+  }
+  const widths = header.map((h, i) =>
+    Math.max([...h].length, ...cells.map((r) => [...r[i]].length))
+  );
+  const line = (r: string[], verdict?: Verdict) =>
+    r.map((c, i) => {
+      const padded = i === r.length - 1 ? c : c + " ".repeat(widths[i] - [...c].length);
+      return opts.color && verdict && i === 3
+        ? COLORS[verdict] + padded.slice(0, c.length) + RESET + padded.slice(c.length)
+        : padded;
+    }).join("   ").trimEnd();
+  const out = [line(header), ...cells.map((r, i) => line(r, rows[i].verdict))];
+  return `${out.join("\n")}\n\n${summary}\n`;
+}
