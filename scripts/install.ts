@@ -108,7 +108,9 @@ async function main(): Promise<number> {
     console.error(`error: ${written[0]} --version failed`);
     return 3;
   }
-  console.log(`${PLUGIN_EXECUTABLE} ${new TextDecoder().decode(check.stdout).trim()} (deno ${denoPath})`);
+  console.log(
+    `${PLUGIN_EXECUTABLE} ${new TextDecoder().decode(check.stdout).trim()} (deno ${denoPath})`,
+  );
   const sep = Deno.build.os === "windows" ? ";" : ":";
   const onPath = (Deno.env.get("PATH") ?? "").split(sep).map((p) => resolve(p)).includes(binDir);
   if (!onPath) {

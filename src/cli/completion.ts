@@ -14,8 +14,8 @@
  * (`--context`, `--cluster`, `--user`, `--namespace`) get dynamic values, from
  * the kubeconfig and from the cluster (see completion_sources.ts).
  */
-import { Argument, Command, Option } from "@commander-js/extra-typings";
-import { type CompletionScriptShell, completionScript, SHELLS } from "./completion_scripts.ts";
+import { Argument, Command, type Option } from "@commander-js/extra-typings";
+import { completionScript, type CompletionScriptShell, SHELLS } from "./completion_scripts.ts";
 import { type KubeTarget, listKubeconfigNames, listNamespaces } from "./completion_sources.ts";
 
 /** Name of the hidden request command, as in Cobra. */
@@ -272,7 +272,9 @@ async function optionValueCompletion(
   if (/\bdir(ectory)?\b/.test(placeholder)) {
     return { suggestions: [], directive: Directive.FilterDirs };
   }
-  if (/file|path|kubeconfig|log/.test(placeholder) || /file|path|kubeconfig/.test(option.long ?? "")) {
+  if (
+    /file|path|kubeconfig|log/.test(placeholder) || /file|path|kubeconfig/.test(option.long ?? "")
+  ) {
     return { suggestions: [], directive: Directive.Default };
   }
   return noFiles([]);
@@ -340,7 +342,9 @@ export async function complete(
     if (toComplete.startsWith("--") && eq > 0) {
       const flag = toComplete.slice(0, eq);
       const option = findOption(state.command, flag);
-      if (!option || !takesValue(option)) return { suggestions: [], directive: Directive.NoFileComp };
+      if (!option || !takesValue(option)) {
+        return { suggestions: [], directive: Directive.NoFileComp };
+      }
       const result = await optionValueCompletion(option, state, sources);
       if (result.directive & (Directive.FilterDirs | Directive.FilterFileExt)) return result;
       const prefixed = filterByPrefix(result.suggestions, toComplete.slice(eq + 1))
