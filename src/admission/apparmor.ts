@@ -47,15 +47,16 @@ export class AppArmorStrategy implements ContainerMutator, ContainerValidator {
     if (this.#allowed === null) return;
     const key = APPARMOR_CONTAINER_ANNOTATION_PREFIX + (c.container.name ?? "");
     const profile = c.pod.metadata?.annotations?.[key] ?? "";
-    const path = `pod.metadata.annotations[${key}]`;
     if (profile === "") {
-      if (this.#allowed.size > 0) out.push(forbidden(path, "AppArmor profile must be set"));
+      if (this.#allowed.size > 0) {
+        out.push(forbidden(`pod.metadata.annotations[${key}]`, "AppArmor profile must be set"));
+      }
       return;
     }
     if (!this.#allowed.has(profile)) {
       out.push(
         forbidden(
-          path,
+          `pod.metadata.annotations[${key}]`,
           `${profile} is not an allowed profile. Allowed values: ${goQuote(this.#allowedText)}`,
         ),
       );

@@ -75,16 +75,23 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
 
   validateContainer(c: ContainerView, out: Violation[]) {
     const caps = c.sc?.capabilities ?? null;
-    const path = `${c.scPath}.capabilities`;
     if (caps === null) {
       if (this.#defaultAdd.length === 0 && this.#requiredDrop.length === 0) return;
-      out.push(invalid(path, GO_NIL, "required capabilities are not set on the securityContext"));
+      out.push(
+        invalid(
+          `${c.scPath}.capabilities`,
+          GO_NIL,
+          "required capabilities are not set on the securityContext",
+        ),
+      );
       return;
     }
     if (this.#allowAll) return;
     for (const cap of caps.add ?? []) {
       if (!this.#defaultAddSet.has(cap) && !this.#allowed.has(cap)) {
-        out.push(invalid(`${path}.add`, goQuote(cap), "capability may not be added"));
+        out.push(
+          invalid(`${c.scPath}.capabilities.add`, goQuote(cap), "capability may not be added"),
+        );
       }
     }
     if (this.#requiredDrop.length === 0) return;
@@ -93,7 +100,7 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
       if (!drops.has(req)) {
         out.push(
           invalid(
-            `${path}.drop`,
+            `${c.scPath}.capabilities.drop`,
             goCapabilities(caps.drop),
             `${req} is required to be dropped but was not found`,
           ),

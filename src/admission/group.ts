@@ -35,6 +35,13 @@ export class GroupRanges {
     return this.must ? this.ranges[0].min : null;
   }
 
+  /** True when `validate` would report nothing for these groups. */
+  accepts(groups: readonly number[] | null): boolean {
+    if (groups === null || groups.length === 0) return !this.must;
+    for (const g of groups) if (!inRanges(g, this.ranges)) return false;
+    return true;
+  }
+
   /**
    * Kubernetes' group `Validate(fldPath, groups)`: MustRunAs rejects an empty list; every group
    * out of range is its own error showing the whole list.
@@ -88,7 +95,8 @@ export class RunAsGroupStrategy implements ContainerMutator, ContainerValidator 
   }
   validateContainer(c: ContainerView, out: Violation[]) {
     const gid = effectiveRunAsGroup(c.sc, c.podSc);
-    this.groups.validate(c.scPath, gid === null ? null : [gid], out);
+    const groups = gid === null ? null : [gid];
+    if (!this.groups.accepts(groups)) this.groups.validate(c.scPath, groups, out);
   }
 }
 

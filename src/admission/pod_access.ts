@@ -53,6 +53,7 @@ export function containerPath(kind: ContainerKind, index: number): string {
 /** A container as validation sees it: its own and the pod's securityContext. */
 export class ContainerView {
   #path: string | undefined;
+  #scPath: string | undefined;
   constructor(
     readonly pod: Pod,
     readonly kind: ContainerKind,
@@ -68,7 +69,7 @@ export class ContainerView {
   }
   /** `spec.containers[0].securityContext` etc. */
   get scPath(): string {
-    return `${this.path}.securityContext`;
+    return this.#scPath ??= `${this.path}.securityContext`;
   }
 }
 

@@ -21,13 +21,22 @@ export class ReadOnlyRootStrategy implements ContainerMutator, ContainerValidato
   }
   validateContainer(c: ContainerView, out: Violation[]) {
     const v = c.sc?.readOnlyRootFilesystem ?? null;
-    const path = `${c.scPath}.readOnlyRootFilesystem`;
     if (v === null) {
       out.push(
-        invalid(path, GO_NIL, "ReadOnlyRootFilesystem may not be nil and must be set to true"),
+        invalid(
+          `${c.scPath}.readOnlyRootFilesystem`,
+          GO_NIL,
+          "ReadOnlyRootFilesystem may not be nil and must be set to true",
+        ),
       );
     } else if (!v) {
-      out.push(invalid(path, "false", "ReadOnlyRootFilesystem must be set to true"));
+      out.push(
+        invalid(
+          `${c.scPath}.readOnlyRootFilesystem`,
+          "false",
+          "ReadOnlyRootFilesystem must be set to true",
+        ),
+      );
     }
   }
 }

@@ -74,23 +74,29 @@ export class SeLinuxMustRunAs
   }
 
   validateContainer(c: ContainerView, out: Violation[]) {
-    this.#validate(`${c.scPath}.seLinuxOptions`, effectiveSeLinux(c.sc, c.podSc), out);
+    this.#validate(c, effectiveSeLinux(c.sc, c.podSc), out);
   }
 
-  #validate(path: string, actual: SELinuxOptions | null | undefined, out: Violation[]) {
+  /** `where` is the pod path, or the container whose path is built only on error. */
+  #validate(
+    where: string | ContainerView,
+    actual: SELinuxOptions | null | undefined,
+    out: Violation[],
+  ) {
+    const path = () => typeof where === "string" ? where : `${where.scPath}.seLinuxOptions`;
     if (actual === null || actual === undefined) {
-      out.push(required(path));
+      out.push(required(path()));
       return;
     }
     const want = this.#options;
     const level = actual.level ?? "";
     if (!equalSeLinuxLevels(want.level ?? "", level)) {
-      out.push(invalid(`${path}.level`, goQuote(level), `must be ${want.level ?? ""}`));
+      out.push(invalid(`${path()}.level`, goQuote(level), `must be ${want.level ?? ""}`));
     }
     for (const key of ["role", "type", "user"] as const) {
       const v = actual[key] ?? "";
       if (v !== (want[key] ?? "")) {
-        out.push(invalid(`${path}.${key}`, goQuote(v), `must be ${want[key] ?? ""}`));
+        out.push(invalid(`${path()}.${key}`, goQuote(v), `must be ${want[key] ?? ""}`));
       }
     }
   }

@@ -46,11 +46,20 @@ export class SysctlsStrategy implements PodValidator {
     if (!sysctls) return;
     for (let i = 0; i < sysctls.length; i++) {
       const name = sysctls[i].name ?? "";
-      const path = `pod.spec.securityContext.sysctls[${i}]`;
       if (this.#forbidden.matches(name)) {
-        out.push(forbidden(path, `sysctl ${goQuote(name)} is not allowed`));
+        out.push(
+          forbidden(
+            `pod.spec.securityContext.sysctls[${i}]`,
+            `sysctl ${goQuote(name)} is not allowed`,
+          ),
+        );
       } else if (SAFE.has(name) || this.#allowedUnsafe.matches(name)) continue;
-      else out.push(forbidden(path, `unsafe sysctl ${goQuote(name)} is not allowed`));
+      else {out.push(
+          forbidden(
+            `pod.spec.securityContext.sysctls[${i}]`,
+            `unsafe sysctl ${goQuote(name)} is not allowed`,
+          ),
+        );}
     }
   }
 }
