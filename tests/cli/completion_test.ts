@@ -1,0 +1,267 @@
+/**
+ * The `__complete` engine: subcommands, flags and flag values derived from the
+ * commander definition, Cobra's wire format, and the dynamic sources (contexts
+ * from the kubeconfig, namespaces from kubectl).
+ */
+import assert from "node:assert/strict";
+import { Command, Option } from "@commander-js/extra-typings";
+import {
+  complete,
+  type CompletionSources,
+  Directive,
+  formatCompletion,
+} from "../../src/cli/completion.ts";
+import {
+  kubeconfigPaths,
+  listKubeconfigNames,
+  listNamespaces,
+} from "../../src/cli/completion_sources.ts";
+import { buildProgram } from "../../src/cli/main.ts";
+
+/** A program shaped like ours, with every kind of option the engine distinguishes. */
+function sampleProgram() {
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  const program = new Command("kubectl falco-psp").version("1.2.3", "--version");
+  program.addCommand(
+    new Command("audit").description("Audit things\nsecond line")
+      .option("-f, --filename <file>", "input file (repeatable)", collect, [] as string[])
+      .option("-R, --recursive", "recurse")
+      .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]))
+      .option("-n, --namespace <namespace>", "namespace")
+      .option("--context <name>", "kubeconfig context")
+      .option("--kubeconfig <path>", "kubeconfig file")
+      .option("--out-dir <dir>", "where to write")
+      .option("--as <user>", "impersonate")
+      .option("--color", "colour")
+      .addOption(new Option("--secret-flag", "hidden").hideHelp()),
+  );
+  program.addCommand(
+    new Command("convert").summary("Convert PSPs").argument("[inputs...]", "files")
+      .addOption(new Option("--falco-version <v>", "target").choices(["0.27", "current"])),
+  );
+  program.addCommand(new Command("internal"), { hidden: true });
+  return program;
+}
+
+/** Sources that record what they were asked and answer fixed names. */
+function recordingSources() {
+  const calls: string[] = [];
+  const sources: CompletionSources = {
+    kubeconfigNames: (kind, target) => {
+      calls.push(`${kind} ${JSON.stringify(target)}`);
+      return Promise.resolve([{ value: "prod", description: "cluster p" }, { value: "dev" }]);
+    },
+    namespaces: (target) => {
+      calls.push(`namespaces ${JSON.stringify(target)}`);
+      return Promise.resolve(["default", "kube-system", "team-a"]);
+    },
+  };
+  return { calls, sources };
+}
+
+const values = (r: { suggestions: { value: string }[] }) => r.suggestions.map((s) => s.value);
+
+Deno.test("subcommands at the root, hidden ones left out, filtered by prefix", async () => {
+  const p = sampleProgram();
+  const all = await complete(p, [""]);
+  assert.deepEqual(values(all), ["audit", "convert", "help"]);
+  assert.equal(all.directive, Directive.NoFileComp);
+  assert.equal(all.suggestions[0].description, "Audit things");
+  assert.equal(all.suggestions[1].description, "Convert PSPs");
+  assert.deepEqual(values(await complete(p, ["co"])), ["convert"]);
+  assert.deepEqual(values(await complete(p, ["help", ""])), ["audit", "convert"]);
+});
+
+Deno.test("flags come from the command's definition; given ones are not offered again", async () => {
+  const p = sampleProgram();
+  const longs = values(await complete(p, ["audit", "--"]));
+  assert.deepEqual(longs, [
+    "--filename",
+    "--recursive",
+    "--output",
+    "--namespace",
+    "--context",
+    "--kubeconfig",
+    "--out-dir",
+    "--as",
+    "--color",
+    "--help",
+  ]);
+  const withShort = values(await complete(p, ["audit", "-"]));
+  assert.ok(withShort.includes("-o") && withShort.includes("--output"));
+  assert.ok(!withShort.includes("--secret-flag"), "hidden flags are not suggested");
+  const after = values(await complete(p, ["audit", "-o", "json", "-f", "a.yaml", "--"]));
+  assert.ok(!after.includes("--output"), "a single-valued flag is not repeated");
+  assert.ok(after.includes("--filename"), "a repeatable flag is offered again");
+  assert.deepEqual(values(await complete(p, ["--"])), ["--version", "--help"]);
+});
+
+Deno.test("flag values: choices, files, directories, nothing", async () => {
+  const p = sampleProgram();
+  const o = await complete(p, ["audit", "-o", ""]);
+  assert.deepEqual(values(o), ["table", "json"]);
+  assert.equal(o.directive, Directive.NoFileComp);
+  assert.deepEqual(values(await complete(p, ["audit", "--output", "j"])), ["json"]);
+  assert.deepEqual(values(await complete(p, ["convert", "--falco-version", ""])), [
+    "0.27",
+    "current",
+  ]);
+  // --flag=value keeps the flag in each suggestion.
+  const eq = await complete(p, ["audit", "--output=t"]);
+  assert.deepEqual(values(eq), ["--output=table"]);
+  // Attached short value and combined short flags are read like commander reads them.
+  assert.deepEqual(values(await complete(p, ["audit", "-ojson", "-Ro", ""])), ["table", "json"]);
+  assert.equal((await complete(p, ["audit", "-f", ""])).directive, Directive.Default);
+  assert.equal((await complete(p, ["audit", "--kubeconfig", ""])).directive, Directive.Default);
+  assert.equal((await complete(p, ["audit", "--out-dir", ""])).directive, Directive.FilterDirs);
+  const as = await complete(p, ["audit", "--as", ""]);
+  assert.deepEqual(as, { suggestions: [], directive: Directive.NoFileComp });
+});
+
+Deno.test("positionals: file completion where the command takes files, none elsewhere", async () => {
+  const p = sampleProgram();
+  const conv = await complete(p, ["convert", ""]);
+  assert.equal(conv.directive, Directive.Default);
+  assert.deepEqual(values(conv), []);
+  assert.equal((await complete(p, ["convert", "a.yaml", "--", "-x"])).directive, Directive.Default);
+  const audit = await complete(p, ["audit", ""]);
+  assert.equal(audit.directive, Directive.NoFileComp);
+  // A value consumed by a flag is not a positional: the next word still completes flags.
+  assert.ok(values(await complete(p, ["audit", "-o", "json", "--c"])).includes("--context"));
+});
+
+Deno.test("contexts and namespaces come from the sources, with the typed connection flags", async () => {
+  const p = sampleProgram();
+  const { calls, sources } = recordingSources();
+  const ctx = await complete(p, ["audit", "--kubeconfig", "/k/c", "--context", "p"], sources);
+  assert.deepEqual(ctx.suggestions, [{ value: "prod", description: "cluster p" }]);
+  assert.equal(ctx.directive, Directive.NoFileComp);
+  const ns = await complete(
+    p,
+    ["audit", "--context=dev", "--kubeconfig", "/k/c", "-n", "t"],
+    sources,
+  );
+  assert.deepEqual(values(ns), ["team-a"]);
+  assert.deepEqual(calls, [
+    'contexts {"kubeconfig":"/k/c"}',
+    'namespaces {"context":"dev","kubeconfig":"/k/c"}',
+  ]);
+});
+
+Deno.test("wire format: value<TAB>description lines, then :directive", () => {
+  const result = {
+    suggestions: [{ value: "json", description: "JSON" }, { value: "yaml" }],
+    directive: Directive.NoFileComp,
+  };
+  assert.equal(formatCompletion(result), "json\tJSON\nyaml\n:4\n");
+  assert.equal(formatCompletion(result, false), "json\nyaml\n:4\n");
+  assert.equal(formatCompletion({ suggestions: [], directive: 0 }), ":0\n");
+});
+
+Deno.test("the real program: its subcommands, and every flag with choices completes to them", async () => {
+  const program = buildProgram();
+  const top = values(await complete(program, [""]));
+  for (const name of ["convert", "audit-pods", "completion"]) assert.ok(top.includes(name), name);
+  assert.deepEqual(values(await complete(program, ["completion", ""])), ["bash", "zsh", "fish"]);
+  let checked = 0;
+  for (const cmd of program.commands) {
+    for (const option of cmd.options) {
+      if (!option.argChoices || option.hidden) continue;
+      const flag = option.long ?? option.short!;
+      const got = values(await complete(program, [cmd.name(), flag, ""]));
+      assert.deepEqual(got, option.argChoices, `${cmd.name()} ${flag}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0, "the real program has flags with choices");
+  // The issue's output formats for audit-pods.
+  const formats = values(await complete(program, ["audit-pods", "-o", ""]));
+  assert.ok(formats.includes("json") && formats.includes("yaml"), formats.join(","));
+});
+
+Deno.test("kubeconfig: KUBECONFIG list merged (first wins), --kubeconfig overrides, bad files ignored", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = `${dir}/a`, b = `${dir}/b`, bad = `${dir}/bad`;
+    await Deno.writeTextFile(
+      a,
+      `apiVersion: v1
+kind: Config
+contexts:
+- name: prod
+  context: {cluster: c1, user: admin, namespace: web}
+- name: dev
+  context: {cluster: c2, user: me}
+clusters: [{name: c1, cluster: {server: "https://1.2.3.4"}}]
+users: [{name: admin, user: {token: SECRET-TOKEN}}]
+`,
+    );
+    await Deno.writeTextFile(b, "contexts:\n- name: dev\n  context: {cluster: other}\n- name: qa\n");
+    await Deno.writeTextFile(bad, "contexts: [unclosed\n");
+    const env = (list: string) => (n: string) => n === "KUBECONFIG" ? list : undefined;
+    const contexts = listKubeconfigNames("contexts", {}, env(`${bad}:${a}::${b}`));
+    assert.deepEqual(contexts, [
+      { value: "prod", description: "cluster c1, namespace web" },
+      { value: "dev", description: "cluster c2" },
+      { value: "qa", description: undefined },
+    ]);
+    assert.ok(!JSON.stringify(contexts).includes("SECRET"));
+    assert.deepEqual(
+      listKubeconfigNames("contexts", { kubeconfig: b }, env(a)).map((c) => c.value),
+      ["dev", "qa"],
+    );
+    assert.deepEqual(listKubeconfigNames("users", {}, env(a)), [{
+      value: "admin",
+      description: undefined,
+    }]);
+    assert.deepEqual(kubeconfigPaths({}, (n) => n === "HOME" ? "/h" : undefined), [
+      "/h/.kube/config",
+    ]);
+    assert.deepEqual(kubeconfigPaths({}, env("C:\\a;D:\\b"), "windows"), ["C:\\a", "D:\\b"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("namespaces: kubectl get ns with the typed flags; any failure gives none", async () => {
+  let seen: string[] = [];
+  const ok = (stdout: string, success = true) => (args: string[]) => {
+    seen = args;
+    return Promise.resolve({ success, stdout });
+  };
+  const names = await listNamespaces(
+    { kubeconfig: "/k", context: "prod" },
+    ok("namespace/default\nnamespace/kube-system\nnot-a-namespace\nnamespace/Bad_Name\n"),
+  );
+  assert.deepEqual(names, ["default", "kube-system"]);
+  assert.deepEqual(seen.slice(0, 4), ["get", "namespaces", "-o", "name"]);
+  assert.ok(seen.includes("--kubeconfig=/k") && seen.includes("--context=prod"));
+  assert.deepEqual(await listNamespaces({}, ok("namespace/x\n", false)), []);
+});
+
+Deno.test("namespaces: a real kubectl against an unreachable server fails quietly and fast", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const kubeconfig = `${dir}/config`;
+    await Deno.writeTextFile(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+current-context: x
+contexts: [{name: x, context: {cluster: x, user: x}}]
+clusters: [{name: x, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: x, user: {token: t}}]
+`,
+    );
+    const started = Date.now();
+    assert.deepEqual(await listNamespaces({ kubeconfig }), []);
+    assert.ok(Date.now() - started < 10_000);
+    // Through the engine: no suggestions, no file completion, no error.
+    const r = await complete(sampleProgram(), ["audit", "--kubeconfig", kubeconfig, "-n", ""]);
+    if (r.suggestions.length || r.directive !== Directive.NoFileComp) {
+      assert.fail(`unexpected ${JSON.stringify(r)}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
