@@ -5,7 +5,7 @@
  * others pass with what admission would do in `system-out`. Pure.
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
-import { reasons } from "./table.ts";
+import { reasons, showValue } from "./table.ts";
 
 /** JUnit options. */
 export interface JunitOptions {
@@ -45,7 +45,7 @@ function details(it: AuditItem): string {
     lines.push(`${it.verdict} by PSP ${it.policy}`);
     const chosen = it.results.find((r) => r.policy === it.policy);
     for (const c of chosen?.changes ?? []) {
-      lines.push(`${c.field}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`);
+      lines.push(`${c.field}: ${showValue(c.from)} -> ${showValue(c.to)}`);
     }
   }
   return lines.join("\n");

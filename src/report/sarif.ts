@@ -7,6 +7,7 @@
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
 import { ALL_RULES, ruleFor } from "./rules.ts";
+import { showValue } from "./table.ts";
 
 /** SARIF options. */
 export interface SarifOptions {
@@ -78,8 +79,8 @@ export function renderSarif(report: AuditReport, opts: SarifOptions): string {
       const chosen = it.results.find((r) => r.policy === it.policy);
       for (const c of chosen?.changes ?? []) {
         const rule = ruleFor(c.field);
-        const text = `PSP ${it.policy} would change ${c.field} from ${JSON.stringify(c.from)} to ${
-          JSON.stringify(c.to)
+        const text = `PSP ${it.policy} would change ${c.field} from ${showValue(c.from)} to ${
+          showValue(c.to)
         }`;
         const level = opts.failOn === "changed" ? "warning" : "note";
         results.push(result(it, rule.id, level, text, c.field, it.policy));

@@ -34,7 +34,8 @@ export function terminalSafe(text: string): string {
   });
 }
 
-function show(v: unknown): string {
+/** A changed value for people: `unset` for null/undefined, else JSON. */
+export function showValue(v: unknown): string {
   return v === undefined || v === null ? "unset" : JSON.stringify(v);
 }
 
@@ -49,7 +50,7 @@ export function reasons(item: AuditItem): string {
     const changes = chosen?.changes ?? [];
     if (changes.length === 0) return "";
     const c = changes[0];
-    return `${c.field}: ${show(c.from)} -> ${show(c.to)}` +
+    return `${c.field}: ${showValue(c.from)} -> ${showValue(c.to)}` +
       (changes.length > 1 ? ` (+${changes.length - 1} more)` : "");
   }
   return "";

@@ -1,0 +1,189 @@
+import assert from "node:assert/strict";
+import { parseObjects } from "../../src/io/documents.ts";
+import { admittedView, objectPath, ReportBuilder } from "../../src/report/build.ts";
+import { extractFromObject } from "../../src/workloads/extract.ts";
+import { ADMITTED, CHANGED, pod, podSubject, REFUSED, templateSubject } from "./helpers.ts";
+
+const RS = { kind: "ReplicaSet", namespace: "ns", name: "web-abc12" };
+
+Deno.test("pods of one controller with the same decision collapse into one row", () => {
+  const b = new ReportBuilder(["privileged", "restricted"]);
+  for (const n of ["a", "b", "c"]) b.add(podSubject(`web-abc12-${n}`, { owner: RS }), ADMITTED);
+  b.add(podSubject("solo"), ADMITTED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods]), [
+    ["Pod", "solo", 1],
+    ["ReplicaSet", "web-abc12", 3],
+  ]);
+  assert.deepEqual(r.summary, {
+    items: 2,
+    admitted: 2,
+    changed: 0,
+    refused: 0,
+    pods: 4,
+    policies: ["privileged", "restricted"],
+  });
+});
+
+Deno.test("pods of one controller with different decisions stay apart", () => {
+  const b = new ReportBuilder([]);
+  b.add(podSubject("web-abc12-a", { owner: RS }), ADMITTED);
+  b.add(podSubject("web-abc12-b", { owner: RS }), REFUSED);
+  b.add(podSubject("web-abc12-c", { owner: RS }), REFUSED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.name, i.verdict, i.pods]), [
+    ["web-abc12", "refused", 2],
+    ["web-abc12", "admitted", 1],
+  ]);
+  assert.equal(r.summary.refused, 1);
+});
+
+Deno.test("a known owner edge resolves ReplicaSet pods to the Deployment and takes its replicas", () => {
+  const b = new ReportBuilder([]);
+  const deploy = { kind: "Deployment", namespace: "ns", name: "web" };
+  b.addEdge({ child: RS, owner: deploy });
+  b.add(templateSubject("Deployment", "web", 4), CHANGED);
+  b.add(templateSubject("ReplicaSet", "web-abc12", 4, deploy), CHANGED);
+  b.add(podSubject("web-abc12-a", { owner: RS }), CHANGED);
+  const r = b.finish();
+  assert.equal(r.items.length, 1);
+  assert.deepEqual([r.items[0].kind, r.items[0].name, r.items[0].pods], ["Deployment", "web", 4]);
+  assert.equal(r.items[0].source, "workloads.yaml:2");
+});
+
+Deno.test("without the Deployment, the ReplicaSets' replicas are summed; pods alone are counted", () => {
+  const deploy = { kind: "Deployment", namespace: "ns", name: "web" };
+  const b = new ReportBuilder([]);
+  b.add(templateSubject("ReplicaSet", "web-old", 0, deploy), ADMITTED);
+  b.add(templateSubject("ReplicaSet", "web-new", 2, deploy), ADMITTED);
+  b.add(templateSubject("DaemonSet", "agent", null), ADMITTED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods]), [
+    ["DaemonSet", "agent", null],
+    ["Deployment", "web", 2],
+  ]);
+  assert.equal(r.summary.pods, 2, "unknown counts add nothing");
+});
+
+Deno.test("pod-template-hash names the Deployment of a ReplicaSet that was not given", () => {
+  const b = new ReportBuilder([]);
+  const labels = { "pod-template-hash": "abc12" };
+  b.add(podSubject("web-abc12-a", { owner: RS, labels }), ADMITTED);
+  b.add(podSubject("web-abc12-b", { owner: RS, labels }), ADMITTED);
+  const other = { kind: "ReplicaSet", namespace: "ns", name: "standalone-x" };
+  b.add(
+    podSubject("standalone-x-1", { owner: other, labels: { "pod-template-hash": "zzz" } }),
+    ADMITTED,
+  );
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods]), [
+    ["Deployment", "web", 2],
+    ["ReplicaSet", "standalone-x", 1],
+  ]);
+});
+
+Deno.test("a ReplicaSet given without an owner stays a ReplicaSet despite the hash label", () => {
+  const b = new ReportBuilder([]);
+  b.add(templateSubject("ReplicaSet", "web-abc12", 2), ADMITTED);
+  b.add(
+    podSubject("web-abc12-a", { owner: RS, labels: { "pod-template-hash": "abc12" } }),
+    ADMITTED,
+  );
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods]), [["ReplicaSet", "web-abc12", 2]]);
+});
+
+Deno.test("items are ordered by namespace, kind, name and keep the decision", () => {
+  const b = new ReportBuilder(["restricted"]);
+  const s = (ns: string, name: string) => ({
+    ...podSubject(name),
+    namespace: ns,
+    workload: { kind: "Pod", namespace: ns, name },
+  });
+  b.add(s("b", "z"), REFUSED);
+  b.add(s("a", "y"), CHANGED);
+  b.add(s("a", "x"), ADMITTED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => `${i.namespace}/${i.name}`), ["a/x", "a/y", "b/z"]);
+  const refused = r.items[2];
+  assert.equal(refused.verdict, "refused");
+  assert.equal(refused.policy, null);
+  assert.equal(refused.admitted, null);
+  assert.equal(refused.message, REFUSED.message);
+  assert.deepEqual(refused.results, REFUSED.results);
+  const changed = r.items[1];
+  assert.deepEqual(changed.results[0].changes[0], {
+    field: "spec.containers[0].securityContext.runAsNonRoot",
+    from: null,
+    to: true,
+  }, "an unset `from` is null, so JSON and YAML keep the key");
+});
+
+Deno.test("admittedView keeps exactly the fields admission may change", () => {
+  const p = pod("p", { annotations: { a: "b" }, labels: { l: "v" } });
+  p.spec.securityContext = { fsGroup: 1 };
+  p.spec.runtimeClassName = "gvisor";
+  p.spec.initContainers = [{ name: "i", image: "busybox", securityContext: { runAsUser: 5 } }];
+  p.spec.containers[0].ports = [{ containerPort: 80, hostPort: 80 }];
+  assert.deepEqual(admittedView(p), {
+    metadata: { annotations: { a: "b" } },
+    spec: {
+      securityContext: { fsGroup: 1 },
+      runtimeClassName: "gvisor",
+      initContainers: [{ name: "i", securityContext: { runAsUser: 5 }, ports: null }],
+      containers: [{
+        name: "app",
+        securityContext: null,
+        ports: [{ containerPort: 80, hostPort: 80 }],
+      }],
+    },
+  });
+  assert.equal(admittedView(null), null);
+});
+
+Deno.test("objectPath maps API server field paths to where the value is in the object", () => {
+  assert.deepEqual(objectPath("spec.containers[1].securityContext.privileged"), [
+    "spec",
+    "containers",
+    1,
+    "securityContext",
+    "privileged",
+  ]);
+  assert.deepEqual(objectPath("spec.securityContext.hostNetwork"), ["spec", "hostNetwork"]);
+  assert.deepEqual(objectPath("spec.initContainers[0].hostPort"), [
+    "spec",
+    "initContainers",
+    0,
+    "ports",
+  ]);
+  assert.deepEqual(
+    objectPath("pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]"),
+    ["metadata", "annotations", "container.seccomp.security.alpha.kubernetes.io/app"],
+  );
+});
+
+Deno.test("violated fields get their line in the input file", () => {
+  const text = [
+    "apiVersion: apps/v1",
+    "kind: Deployment",
+    "metadata: {name: web, namespace: ns}",
+    "spec:",
+    "  template:",
+    "    spec:",
+    "      hostNetwork: true",
+    "      containers:",
+    "        - name: app",
+    "          securityContext:",
+    "            privileged: true",
+  ].join("\n");
+  const { subject } = extractFromObject(parseObjects(text, "w.yaml")[0]);
+  const b = new ReportBuilder([]);
+  b.add(subject!, REFUSED);
+  const loc = b.finish().items[0].location!;
+  assert.equal(loc.file, "w.yaml");
+  assert.deepEqual(loc.fields["spec.containers[0].securityContext.privileged"], {
+    line: 11,
+    column: 25,
+  });
+  assert.deepEqual(loc.fields["spec.securityContext.hostNetwork"], { line: 7, column: 20 });
+});

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { ReportBuilder } from "../../src/report/build.ts";
+import { renderJson, renderYaml } from "../../src/report/document.ts";
+import { ADMITTED, CHANGED, podSubject, REFUSED } from "./helpers.ts";
+
+function report() {
+  const b = new ReportBuilder(["privileged", "restricted"]);
+  b.add(podSubject("ok"), ADMITTED);
+  b.add(podSubject("mutated"), CHANGED);
+  b.add(podSubject("bad"), REFUSED);
+  return b.finish();
+}
+
+Deno.test("-o json is the AuditReport document with the issue's fields", () => {
+  const doc = JSON.parse(renderJson(report()));
+  assert.equal(doc.apiVersion, "falco-psp/v1");
+  assert.equal(doc.kind, "AuditReport");
+  assert.deepEqual(Object.keys(doc), ["apiVersion", "kind", "items", "summary"]);
+  for (const it of doc.items) {
+    for (
+      const k of ["kind", "namespace", "name", "source", "verdict", "policy", "results", "admitted"]
+    ) {
+      assert.ok(k in it, `item has ${k}`);
+    }
+    assert.ok(!("location" in it), "internal positions stay out");
+  }
+  const bad = doc.items.find((i: { name: string }) => i.name === "bad");
+  assert.deepEqual(bad.results[0].violations[0], REFUSED.results[0].violations[0]);
+  assert.equal(bad.source, "pods.yaml:1");
+  const mutated = doc.items.find((i: { name: string }) => i.name === "mutated");
+  assert.deepEqual(mutated.results[0].changes[1], {
+    field: "spec.securityContext.fsGroup",
+    from: null,
+    to: 1,
+  });
+  assert.deepEqual(mutated.admitted.metadata.annotations, { "kubernetes.io/psp": "restricted" });
+  assert.deepEqual(doc.summary, {
+    items: 3,
+    admitted: 1,
+    changed: 1,
+    refused: 1,
+    pods: 3,
+    policies: ["privileged", "restricted"],
+  });
+});
+
+Deno.test("-o yaml is the same document", () => {
+  const r = report();
+  assert.deepEqual(parse(renderYaml(r)), JSON.parse(renderJson(r)));
+});
+
+Deno.test("untrusted text stays data in YAML", () => {
+  const b = new ReportBuilder([]);
+  const nasty = "x\n  injected: true\n- item: 1 # ' \" &a *a !!js/function";
+  b.add(podSubject(nasty), {
+    ...ADMITTED,
+    admitted: { ...ADMITTED.admitted!, metadata: { annotations: { [nasty]: nasty } } },
+  });
+  const doc = parse(renderYaml(b.finish()));
+  assert.equal(doc.items.length, 1);
+  assert.equal(doc.items[0].name, nasty);
+  assert.deepEqual(doc.items[0].admitted.metadata.annotations, { [nasty]: nasty });
+});

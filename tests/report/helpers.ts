@@ -1,0 +1,94 @@
+/** Test doubles for report tests: pod subjects and admission decisions built by hand. */
+import type { Pod } from "../../src/model/pod.ts";
+import type { DecisionLike } from "../../src/report/build.ts";
+import type { PodSubject, WorkloadRef } from "../../src/workloads/subject.ts";
+
+export function pod(name: string, extra: Partial<Pod["metadata"]> = {}): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "ns", ...extra },
+    spec: { serviceAccountName: "default", containers: [{ name: "app", image: "nginx" }] },
+  };
+}
+
+export function podSubject(
+  name: string,
+  opts: { owner?: WorkloadRef; labels?: Record<string, string>; file?: string } = {},
+): PodSubject {
+  return {
+    workload: { kind: "Pod", namespace: "ns", name },
+    owner: opts.owner,
+    pod: pod(name, opts.labels ? { labels: opts.labels } : {}),
+    namespace: "ns",
+    fromTemplate: false,
+    podCount: 1,
+    source: { file: opts.file ?? "pods.yaml", document: 1 },
+    podPath: [],
+  };
+}
+
+export function templateSubject(
+  kind: string,
+  name: string,
+  podCount: number | null,
+  owner?: WorkloadRef,
+): PodSubject {
+  return {
+    workload: { kind, namespace: "ns", name },
+    owner,
+    pod: pod(name),
+    namespace: "ns",
+    fromTemplate: true,
+    podCount,
+    source: { file: "workloads.yaml", document: 2 },
+    podPath: ["spec", "template"],
+  };
+}
+
+export const ADMITTED: DecisionLike = {
+  verdict: "admitted",
+  policy: "privileged",
+  results: [{ policy: "privileged", allowed: true, violations: [], changes: [] }],
+  admitted: pod("x", { annotations: { "kubernetes.io/psp": "privileged" } }),
+};
+
+export const PRIVILEGED_TEXT =
+  "spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed";
+
+export const REFUSED: DecisionLike = {
+  verdict: "refused",
+  policy: null,
+  results: [{
+    policy: "restricted",
+    allowed: false,
+    violations: [{
+      field: "spec.containers[0].securityContext.privileged",
+      message: "Invalid value: true: Privileged containers are not allowed",
+      text: PRIVILEGED_TEXT,
+    }, {
+      field: "spec.securityContext.hostNetwork",
+      message: "Invalid value: true: Host network is not allowed to be used",
+      text:
+        "spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used",
+    }],
+    changes: [],
+  }],
+  admitted: null,
+  message: `pods "x" is forbidden: PodSecurityPolicy: unable to admit pod: [${PRIVILEGED_TEXT}]`,
+};
+
+export const CHANGED: DecisionLike = {
+  verdict: "changed",
+  policy: "restricted",
+  results: [{
+    policy: "restricted",
+    allowed: true,
+    violations: [],
+    changes: [
+      { field: "spec.containers[0].securityContext.runAsNonRoot", from: undefined, to: true },
+      { field: "spec.securityContext.fsGroup", from: undefined, to: 1 },
+    ],
+  }],
+  admitted: pod("x", { annotations: { "kubernetes.io/psp": "restricted" } }),
+};
