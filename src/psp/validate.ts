@@ -224,10 +224,13 @@ const SYSCTL_MAX_LENGTH = 253;
 /**
  * Validates a PSP as the API server does when it is created: applies the v1beta1 defaulting and
  * field dropping (`applyPspDefaults`), then runs `ValidatePodSecurityPolicy`. Returns the errors
- * in the server's order (empty when the server would accept the object). The input is expected
- * to have passed `checkPspShape`; wrong JSON types are reported by that function, not here.
+ * in the server's order (empty when the server would accept the object).
+ * Wrong JSON types (see `checkPspShape`) are returned instead, as the server's decoder refuses
+ * such an object before validating it.
  */
 export function validatePsp(psp: PodSecurityPolicy): FieldError[] {
+  const shape = checkPspShape(psp).errors;
+  if (shape.length) return shape.map(({ field, message, text }) => ({ field, message, text }));
   return validateStoredPsp(applyPspDefaults(psp));
 }
 
@@ -250,8 +253,10 @@ function validateObjectMeta(meta: Record<string, unknown>): FieldError[] {
   const name = typeof meta.name === "string" ? meta.name : "";
   const generateName = typeof meta.generateName === "string" ? meta.generateName : "";
   if (generateName) {
-    // NameIsDNSSubdomain(prefix=true) masks one trailing dash.
-    const masked = generateName.endsWith("-") ? generateName.slice(0, -1) + "a" : generateName;
+    // NameIsDNSSubdomain(prefix=true): maskTrailingDash replaces the last *two* characters.
+    const masked = generateName.length > 1 && generateName.endsWith("-")
+      ? generateName.slice(0, -2) + "a"
+      : generateName;
     for (const m of dnsSubdomainErrors(masked)) {
       errs.push(invalid("metadata.generateName", goQuote(generateName), m));
     }

@@ -495,3 +495,21 @@ Deno.test("shape: unknown fields are listed and pruned", () => {
   assert.equal("privilegd" in pruned.spec, false);
   assert.deepEqual(pruned.spec.runAsUser, { rule: "RunAsAny" });
 });
+
+Deno.test("validatePsp reports wrong JSON types instead of validating garbage", () => {
+  const bad = {
+    ...psp(),
+    spec: { ...psp().spec, volumes: "secret" },
+  } as unknown as PodSecurityPolicy;
+  assert.deepEqual(texts(bad), ['spec.volumes: Invalid value: "secret": must be a list']);
+  assert.deepEqual(Object.keys(validatePsp(bad)[0]).sort(), ["field", "message", "text"]);
+});
+
+Deno.test("generateName: maskTrailingDash replaces the last two characters", () => {
+  assert.deepEqual(texts(psp({}, { generateName: "a-" })), []);
+  assert.deepEqual(texts(psp({}, { generateName: "-" })), [
+    `metadata.generateName: Invalid value: "-": ${DNS_MSG}`,
+  ]);
+  // "x_-" masks to "xa": accepted although "x_" is not a DNS label (an upstream quirk)
+  assert.deepEqual(texts(psp({}, { generateName: "x_-" })), []);
+});
