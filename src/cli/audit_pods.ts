@@ -8,12 +8,13 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
-import { type LoadedObject, loadObjects, parseObjects, readText } from "../io/documents.ts";
+import { expandPaths, parseObjects, readText } from "../io/documents.ts";
 import { EXIT_OK, EXIT_REFUSED, InputError, UsageError } from "../io/errors.ts";
 import { writeOutput } from "../io/atomic_write.ts";
-import { expandPaths } from "../io/documents.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
+import { buildRbacIndex, type RbacIndex, usablePolicies } from "../rbac/authorize.ts";
+import { loadRbacFiles } from "../rbac/load.ts";
 import { ReportBuilder } from "../report/build.ts";
 import { renderJson, renderYaml } from "../report/document.ts";
 import { renderJunit } from "../report/junit.ts";
@@ -195,10 +196,13 @@ export function fileInputs(
         if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
         return undefined;
       }
-      const objects: LoadedObject[] = await loadObjects(opts.rbacFile, {
+      const { objects, warnings } = await loadRbacFiles(opts.rbacFile, {
         recursive: opts.recursive,
       });
-      return buildAccessCheck(objects, requester, onWarning);
+      warnings.forEach(onWarning);
+      const index = buildRbacIndex(objects);
+      index.warnings.forEach(onWarning);
+      return rbacAccessCheck(index, requester);
     },
   };
 }
@@ -206,14 +210,26 @@ export function fileInputs(
 /**
  * The RBAC access check: the PSPs a pod may use are those its service account,
  * or the requester (the audit event's user, else `--as`), may `use` in the pod's
- * namespace.
+ * namespace. Answers are cached per (namespace, service account, requester).
  */
-function buildAccessCheck(
-  _objects: readonly LoadedObject[],
-  _requester: Requester | undefined,
-  _onWarning: (message: string) => void,
-): AccessCheck {
-  throw new UsageError("--rbac-file: waiting for src/rbac");
+export function rbacAccessCheck(index: RbacIndex, requester: Requester | undefined): AccessCheck {
+  const cache = new Map<string, string[]>();
+  return (subject, names) => {
+    const who = subject.requester ?? requester;
+    const sa = subject.pod.spec.serviceAccountName || "default";
+    const key = JSON.stringify([subject.namespace, sa, who?.user ?? null, who?.groups ?? null]);
+    let usable = cache.get(key);
+    if (!usable) {
+      usable = usablePolicies(
+        index,
+        { namespace: subject.namespace, serviceAccountName: sa },
+        who ? { user: who.user, groups: who.groups } : undefined,
+        names,
+      );
+      cache.set(key, usable);
+    }
+    return usable;
+  };
 }
 
 /** Checks flag combinations that commander cannot. */

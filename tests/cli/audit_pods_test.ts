@@ -1,0 +1,341 @@
+/**
+ * End-to-end tests of `kubectl falco-psp audit-pods`: main.ts runs as a
+ * subprocess of the deno running the tests; output and exit codes are checked.
+ */
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const FX = "fixtures/audit/";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function auditPods(args: string[], stdin?: string): Promise<Run> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "audit-pods", ...args],
+    cwd: ROOT,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const WORKLOADS = ["--psp-file", `${FX}psps.yaml`, "-f", `${FX}workloads.yaml`];
+
+interface Item {
+  kind: string;
+  namespace: string;
+  name: string;
+  source: string;
+  pods: number | null;
+  verdict: string;
+  policy: string | null;
+  results: { policy: string; allowed: boolean; violations: { text: string }[] }[];
+  admitted: {
+    metadata: { annotations: Record<string, string> };
+    spec: { containers: { securityContext: Record<string, unknown> }[] };
+  } | null;
+}
+
+function item(items: Item[], kind: string, name: string): Item {
+  const found = items.filter((i) => i.kind === kind && i.name === name);
+  assert.equal(found.length, 1, `one item for ${kind}/${name}`);
+  return found[0];
+}
+
+Deno.test("table: one row per workload, refused and changed only, exit 1 when refused", async () => {
+  const r = await auditPods([...WORKLOADS, "--policy", "restricted"]);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+PODS\s+VERDICT\s+PSP\s+REASONS$/);
+  const row = (w: string) => lines.find((l) => l.includes(` ${w} `)) ?? "";
+  assert.match(
+    row("Deployment/web"),
+    /^shop\s+Deployment\/web\s+3\s+changed\s+restricted\s+spec\./,
+  );
+  assert.match(
+    row("StatefulSet/db"),
+    /^shop\s+StatefulSet\/db\s+2\s+refused\s+-\s+restricted: spec\.containers\[0\]\.securityContext\.privileged: Invalid value: true: Privileged containers are not allowed$/,
+  );
+  assert.match(
+    row("DaemonSet/node-exporter"),
+    /^monitoring\s+DaemonSet\/node-exporter\s+-\s+refused\s+-\s+restricted: spec\.securityContext\.hostNetwork: .*\(\+2 more\)$/,
+  );
+  assert.match(
+    row("CronJob/report"),
+    /refused .*spec\.initContainers\[0\]\.securityContext\.privileged/,
+  );
+  assert.match(row("ReplicationController/legacy"), /\s0\s+changed\s/);
+  assert.ok(
+    !lines.some((l) => /ReplicaSet\/|Pod\/web-/.test(l)),
+    "the ReplicaSet and its pods collapse into the Deployment",
+  );
+  assert.equal(lines.at(-1), "7 workloads (5 pods): 4 refused, 3 changed, 0 admitted");
+  assert.ok(!r.stdout.includes("\x1b["), "no colour when stdout is not a terminal");
+  assert.match(r.stderr, /warning: skipped objects that hold no pod \(ConfigMap x1\)/);
+});
+
+Deno.test("table with every PSP: all admitted unchanged by privileged, exit 0; --show-admitted lists them", async () => {
+  const quiet = await auditPods(WORKLOADS);
+  assert.equal(quiet.code, 0);
+  assert.match(quiet.stdout, /^No refused or changed pods/);
+  const r = await auditPods([...WORKLOADS, "--show-admitted"]);
+  assert.equal(r.code, 0);
+  const rows = r.stdout.trimEnd().split("\n").slice(1, -2);
+  assert.equal(rows.length, 7);
+  for (const row of rows) assert.match(row, /\sadmitted\s+privileged$/);
+});
+
+Deno.test("-o json: the AuditReport document with results and the admitted pod", async () => {
+  const r = await auditPods([...WORKLOADS, "--policy", "restricted", "-o", "json"]);
+  assert.equal(r.code, 1);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.apiVersion, "falco-psp/v1");
+  assert.equal(doc.kind, "AuditReport");
+  const items = doc.items as Item[];
+  const web = item(items, "Deployment", "web");
+  assert.equal(web.namespace, "shop");
+  assert.equal(web.source, `${FX}workloads.yaml:1`);
+  assert.equal(web.pods, 3);
+  assert.equal(web.verdict, "changed");
+  assert.equal(web.policy, "restricted");
+  assert.deepEqual(web.results.map((x) => [x.policy, x.allowed]), [["restricted", true]]);
+  assert.equal(
+    web.admitted!.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"],
+    "runtime/default",
+  );
+  assert.deepEqual(web.admitted!.spec.containers[0].securityContext, {
+    capabilities: { drop: ["ALL"] },
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+  });
+  const db = item(items, "StatefulSet", "db");
+  assert.equal(db.verdict, "refused");
+  assert.equal(db.policy, null);
+  assert.equal(db.admitted, null);
+  assert.deepEqual(db.results[0].violations.map((v) => v.text), [
+    "spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed",
+  ]);
+  const tmpl = item(items, "PodTemplate", "debug-template");
+  assert.match(
+    tmpl.results[0].violations[0].text,
+    /capabilities\.add: Invalid value: "SYS_ADMIN": capability may not be added/,
+  );
+  assert.deepEqual(doc.summary, {
+    items: 7,
+    admitted: 0,
+    changed: 3,
+    refused: 4,
+    pods: 5,
+    policies: ["restricted"],
+  });
+  const yaml = await auditPods([...WORKLOADS, "--policy", "restricted", "-o", "yaml"]);
+  assert.equal(yaml.code, 1);
+  assert.deepEqual(parseYaml(yaml.stdout), doc, "-o yaml is the same document");
+});
+
+Deno.test("-o sarif: errors at the violating line of the input file", async () => {
+  const r = await auditPods([...WORKLOADS, "--policy", "restricted", "-o", "sarif"]);
+  assert.equal(r.code, 1);
+  const log = JSON.parse(r.stdout);
+  assert.equal(log.version, "2.1.0");
+  const results = log.runs[0].results as {
+    ruleId: string;
+    level: string;
+    message: { text: string };
+    locations: {
+      physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
+    }[];
+  }[];
+  const fileLines = (await Deno.readTextFile(`${ROOT}${FX}workloads.yaml`)).split("\n");
+  const db = results.find((x) => x.message.text.startsWith("StatefulSet shop/db"))!;
+  assert.equal(db.ruleId, "privileged");
+  assert.equal(db.level, "error");
+  const loc = db.locations[0].physicalLocation;
+  assert.equal(loc.artifactLocation.uri, `${FX}workloads.yaml`);
+  assert.match(fileLines[loc.region.startLine - 1], /privileged: true/);
+  const ds = results.filter((x) => x.message.text.startsWith("DaemonSet monitoring/node-exporter"));
+  assert.deepEqual(ds.map((x) => x.ruleId), ["hostNetwork", "hostPID", "hostPorts"]);
+  assert.match(
+    fileLines[ds[0].locations[0].physicalLocation.region.startLine - 1],
+    /hostNetwork: true/,
+  );
+  assert.ok(
+    results.some((x) => x.level === "note" && x.message.text.startsWith("Deployment shop/web")),
+  );
+});
+
+Deno.test("-o junit: a failing test case per refused workload", async () => {
+  const r = await auditPods([...WORKLOADS, "--policy", "restricted", "-o", "junit"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stdout,
+    /<testsuites name="kubectl falco-psp audit-pods" tests="7" failures="4" errors="0">/,
+  );
+  assert.match(
+    r.stdout,
+    /<testcase classname="shop" name="StatefulSet\/db"[^>]*>\n\s*<failure type="refused"/,
+  );
+});
+
+const CHANGED_ONLY = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: prod}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers: [{name: api, image: api:1}]
+`;
+
+Deno.test("stdin input; --fail-on changed makes a change fail", async () => {
+  const args = ["--psp-file", `${FX}psps.yaml`, "--policy", "restricted", "-f", "-"];
+  const ok = await auditPods(args, CHANGED_ONLY);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /prod\s+Deployment\/api\s+2\s+changed\s+restricted/);
+  const fail = await auditPods([...args, "--fail-on", "changed", "-o", "json"], CHANGED_ONLY);
+  assert.equal(fail.code, 1);
+  assert.equal(JSON.parse(fail.stdout).items[0].source, "-:1");
+});
+
+Deno.test("audit log with RBAC: verdict and PSP agree with the real API server on every event", async () => {
+  const r = await auditPods([
+    "--psp-file",
+    `${FX}oracle-psps.json`,
+    "--audit-log",
+    `${FX}oracle-audit.jsonl`,
+    "--rbac-file",
+    `${FX}oracle-rbac.yaml`,
+    "-o",
+    "json",
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  const events = (await Deno.readTextFile(`${ROOT}${FX}oracle-audit.jsonl`)).trim().split("\n")
+    .map((l) => JSON.parse(l));
+  const items = JSON.parse(r.stdout).items as Item[];
+  const seen = new Set<number>();
+  let agree = 0;
+  for (const it of items) {
+    const line = Number(it.source.split("#L")[1]);
+    seen.add(line);
+    const ev = events[line - 1];
+    const refused = ev.responseStatus.code === 403;
+    const psp = ev.annotations?.["podsecuritypolicy.policy.k8s.io/admit-policy"] ?? null;
+    if ((it.verdict === "refused") === refused && it.policy === psp) agree++;
+    else {console.log(
+        `disagree: line ${line} ${it.name}: ${it.verdict} ${it.policy}; server ${ev.responseStatus.code} ${psp}`,
+      );}
+  }
+  console.log(`audit-log agreement with kube-apiserver v1.20.2: ${agree}/${events.length}`);
+  assert.equal(seen.size, events.length, "every pod creation is audited");
+  assert.equal(agree, events.length);
+});
+
+Deno.test("--as/--as-group decide the PSPs of file inputs with --rbac-file", async () => {
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: corpus}
+spec:
+  containers: [{name: app, image: nginx}]
+`;
+  const base = [
+    "--psp-file",
+    `${FX}oracle-psps.json`,
+    "--rbac-file",
+    `${FX}oracle-rbac.yaml`,
+    "-f",
+    "-",
+    "-o",
+    "json",
+  ];
+  const nobody = await auditPods(base, pod);
+  assert.equal(nobody.code, 1);
+  const refused = JSON.parse(nobody.stdout).items[0];
+  assert.equal(refused.verdict, "refused");
+  assert.deepEqual(refused.results, [], "no PSP may be used: no candidate results");
+  assert.equal(
+    refused.message,
+    'pods "p" is forbidden: PodSecurityPolicy: unable to admit pod: []',
+  );
+  const seed = await auditPods([...base, "--as", "someone", "--as-group", "g-u-seed-example"], pod);
+  assert.equal(seed.code, 0, seed.stderr);
+  const it = JSON.parse(seed.stdout).items[0];
+  assert.deepEqual([it.verdict, it.policy], ["changed", "seed-example"]);
+});
+
+Deno.test("bad usage exits 2 with a message", async () => {
+  const cases: [string[], RegExp][] = [
+    [[...WORKLOADS, "-o", "xml"], /argument 'xml' is invalid/],
+    [["-f", `${FX}workloads.yaml`], /no PodSecurityPolicies: pass --psp-file/],
+    [["--psp-file", `${FX}psps.yaml`], /nothing to audit/],
+    [[...WORKLOADS, "--policy", "nope"], /--policy "nope": no such PodSecurityPolicy/],
+    [[...WORKLOADS, "--as-group", "g"], /--as-group needs --as/],
+    [[...WORKLOADS, "--fail-on", "admitted"], /argument 'admitted' is invalid/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await auditPods(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stdout, "");
+  }
+});
+
+Deno.test("bad input exits 2 naming file, document and field, without a stack trace", async () => {
+  const r = await auditPods(["--psp-file", `${FX}psps.yaml`, "-f", `${FX}bad-pod.yaml`]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    `error: ${FX}bad-pod.yaml (document 1, line 10:21): spec.containers[0].securityContext.privileged: expected a boolean, got string "yes"`,
+  );
+  const missing = await auditPods(["--psp-file", `${FX}psps.yaml`, "-f", `${FX}nope.yaml`]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.yaml: no such file or directory/);
+  assert.ok(!/\bat .*\.ts:\d+/.test(missing.stderr + r.stderr));
+});
+
+Deno.test("an unreadable audit log is an I/O failure: exit 3", async () => {
+  const r = await auditPods(["--psp-file", `${FX}psps.yaml`, "--audit-log", FX]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^error: cannot read fixtures\/audit\/: /);
+});
+
+Deno.test("--help says kubectl falco-psp and documents the exit codes", async () => {
+  const r = await auditPods(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: kubectl falco-psp audit-pods /);
+  for (
+    const flag of [
+      "--psp-file",
+      "-f, --filename",
+      "-R, --recursive",
+      "--audit-log",
+      "--policy",
+      "--rbac-file",
+      "--as ",
+      "--as-group",
+      "-o, --output",
+      "--show-admitted",
+      "--fail-on",
+      "--no-color",
+    ]
+  ) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+  assert.match(
+    r.stdout,
+    /Exit codes:\n\s+0\s+nothing refused.*\n\s+1\s+.*refused.*\n\s+2\s+bad usage or input\n\s+3\s+cluster or I\/O failure/,
+  );
+});
