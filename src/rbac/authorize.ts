@@ -253,7 +253,8 @@ export function buildRbacIndex(objects: readonly RbacObject[]): RbacIndex {
     let rules: readonly PolicyRule[] | undefined;
     if (b.roleRef.kind === "ClusterRole") rules = clusterRules.get(b.roleRef.name);
     else if (b.roleRef.kind === "Role" && !isCluster) {
-      rules = roles.get(`${ns}/${b.roleRef.name}`)?.rules ?? undefined;
+      const role = roles.get(`${ns}/${b.roleRef.name}`);
+      rules = role ? role.rules ?? [] : undefined;
     } else {
       warnings.push(`${what}: roleRef kind ${JSON.stringify(b.roleRef.kind)} grants nothing`);
       continue;

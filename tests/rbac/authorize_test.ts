@@ -285,3 +285,17 @@ Deno.test("podRefOf: namespace, serviceAccountName, the deprecated serviceAccoun
     { namespace: "default", serviceAccountName: "new" },
   );
 });
+
+Deno.test("a binding to a Role without rules grants nothing and is not reported missing", () => {
+  const idx = buildRbacIndex([
+    { kind: "Role", metadata: { name: "empty", namespace: "ns" } },
+    {
+      kind: "RoleBinding",
+      metadata: { name: "b", namespace: "ns" },
+      roleRef: { kind: "Role", name: "empty" },
+      subjects: [{ kind: "User", name: "u" }],
+    },
+  ]);
+  assert.deepEqual(idx.warnings, []);
+  assert.equal(canUse(idx, { user: "u" }, "p", "ns"), false);
+});
