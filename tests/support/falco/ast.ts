@@ -1,0 +1,81 @@
+/**
+ * Condition AST shared by both Falco dialects the test engine understands:
+ * "0.27" (the Lua rule loader and the built-in k8s_audit engine of Falco 0.27)
+ * and "current" (Falco 0.40-0.42: libsinsp parser, k8saudit 0.18 + json 0.7 plugins).
+ */
+
+/** Which Falco the engine imitates. */
+export type Mode = "0.27" | "current";
+
+/** One value of a list: the text and whether it was quoted in the condition. */
+export interface ValueItem {
+  value: string;
+  quoted: boolean;
+}
+
+/** Right-hand side of a comparison: a single value or a parenthesised list. */
+export type RhsValue =
+  | { kind: "value"; item: ValueItem }
+  | { kind: "list"; items: ValueItem[] };
+
+/** A field comparison such as `ka.verb=create` or `jevt.value[/stage] in (x)`. */
+export interface CheckExpr {
+  kind: "check";
+  /** Field name without its argument, e.g. `jevt.value`. */
+  field: string;
+  /** Text between `[` and `]`, if any. */
+  arg?: string;
+  /** Operator as written (`=` and `==` are kept apart only here). */
+  op: string;
+  /** Absent for unary operators (`exists`). */
+  value?: RhsValue;
+  /** Offset of the field in the parsed text (for messages). */
+  pos: number;
+}
+
+/** Any condition expression. */
+export type Expr =
+  | { kind: "and"; children: Expr[] }
+  | { kind: "or"; children: Expr[] }
+  | { kind: "not"; child: Expr }
+  | { kind: "macro"; name: string; pos: number }
+  | CheckExpr;
+
+/** Visits every check expression of a tree (macros are not expanded). */
+export function forEachCheck(expr: Expr, visit: (c: CheckExpr) => void): void {
+  switch (expr.kind) {
+    case "and":
+    case "or":
+      for (const child of expr.children) forEachCheck(child, visit);
+      return;
+    case "not":
+      forEachCheck(expr.child, visit);
+      return;
+    case "check":
+      visit(expr);
+      return;
+    case "macro":
+      return;
+  }
+}
+
+/** Renders an expression back to condition text (for messages and debugging). */
+export function renderExpr(expr: Expr): string {
+  switch (expr.kind) {
+    case "and":
+      return "(" + expr.children.map(renderExpr).join(" and ") + ")";
+    case "or":
+      return "(" + expr.children.map(renderExpr).join(" or ") + ")";
+    case "not":
+      return "not " + renderExpr(expr.child);
+    case "macro":
+      return expr.name;
+    case "check": {
+      const field = expr.arg === undefined ? expr.field : `${expr.field}[${expr.arg}]`;
+      if (!expr.value) return `${field} ${expr.op}`;
+      const item = (i: ValueItem) => (i.quoted ? JSON.stringify(i.value) : i.value);
+      if (expr.value.kind === "value") return `${field} ${expr.op} ${item(expr.value.item)}`;
+      return `${field} ${expr.op} (${expr.value.items.map(item).join(", ")})`;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Load-time check of a generated rules file, per target.
+ *
+ * errors/warnings: what that Falco reports when loading the file (rules.ts does the
+ * loading; this adds the per-version checks of current Falco: engine version,
+ * required_plugin_versions against the plugins Falco 0.40/0.41/0.42 load, and the 0.42
+ * deprecations of `evt.dir` and `%container.info`).
+ * requirements: what issue 2 asks of the file beyond loading cleanly (current target
+ * declares required_engine_version and the k8saudit/json plugin requirements).
+ */
+import type { Mode } from "./ast.ts";
+import { forEachCheck } from "./ast.ts";
+import { loadRules, type RuleSet } from "./rules.ts";
+
+/** The outcome of loading a rules file in a target Falco. */
+export interface LoadCheck {
+  errors: string[];
+  warnings: string[];
+  /** Issue-2 requirements the file misses (not Falco diagnostics). */
+  requirements: string[];
+  ruleset: RuleSet;
+}
+
+/** A current Falco release: its engine version and the plugins it is run with. */
+interface FalcoRelease {
+  falco: string;
+  engine: [number, number, number];
+  plugins: Record<string, string>;
+}
+
+/**
+ * The current-target releases (issue 2: Falco 0.40-0.42, k8saudit >= 0.18.0, json >= 0.7.0,
+ * container plugin on 0.41+). Plugin versions are the minimums the target promises, so a
+ * file requiring more would not load everywhere. Engine versions: reference falco.md §7.1.
+ */
+export const CURRENT_RELEASES: FalcoRelease[] = [
+  { falco: "0.40", engine: [0, 46, 0], plugins: { k8saudit: "0.18.0", json: "0.7.0" } },
+  {
+    falco: "0.41",
+    engine: [0, 50, 0],
+    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.2.2" },
+  },
+  {
+    falco: "0.42",
+    engine: [0, 57, 0],
+    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.4.0" },
+  },
+];
+
+function semver(v: string | number): [number, number, number] | undefined {
+  if (typeof v === "number") return [0, v, 0];
+  const m = /^([0-9]+)\.([0-9]+)\.([0-9]+)$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function cmp(a: [number, number, number], b: [number, number, number]): number {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** sinsp_version::compatible_with: same major, loaded >= required. */
+function compatible(loaded: [number, number, number], required: [number, number, number]): boolean {
+  return loaded[0] === required[0] && cmp(loaded, required) >= 0;
+}
+
+/** Loads `yamlText` as the target Falco would and returns its diagnostics. */
+export function checkLoad(yamlText: string, mode: Mode): LoadCheck {
+  const ruleset = loadRules(yamlText, mode);
+  const errors = [...ruleset.errors];
+  const warnings = [...ruleset.warnings];
+  const requirements: string[] = [];
+  if (mode === "current" && errors.length === 0) {
+    for (const rel of CURRENT_RELEASES) {
+      const tag = `Falco ${rel.falco}`;
+      if (ruleset.requiredEngineVersion !== undefined) {
+        const req = semver(ruleset.requiredEngineVersion);
+        if (req && !compatible(rel.engine, req)) {
+          errors.push(
+            `${tag}: Rules require engine version ${ruleset.requiredEngineVersion}, but engine version is ${
+              rel.engine.join(".")
+            }`,
+          );
+        }
+      }
+      for (const r of ruleset.requiredPlugins) {
+        const ok = r.alternatives.some((a) => {
+          const loaded = rel.plugins[a.name];
+          const lv = loaded ? semver(loaded) : undefined;
+          const rv = semver(a.version);
+          return lv !== undefined && rv !== undefined && compatible(lv, rv);
+        });
+        if (!ok) {
+          errors.push(
+            `${tag}: Plugin requirement not satisfied, must load one of: ${
+              r.alternatives.map((a) => `${a.name} (>= ${a.version})`).join(", ")
+            }`,
+          );
+        }
+      }
+      if (rel.falco === "0.42") {
+        for (const rule of ruleset.rules) {
+          if (rule.source !== "syscall") continue;
+          let usesDir = false;
+          forEachCheck(rule.expr, (c) => {
+            if (c.field === "evt.dir") usesDir = true;
+          });
+          if (usesDir) {
+            warnings.push(
+              `${tag}: rule ${rule.name}: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false`,
+            );
+          }
+          if (rule.output.includes("%container.info")) {
+            warnings.push(
+              `${tag}: rule ${rule.name}: %container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0`,
+            );
+          }
+        }
+      }
+    }
+    if (ruleset.requiredEngineVersion === undefined) {
+      requirements.push("current target: the file declares no required_engine_version");
+    }
+    const fields = ruleset.fieldsBySource.get("k8s_audit") ?? new Set<string>();
+    const declares = (name: string) =>
+      ruleset.requiredPlugins.some((r) =>
+        r.alternatives.some((a) => a.name === name || a.name.startsWith(name + "-"))
+      );
+    if ([...fields].some((f) => f.startsWith("ka.")) && !declares("k8saudit")) {
+      requirements.push(
+        "current target: uses ka.* fields but does not require the k8saudit plugin",
+      );
+    }
+    if ([...fields].some((f) => /^(json|jevt)\./.test(f)) && !declares("json")) {
+      requirements.push(
+        "current target: uses json/jevt fields but does not require the json plugin",
+      );
+    }
+  }
+  return { errors, warnings, requirements, ruleset };
+}
