@@ -280,21 +280,26 @@ export function buildRbacIndex(objects: readonly RbacObject[]): RbacIndex {
   return { cluster, namespaced, warnings };
 }
 
-/** The PSPs a user may use in a namespace: all, or a set of names. */
-function grantFor(index: RbacIndex, user: UserInfo, namespace: string): Grant {
-  const out: Grant = { all: false, names: new Set() };
-  const keys = user.groups.map((g) => `g:${g}`);
-  if (user.name) keys.push(`u:${user.name}`);
+/**
+ * The grants that apply to a user in a namespace (cluster-wide and the namespace's), or "all"
+ * when one of them covers every PSP. No copying: the grants are the index's own.
+ */
+function grantsFor(index: RbacIndex, user: UserInfo, namespace: string): Grant[] | "all" {
+  const out: Grant[] = [];
   const nsMap = index.namespaced.get(namespace);
-  for (const key of keys) {
-    for (const g of [index.cluster.get(key), nsMap?.get(key)]) {
-      if (!g) continue;
-      if (g.all) return { all: true, names: out.names };
-      for (const n of g.names) out.names.add(n);
-    }
-  }
-  return out;
+  const visit = (key: string) => {
+    const c = index.cluster.get(key);
+    if (c) out.push(c);
+    const n = nsMap?.get(key);
+    if (n) out.push(n);
+  };
+  for (const g of user.groups) visit(`g:${g}`);
+  if (user.name) visit(`u:${user.name}`);
+  return out.some((g) => g.all) ? "all" : out;
 }
+
+const allows = (grants: Grant[] | "all", psp: string) =>
+  grants === "all" || grants.some((g) => g.names.has(psp));
 
 /** Whether a user (name and all groups, as given) may `use` the PSP in the namespace. */
 export function userMayUse(
@@ -303,8 +308,7 @@ export function userMayUse(
   psp: string,
   namespace: string,
 ): boolean {
-  const g = grantFor(index, user, namespace);
-  return g.all || g.names.has(psp);
+  return allows(grantsFor(index, user, namespace), psp);
 }
 
 /**
@@ -355,10 +359,12 @@ export function usablePolicies(
     name: "",
     groups: [AUTHENTICATED_GROUP],
   };
-  const a = grantFor(index, saUser, ns);
-  const b = grantFor(index, reqUser, ns);
-  if (a.all || b.all) return [...allPspNames];
-  return allPspNames.filter((n) => a.names.has(n) || b.names.has(n));
+  const a = grantsFor(index, saUser, ns);
+  const b = grantsFor(index, reqUser, ns);
+  if (a === "all" || b === "all") return [...allPspNames];
+  const grants = [...a, ...b];
+  if (grants.length === 0) return [];
+  return allPspNames.filter((n) => allows(grants, n));
 }
 
 /** The namespace and service account of a pod object, as the admission sees them. */
