@@ -280,3 +280,27 @@ Deno.test("fieldPathSegments undoes the API server's path quirks", () => {
     ["metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod"],
   );
 });
+
+Deno.test("stdin (-): PSPs piped in are read like a file", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const code = `
+    import { loadPspFiles } from "${root}src/psp/load.ts";
+    const r = await loadPspFiles(["-"]);
+    console.log(JSON.stringify({ names: r.psps.map((p) => p.psp.metadata.name), source: r.psps[0].source }));
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", "--config", `${root}deno.json`, code],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(await Deno.readTextFile(`${FIX}good/list.yaml`)));
+  await w.close();
+  const out = await child.output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(got.names, ["privileged", "host-ns"]);
+  assert.equal(got.source.file, "-");
+});
