@@ -150,7 +150,7 @@ export interface ClientOptions {
   backoffMs?: number;
   /** Upper bound of one backoff (and of Retry-After); default 10 s. */
   maxBackoffMs?: number;
-  /** Page size for lists; default 500 (kubectl's chunk size). */
+  /** Page size for lists; default 500 (kubectl's chunk size); 0: one request. */
   pageSize?: number;
   /** Times a listing restarts from scratch after 410 Gone; default 3. */
   listRestarts?: number;
@@ -276,7 +276,7 @@ export class ClusterClient {
       try {
         do {
           const page = await this.get<ListBody>(path, {
-            limit: this.#opts.pageSize,
+            limit: this.#opts.pageSize || undefined,
             continue: cont,
             labelSelector: options.labelSelector,
             fieldSelector: options.fieldSelector,
@@ -350,5 +350,5 @@ export function connect(
     contextName: conn.contextName,
     secrets: conn.secrets,
     noPspApiHint: options.noPspApiHint,
-  }, { onPage: terminalProgress(), ...options });
+  }, { onPage: terminalProgress(), pageSize: conn.pageSize, ...options });
 }

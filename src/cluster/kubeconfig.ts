@@ -25,6 +25,8 @@ export interface ClusterFlags {
   asGroup?: string[];
   requestTimeout?: string;
   insecureSkipTlsVerify?: boolean;
+  /** kubectl's --chunk-size: list page size, 0 for one request. */
+  chunkSize?: string;
 }
 
 /** Names of the flags addClusterOptions can add (the commander attribute names). */
@@ -65,6 +67,12 @@ export function addClusterOptions<C extends Command<any, any, any>>(
       new Option(
         "--request-timeout <duration>",
         "time to wait for one API request (e.g. 30s, 1m; 0: no limit)",
+      ),
+    ],
+    [
+      "chunkSize",
+      new Option("--chunk-size <n>", "list in pages of this many objects (0: all at once)").default(
+        "500",
       ),
     ],
     [
@@ -110,6 +118,17 @@ export function parseRequestTimeout(text: string): number | undefined {
   return total === 0 ? undefined : Math.max(1, Math.round(total));
 }
 
+/** Parses --chunk-size: a non-negative integer (default 500). */
+export function parseChunkSize(text: string | undefined): number {
+  if (text === undefined) return 500;
+  if (!/^\d+$/.test(text.trim())) {
+    throw new UsageError(
+      `--chunk-size: expected a number of objects (0 for no paging), got "${text}"`,
+    );
+  }
+  return Number(text.trim());
+}
+
 /** The effective connection after flags and kubeconfig are merged. */
 export interface ClusterConnection {
   /** client-node configuration whose current context is the effective one. */
@@ -127,6 +146,8 @@ export interface ClusterConnection {
   impersonateGroups: string[];
   /** Per-request timeout in milliseconds; undefined: none. */
   timeoutMs?: number;
+  /** List page size (`limit`); 0: no paging. */
+  pageSize: number;
   /** Strings that must never be printed (tokens, passwords), for redaction. */
   secrets: string[];
 }
@@ -318,6 +339,7 @@ export async function loadConnection(
   const timeoutMs = flags.requestTimeout === undefined
     ? undefined
     : parseRequestTimeout(flags.requestTimeout);
+  const pageSize = parseChunkSize(flags.chunkSize);
   const { paths, explicit } = kubeconfigPaths(flags.kubeconfig, env);
   const files: KubeconfigFile[] = [];
   for (const p of paths) {
@@ -327,7 +349,7 @@ export async function loadConnection(
   }
   if (files.length === 0) {
     if (env.inCluster && !flags.context && !flags.cluster && !flags.user) {
-      return inClusterConnection(flags, timeoutMs);
+      return inClusterConnection(flags, timeoutMs, pageSize);
     }
     const looked = paths.length ? paths.join(", ") : "no KUBECONFIG and no home directory";
     throw new IoError(
@@ -335,7 +357,7 @@ export async function loadConnection(
     );
   }
   const merged = mergeKubeconfigs(files);
-  return effectiveConnection(merged, flags, timeoutMs);
+  return effectiveConnection(merged, flags, timeoutMs, pageSize);
 }
 
 /** Applies the override flags to a merged kubeconfig (pure except for reading token files). */
@@ -343,6 +365,7 @@ export function effectiveConnection(
   merged: KubeconfigFile,
   flags: ClusterFlags,
   timeoutMs?: number,
+  pageSize = 500,
 ): ClusterConnection {
   const contextName = flags.context ?? merged.currentContext;
   let context: Raw = {};
@@ -425,11 +448,16 @@ export function effectiveConnection(
       ? (userBody["as-groups"] as unknown[]).map(String)
       : [],
     timeoutMs,
+    pageSize,
     secrets,
   };
 }
 
-function inClusterConnection(flags: ClusterFlags, timeoutMs?: number): ClusterConnection {
+function inClusterConnection(
+  flags: ClusterFlags,
+  timeoutMs: number | undefined,
+  pageSize: number,
+): ClusterConnection {
   const kc = new KubeConfig();
   kc.loadFromCluster();
   let namespace: string | undefined = kc.getContextObject(kc.getCurrentContext())?.namespace
@@ -446,6 +474,7 @@ function inClusterConnection(flags: ClusterFlags, timeoutMs?: number): ClusterCo
     impersonateUser: flags.as,
     impersonateGroups: flags.asGroup ?? [],
     timeoutMs,
+    pageSize,
     secrets: [],
   };
 }

@@ -1,0 +1,231 @@
+/**
+ * The cluster source of `audit-pods`: pods (and with `--workloads` the pod
+ * templates of workloads) listed from the cluster, PSPs from the cluster when
+ * no `--psp-file` is given, and which PSPs each pod may use from the cluster's
+ * RBAC objects or, with `--check-access`, from SubjectAccessReviews.
+ * It implements the steps of `AuditInputs` that the cluster replaces; the file
+ * steps (given by the command) are kept for everything read from files.
+ */
+import type { LoadedObject } from "../io/documents.ts";
+import type { SourceRef } from "../io/errors.ts";
+import { loadPsps } from "../psp/load.ts";
+import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
+import type { PodSubject, Requester } from "../workloads/subject.ts";
+import type { AccessCheck, AuditInputs, AuditPolicy } from "../cli/audit_pods.ts";
+import { clearProgress, type ClusterClient, connect } from "./client.ts";
+import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
+import {
+  listNamespaced,
+  listPods,
+  listPodSecurityPolicies,
+  listRbac,
+  listWorkloads,
+  type Problem,
+  type Scope,
+  serviceAccountRequester,
+  usablePspsByReview,
+} from "./resources.ts";
+
+/** What the cluster source needs to know from the command's flags. */
+export interface ClusterAuditOptions {
+  /** PSP files given: the cluster's PSPs are not read. */
+  pspFile: string[];
+  /** Pod inputs given (-f, --audit-log): pods are not read from the cluster. */
+  podFilesGiven: boolean;
+  /** RBAC files given: the cluster's RBAC is not read. */
+  rbacFile: string[];
+  workloads: boolean;
+  checkAccess: boolean;
+  /** The requester of `--as`/`--as-group` (for RBAC and access reviews). */
+  requester?: Requester;
+}
+
+/** The command's own steps and helpers the cluster source falls back to. */
+export interface FileSteps {
+  files: AuditInputs;
+  /** Builds the RBAC access check from RBAC objects (as `--rbac-file` does). */
+  accessFromObjects(objects: readonly LoadedObject[]): AccessCheck | Promise<AccessCheck>;
+  warn(message: string): void;
+}
+
+/** Whether the command needs a cluster at all with these options. */
+export function needsCluster(o: ClusterAuditOptions): boolean {
+  return !o.podFilesGiven || o.pspFile.length === 0 || o.checkAccess;
+}
+
+const NO_PSP_API_HINT = "pass --psp-file with the PodSecurityPolicies to audit against";
+
+const CLUSTER_SOURCE: SourceRef = { file: "cluster" };
+
+/** Wraps a cluster object as a LoadedObject (no file positions). */
+export function clusterObject(object: Record<string, unknown>): LoadedObject {
+  return { object, source: CLUSTER_SOURCE, locate: () => undefined };
+}
+
+function reportProblems(problems: readonly Problem[], warn: (m: string) => void): void {
+  for (const p of problems) {
+    warn(
+      `not audited: ${p.resource}${
+        p.namespace ? ` in namespace "${p.namespace}"` : ""
+      }: ${p.message}`,
+    );
+  }
+}
+
+/**
+ * Builds the audit inputs: the cluster for what files do not give. Connects
+ * lazily (a bad kubeconfig is reported when first needed).
+ */
+export async function clusterAuditInputs(
+  o: ClusterAuditOptions,
+  flags: ClusterFlags,
+  steps: FileSteps,
+): Promise<AuditInputs> {
+  const conn = await loadConnection(flags);
+  const client = connect(conn, { noPspApiHint: NO_PSP_API_HINT });
+  const scope: Scope = {
+    namespace: conn.namespace,
+    labelSelector: conn.labelSelector,
+    fieldSelector: conn.fieldSelector,
+  };
+  let policyNames: string[] = [];
+  return {
+    async policies(): Promise<AuditPolicy[]> {
+      let policies: AuditPolicy[];
+      if (o.pspFile.length) {
+        policies = await steps.files.policies();
+      } else {
+        const objects = await listPodSecurityPolicies(client, [], NO_PSP_API_HINT);
+        clearProgress();
+        const { psps, warnings } = loadPsps(objects.map(clusterObject), {
+          allowInvalidNames: true,
+        });
+        warnings.forEach(steps.warn);
+        policies = psps.map((p) => ({ psp: p.psp, source: "cluster" }));
+      }
+      policyNames = policies.map((p) => p.psp.metadata.name!);
+      return policies;
+    },
+    subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject> {
+      if (o.podFilesGiven) return steps.files.subjects(edge);
+      return clusterSubjects(client, scope, o.workloads, edge, steps.warn);
+    },
+    async access(): Promise<AccessCheck | undefined> {
+      if (o.rbacFile.length) return await steps.files.access();
+      if (o.checkAccess) return reviewAccess(client, o.requester, () => policyNames);
+      const rbac = await listRbac(client, o.podFilesGiven ? {} : { namespace: scope.namespace });
+      clearProgress();
+      reportProblems(rbac.problems, steps.warn);
+      const objects = [
+        ...rbac.clusterRoles,
+        ...rbac.clusterRoleBindings,
+        ...rbac.roles,
+        ...rbac.roleBindings,
+      ].map(clusterObject);
+      return await steps.accessFromObjects(objects);
+    },
+  };
+}
+
+/**
+ * Pods of the scope, then (with `workloads`) the workload templates. Without
+ * `workloads`, ReplicaSets and Jobs are still read for their owners so that a
+ * Deployment's or CronJob's pods group under it; if that is not allowed, pods
+ * group under their ReplicaSet or Job and a warning says so.
+ */
+export async function* clusterSubjects(
+  client: ClusterClient,
+  scope: Scope,
+  workloads: boolean,
+  edge: (e: OwnerEdge) => void,
+  warn: (m: string) => void,
+): AsyncGenerator<PodSubject> {
+  const pods = await listPods(client, scope);
+  clearProgress();
+  reportProblems(pods.problems, warn);
+  const fallbackNs = scope.namespace ?? "default";
+  for (const pod of pods.items) {
+    const { subject } = extractFromObject(clusterObject(pod), fallbackNs);
+    if (subject) yield subject;
+  }
+  if (workloads) {
+    const res = await listWorkloads(client, scope);
+    clearProgress();
+    reportProblems(res.problems, warn);
+    for (const w of res.items) {
+      const { subject, edge: e } = extractFromObject(clusterObject(w), fallbackNs);
+      if (e) edge(e);
+      if (subject) yield subject;
+    }
+    return;
+  }
+  // Owners only: which Deployment a ReplicaSet belongs to, which CronJob a Job.
+  const ownerScope = { namespace: scope.namespace };
+  for (
+    const ref of [
+      { group: "apps", version: "v1", resource: "replicasets" },
+      { group: "batch", version: "v1", resource: "jobs" },
+    ]
+  ) {
+    try {
+      const res = await listNamespaced(client, ref, ownerScope);
+      clearProgress();
+      for (const o of res.items) {
+        const { edge: e } = ownerEdgeOf(o);
+        if (e) edge(e);
+      }
+    } catch (e) {
+      warn(
+        `pods are grouped by their ${ref.resource} rather than the owning workload: ${
+          client.fail(e).message
+        }`,
+      );
+    }
+  }
+}
+
+function ownerEdgeOf(o: Record<string, unknown>): { edge?: OwnerEdge } {
+  const meta = (o.metadata ?? {}) as Record<string, unknown>;
+  const refs = Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [];
+  const ref = refs.find((r) => r && (r as Record<string, unknown>).controller === true) as
+    | Record<string, unknown>
+    | undefined;
+  if (!ref || typeof meta.name !== "string" || typeof meta.namespace !== "string") return {};
+  return {
+    edge: {
+      child: { kind: String(o.kind), namespace: meta.namespace, name: meta.name },
+      owner: { kind: String(ref.kind), namespace: meta.namespace, name: String(ref.name) },
+    },
+  };
+}
+
+/**
+ * `--check-access`: asks the API server, per service account (and the
+ * requester, if given), which PSPs it may `use` in the pod's namespace; a pod
+ * may use a PSP either of them may use, as the admission decides.
+ */
+export function reviewAccess(
+  client: ClusterClient,
+  requester: Requester | undefined,
+  names: () => readonly string[],
+): AccessCheck {
+  const cache = new Map<string, Promise<Map<string, string[]>>>();
+  return async (subject) => {
+    const ns = subject.namespace;
+    const sa = subject.pod.spec?.serviceAccountName || "default";
+    const who = [serviceAccountRequester(ns, sa)];
+    const req = subject.requester ?? requester;
+    if (req) who.push({ user: req.user, groups: [...req.groups, "system:authenticated"] });
+    const allowed = new Set<string>();
+    for (const w of who) {
+      const key = `${ns}/${w.user}/${w.groups.join(",")}`;
+      let p = cache.get(key);
+      if (!p) {
+        p = usablePspsByReview(client, [{ namespace: ns, who: w }], names());
+        cache.set(key, p);
+      }
+      for (const list of (await p).values()) list.forEach((n) => allowed.add(n));
+    }
+    return names().filter((n) => allowed.has(n));
+  };
+}

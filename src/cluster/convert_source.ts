@@ -1,0 +1,32 @@
+/**
+ * The cluster source of `convert`: PodSecurityPolicies read from the cluster
+ * (all of them, or the names given), as loaded objects so that they go through
+ * the same validation and defaulting as PSPs read from files.
+ */
+import type { LoadedObject } from "../io/documents.ts";
+import { clearProgress, connect } from "./client.ts";
+import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
+import { listPodSecurityPolicies } from "./resources.ts";
+
+const HINT = "pass PodSecurityPolicy files instead (positional FILE arguments or --psp-path)";
+
+/**
+ * Reads PSPs from the cluster the flags select: every PSP (paged), or the
+ * named ones (each must exist). Each object's source is `cluster`, item = its
+ * position. Failures are IoErrors (exit 3) saying what to do.
+ */
+export async function clusterPspObjects(
+  flags: ClusterFlags,
+  names: readonly string[] = [],
+): Promise<LoadedObject[]> {
+  const conn = await loadConnection(flags);
+  const client = connect(conn, { noPspApiHint: HINT });
+  const psps = await listPodSecurityPolicies(client, names, HINT);
+  clearProgress();
+  // API order is by name; keep it (stable output for the same cluster state).
+  return psps.map((object, item) => ({
+    object,
+    source: { file: "cluster", item },
+    locate: () => undefined,
+  }));
+}
