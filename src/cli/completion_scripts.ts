@@ -60,6 +60,7 @@ __kubectl_falco_psp_complete() {
     fi
 
     for f in "${"$"}{comps[@]}"; do
+        f="${"$"}{f%%$'\t'*}"
         [[ -n $f && $f == "$cur"* ]] && COMPREPLY+=("$f")
     done
     if (( ${"$"}{#COMPREPLY[@]} == 0 )) && ! (( directive & 4 )); then
@@ -133,6 +134,7 @@ function __kubectl_falco_psp_complete
     test (math "bitand($directive, 1)") -ne 0; and return
     if test (math "bitand($directive, 8)") -ne 0
         for f in (__fish_complete_path $current)
+            set f (string replace -r '\t.*$' '' -- $f)
             if string match -q -- '*/' $f
                 echo $f
                 continue

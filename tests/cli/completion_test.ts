@@ -196,7 +196,10 @@ clusters: [{name: c1, cluster: {server: "https://1.2.3.4"}}]
 users: [{name: admin, user: {token: SECRET-TOKEN}}]
 `,
     );
-    await Deno.writeTextFile(b, "contexts:\n- name: dev\n  context: {cluster: other}\n- name: qa\n");
+    await Deno.writeTextFile(
+      b,
+      "contexts:\n- name: dev\n  context: {cluster: other}\n- name: qa\n",
+    );
     await Deno.writeTextFile(bad, "contexts: [unclosed\n");
     const env = (list: string) => (n: string) => n === "KUBECONFIG" ? list : undefined;
     const contexts = listKubeconfigNames("contexts", {}, env(`${bad}:${a}::${b}`));
