@@ -11,6 +11,7 @@ import { applyPspDefaults } from "./defaults.ts";
 import {
   checkPspShape,
   type FieldError,
+  printable,
   pruneUnknownPspFields,
   pspProviderErrors,
   validatePsp,
@@ -113,7 +114,7 @@ function objectLabel(o: Record<string, unknown>): string {
   const apiVersion = typeof o.apiVersion === "string" && o.apiVersion ? ` (${o.apiVersion})` : "";
   const meta = o.metadata as Record<string, unknown> | undefined;
   const name = meta && typeof meta.name === "string" ? ` ${JSON.stringify(meta.name)}` : "";
-  return `${kind}${apiVersion}${name}`;
+  return printable(`${kind}${apiVersion}${name}`);
 }
 
 /**
@@ -142,7 +143,7 @@ export function loadPsps(
         located(lo, ["apiVersion"]),
         "apiVersion",
         `unsupported apiVersion ${
-          JSON.stringify(o.apiVersion ?? null)
+          printable(JSON.stringify(o.apiVersion ?? null))
         } for PodSecurityPolicy (expected ${PSP_API_VERSIONS.join(" or ")})`,
       );
     }
@@ -186,9 +187,9 @@ export function loadPsps(
       throw new InputError(
         located(lo, ["metadata", "name"]),
         "metadata.name",
-        `duplicate PodSecurityPolicy name ${JSON.stringify(meta.name)}: also defined at ${
-          formatSource(previous)
-        }`,
+        `duplicate PodSecurityPolicy name ${
+          printable(JSON.stringify(meta.name))
+        }: also defined at ${formatSource(previous)}`,
       );
     }
     byName.set(meta.name, lo.source);
@@ -218,7 +219,9 @@ export function loadPsps(
     const unusable = pspProviderErrors(psp);
     if (unusable.length) {
       warnings.push(
-        `${where}: PodSecurityPolicy ${JSON.stringify(meta.name)} is valid but unusable: ${
+        `${where}: PodSecurityPolicy ${
+          printable(JSON.stringify(meta.name))
+        } is valid but unusable: ${
           unusable.join(", ")
         } (the admission skips it, so it admits no pod)`,
       );

@@ -729,10 +729,21 @@ export interface ShapeReport {
   unknownFields: { field: string; path: (string | number)[] }[];
 }
 
-/** Renders path segments as the API server does: `spec.hostPorts[0].min`, `annotations[k]`. */
+/** Escapes control and format characters (`\u001b` ...) so that untrusted text is safe to print. */
+export function printable(s: string): string {
+  return s.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Renders path segments as the API server does: `spec.hostPorts[0].min`, `annotations[k]`
+ * (control characters in keys escaped).
+ */
 export function renderPath(path: readonly (string | number)[]): string {
   let out = "";
-  path.forEach((seg, i) => {
+  path.map((seg) => typeof seg === "string" ? printable(seg) : seg).forEach((seg, i) => {
     if (typeof seg === "number") out += `[${seg}]`;
     else if (i > 0 && (path[i - 1] === "annotations" || path[i - 1] === "labels")) {
       out += `[${seg}]`;

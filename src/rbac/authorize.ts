@@ -202,6 +202,14 @@ export function resolveClusterRoleRules(
 // ---------------------------------------------------------------------------------------------
 // The index
 
+/** Escapes control and format characters so that names from input are safe to print. */
+function printable(s: string): string {
+  return s.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** The keys under which a binding subject is indexed, or undefined if it matches no user. */
 function subjectKey(subject: Subject, bindingNamespace: string): string | undefined {
   switch (subject.kind) {
@@ -249,7 +257,7 @@ export function buildRbacIndex(objects: readonly RbacObject[]): RbacIndex {
   for (const b of bindings) {
     const isCluster = b.kind === "ClusterRoleBinding";
     const ns = isCluster ? "" : b.metadata.namespace || "default";
-    const what = `${b.kind} ${isCluster ? "" : `${ns}/`}${b.metadata.name}`;
+    const what = printable(`${b.kind} ${isCluster ? "" : `${ns}/`}${b.metadata.name}`);
     let rules: readonly PolicyRule[] | undefined;
     if (b.roleRef.kind === "ClusterRole") rules = clusterRules.get(b.roleRef.name);
     else if (b.roleRef.kind === "Role" && !isCluster) {

@@ -15,8 +15,19 @@ export interface LoadRbacOptions {
 
 type Path = (string | number)[];
 
+/** Escapes control and format characters so that text from input is safe to print. */
+function printable(s: string): string {
+  return s.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
+}
+
 function renderPath(path: Path): string {
-  return path.map((p, i) => typeof p === "number" ? `[${p}]` : i ? `.${p}` : p).join("");
+  return path.map((p, i) =>
+    typeof p === "number" ? `[${p}]` : i ? `.${printable(p)}` : printable(p)
+  )
+    .join("");
 }
 
 class ShapeChecker {
@@ -149,11 +160,10 @@ export function loadRbac(
       const why = RBAC_KINDS.includes(kind)
         ? `unsupported apiVersion (expected ${RBAC_API_VERSIONS.join(" or ")})`
         : "not an RBAC Role, ClusterRole, RoleBinding or ClusterRoleBinding";
-      warnings.push(
-        `${where}: skipped ${kind || "object without kind"}${
-          o.apiVersion ? ` (${o.apiVersion})` : ""
-        }${typeof name === "string" ? ` ${JSON.stringify(name)}` : ""}: ${why}`,
-      );
+      const label = `${kind || "object without kind"}${
+        o.apiVersion ? ` (${String(o.apiVersion)})` : ""
+      }${typeof name === "string" ? ` ${JSON.stringify(name)}` : ""}`;
+      warnings.push(`${where}: skipped ${printable(label)}: ${why}`);
       continue;
     }
     const c = new ShapeChecker(lo);
@@ -181,7 +191,7 @@ export function loadRbac(
         if (!["User", "Group", "ServiceAccount"].includes(sk as string)) {
           warnings.push(
             `${where}: ${renderPath([...p, "kind"])}: unknown subject kind ${
-              JSON.stringify(sk)
+              printable(JSON.stringify(sk))
             } ignored (it matches nobody)`,
           );
         }
@@ -191,9 +201,9 @@ export function loadRbac(
     let object = o as unknown as RbacObject;
     if (namespaced && !meta.namespace) {
       warnings.push(
-        `${where}: ${kind} ${JSON.stringify(meta.name)} has no metadata.namespace: assumed ${
-          JSON.stringify(defaultNs)
-        }`,
+        `${where}: ${kind} ${
+          printable(JSON.stringify(meta.name))
+        } has no metadata.namespace: assumed ${JSON.stringify(defaultNs)}`,
       );
       object = { ...object, metadata: { ...object.metadata, namespace: defaultNs } } as RbacObject;
     }

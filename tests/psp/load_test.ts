@@ -304,3 +304,23 @@ Deno.test("stdin (-): PSPs piped in are read like a file", async () => {
   assert.deepEqual(got.names, ["privileged", "host-ns"]);
   assert.equal(got.source.file, "-");
 });
+
+Deno.test("untrusted text in warnings and errors has its control characters escaped", () => {
+  const { warnings } = load(
+    `apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\nspec:${RULES}\n  "\\e[31mred": true\n---\nkind: "Evil\\e[2J"\napiVersion: v1\n`,
+  );
+  assert.equal(warnings.length, 2);
+  for (const w of warnings) assert.ok(!w.includes("\u001b"), w);
+  assert.match(warnings[0], /unknown field spec\.\\u001b\[31mred ignored/);
+  assert.match(warnings[1], /skipped Evil\\u001b\[2J \(v1\)/);
+  const err = throwsInput(() =>
+    load(
+      `apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p, annotations: {"\\e]0;x": 1}}\nspec:${RULES}\n`,
+    )
+  );
+  assert.ok(!err.message.includes("\u001b"), err.message);
+  assert.match(
+    err.message,
+    /metadata\.annotations\[\\u001b\]0;x\]: Invalid value: 1: must be a string/,
+  );
+});

@@ -78,3 +78,21 @@ Deno.test("wrong shapes are InputErrors naming file, document, line and field", 
   );
   assert.throws(bad("kind: Role\nmetadata: {namespace: n}\n"), /metadata\.name: Required value/);
 });
+
+Deno.test("untrusted text in RBAC warnings and errors has its control characters escaped", () => {
+  const { warnings } = loadRbac(
+    parseObjects(`kind: "X\\e[2J"\napiVersion: v1\nmetadata: {name: "n\\u202e"}\n`, "in.yaml"),
+  );
+  assert.ok(!warnings[0].includes("\u001b") && !warnings[0].includes("\u202e"), warnings[0]);
+  assert.match(warnings[0], /skipped X\\u001b\[2J \(v1\) "n\\u202e"/);
+  assert.throws(
+    () =>
+      loadRbac(parseObjects(
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r, labels: {"\\e[1m": 5}}\n`,
+        "in.yaml",
+      )),
+    (e: unknown) =>
+      e instanceof InputError && !e.message.includes("\u001b") &&
+      e.message.includes("metadata.labels.\\u001b[1m: must be a string"),
+  );
+});
