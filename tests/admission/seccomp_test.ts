@@ -8,7 +8,6 @@ import {
   defaultPod,
   defaultPSP,
   evaluate,
-  messageList,
   mutateOnly,
   restrictivePSP,
   validateOnly,
