@@ -36,7 +36,7 @@ set -euo pipefail
 log() { echo "start-apiserver: $*" >&2; }
 
 stop_dir() {
-  local dir="$1" pid
+  local dir="$1" pid pids=()
   [ -f "$dir/env" ] || { log "no env file in $dir"; return 1; }
   for name in WATCHDOG_PID APISERVER_PID ETCD_PID; do
     pid=$(sed -n "s/^$name=//p" "$dir/env" | tr -d "'")
@@ -44,9 +44,12 @@ stop_dir() {
     # Only signal a process that is still ours (its command line names $dir).
     if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$dir"; then
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   done
   rm -rf -- "$dir"
 }

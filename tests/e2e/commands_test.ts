@@ -1,0 +1,383 @@
+/**
+ * `convert` and `audit-pods` reading a real kube-apiserver v1.20.2 with
+ * PodSecurityPolicy admission. The key test: audit-pods' prediction for each
+ * workload equals what the API server does when the workload's pod is then
+ * submitted (server-side dry run) by the workload's service account.
+ */
+import assert from "node:assert/strict";
+import { parseAllDocuments } from "yaml";
+import { type Apiserver, E2E_TEST, ROOT, runCli, sharedApiserver, skipE2e } from "./apiserver.ts";
+import { ApiError } from "../../src/cluster/errors.ts";
+
+const ignore = skipE2e("commands_test.ts");
+const server = sharedApiserver({ psp: true });
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/** Where to POST an object of each kind used by the fixtures. */
+function collectionPath(o: Obj): string {
+  const ns = o.metadata?.namespace;
+  switch (o.kind) {
+    case "Namespace":
+      return "/api/v1/namespaces";
+    case "ServiceAccount":
+      return `/api/v1/namespaces/${ns}/serviceaccounts`;
+    case "Pod":
+      return `/api/v1/namespaces/${ns}/pods`;
+    case "PodSecurityPolicy":
+      return "/apis/policy/v1beta1/podsecuritypolicies";
+    case "Deployment":
+      return `/apis/apps/v1/namespaces/${ns}/deployments`;
+    case "ClusterRole":
+    case "ClusterRoleBinding":
+      return `/apis/rbac.authorization.k8s.io/v1/${o.kind.toLowerCase()}s`;
+    case "Role":
+    case "RoleBinding":
+      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`;
+  }
+  throw new Error(`no path for ${o.kind}`);
+}
+
+async function create(s: Apiserver, objects: Obj[]): Promise<void> {
+  for (const o of objects) {
+    try {
+      await s.admin.post(collectionPath(o), o);
+    } catch (e) {
+      throw new Error(`creating ${o.kind} ${o.metadata?.name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+const fixture = (name: string) => `${ROOT}/fixtures/e2e/${name}`;
+const readJson = async (name: string) => JSON.parse(await Deno.readTextFile(fixture(name)));
+
+/** Service accounts the workloads run as, and what they may use (fixtures/e2e/rbac.yaml). */
+const COMBOS = [
+  { ns: "e2e-a", sa: "sa-all" },
+  { ns: "e2e-a", sa: "sa-mix" },
+  { ns: "e2e-a", sa: "default" },
+  { ns: "e2e-b", sa: "default" },
+];
+
+let seeded: Promise<Apiserver> | undefined;
+function seed(): Promise<Apiserver> {
+  seeded ??= (async () => {
+    const s = await server.get();
+    await create(s, (await readJson("psps.json")).items);
+    const rbac = parseAllDocuments(await Deno.readTextFile(fixture("rbac.yaml")))
+      .map((d) => d.toJS() as Obj);
+    await create(s, rbac);
+    const pods: Obj[] = (await readJson("pods.json")).items;
+    const deployments: Obj[] = [];
+    COMBOS.forEach(({ ns, sa }, j) => {
+      for (const pod of pods) {
+        const name = `${pod.metadata.name}-${j}`;
+        deployments.push({
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name, namespace: ns, labels: { e2e: "dryrun" } },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { "e2e-pod": name } },
+            template: {
+              metadata: {
+                labels: { ...(pod.metadata.labels ?? {}), "e2e-pod": name },
+                ...(pod.metadata.annotations ? { annotations: pod.metadata.annotations } : {}),
+              },
+              spec: { ...pod.spec, serviceAccountName: sa },
+            },
+          },
+        });
+      }
+    });
+    await create(s, deployments);
+    return s;
+  })();
+  return seeded;
+}
+
+function kubeArgs(s: Apiserver, context = "admin"): string[] {
+  return ["--kubeconfig", s.kubeconfig, "--context", context];
+}
+
+/** The fields PSP admission may change, canonical (sorted keys, empty values dropped). */
+function projection(pod: Obj): string {
+  const annotations = { ...(pod.metadata?.annotations ?? {}) };
+  delete annotations["kubernetes.io/psp"];
+  const containers = (list: Obj[] | undefined) =>
+    (list ?? []).map((c) => ({ name: c.name, securityContext: c.securityContext, ports: c.ports }));
+  return canonical({
+    annotations,
+    securityContext: pod.spec?.securityContext,
+    runtimeClassName: pod.spec?.runtimeClassName,
+    initContainers: containers(pod.spec?.initContainers),
+    containers: containers(pod.spec?.containers),
+  });
+}
+
+function canonical(v: unknown): string {
+  const clean = (x: unknown): unknown => {
+    if (Array.isArray(x)) {
+      const a = x.map(clean).filter((e) => e !== undefined);
+      return a.length ? a : undefined;
+    }
+    if (x && typeof x === "object") {
+      const entries = Object.keys(x as Obj).sort()
+        .map((k) => [k, clean((x as Obj)[k])] as const)
+        .filter(([, e]) => e !== undefined);
+      return entries.length ? Object.fromEntries(entries) : undefined;
+    }
+    return x === null ? undefined : x;
+  };
+  return JSON.stringify(clean(v) ?? null);
+}
+
+/** What the API server did with a pod submitted as a dry run. */
+interface ServerAnswer {
+  verdict: "admitted" | "changed" | "refused";
+  policy: string | null;
+  message?: string;
+  admitted?: Obj;
+}
+
+async function dryRun(s: Apiserver, ns: string, sa: string, pod: Obj): Promise<ServerAnswer> {
+  const asSa = await s.clientFor("admin", {
+    user: `system:serviceaccount:${ns}:${sa}`,
+    groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`],
+  });
+  try {
+    const res = await asSa.post<Obj>(`/api/v1/namespaces/${ns}/pods`, pod, { dryRun: "All" });
+    const changed = projection(res) !== projection(pod);
+    return {
+      verdict: changed ? "changed" : "admitted",
+      policy: res.metadata?.annotations?.["kubernetes.io/psp"] ?? null,
+      admitted: res,
+    };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 403) {
+      return { verdict: "refused", policy: null, message: e.apiStatus?.message };
+    }
+    throw e;
+  }
+}
+
+/** The pod a Deployment's controller would submit, from the Deployment as the server stored it. */
+function podOf(d: Obj): Obj {
+  const t = d.spec.template;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: d.metadata.name,
+      namespace: d.metadata.namespace,
+      labels: t.metadata?.labels,
+      ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
+    },
+    spec: t.spec,
+  };
+}
+
+async function auditDryrunWorkloads(s: Apiserver, extra: string[] = []) {
+  const res = await runCli([
+    "audit-pods",
+    ...kubeArgs(s),
+    "--workloads",
+    "-A",
+    "-l",
+    "e2e=dryrun",
+    "-o",
+    "json",
+    ...extra,
+  ]);
+  assert.ok(res.code === 0 || res.code === 1, `exit ${res.code}: ${res.stderr}`);
+  const report = JSON.parse(res.stdout);
+  const byKey = new Map<string, Obj>();
+  for (const it of report.items) byKey.set(`${it.kind}/${it.namespace}/${it.name}`, it);
+  return { res, report, byKey };
+}
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: audit-pods predictions equal the API server's dry runs by each service account",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const { byKey, res } = await auditDryrunWorkloads(s);
+    assert.equal(res.code, 1, "some pods are refused, so the exit code is 1");
+    const stored = await s.admin.list("/apis/apps/v1/deployments", { labelSelector: "e2e=dryrun" });
+    assert.equal(stored.length, 76 * COMBOS.length);
+    const mismatches: string[] = [];
+    const tally = { admitted: 0, changed: 0, refused: 0 };
+    for (const d of stored) {
+      const key = `Deployment/${d.metadata.namespace}/${d.metadata.name}`;
+      const item = byKey.get(key);
+      if (!item) {
+        mismatches.push(`${key}: not in the report`);
+        continue;
+      }
+      const pod = podOf(d);
+      const server = await dryRun(
+        s,
+        d.metadata.namespace,
+        d.spec.template.spec.serviceAccountName,
+        pod,
+      );
+      tally[server.verdict]++;
+      const where = `${key} (sa ${d.spec.template.spec.serviceAccountName})`;
+      if (item.verdict !== server.verdict || item.policy !== server.policy) {
+        mismatches.push(
+          `${where}: audit-pods ${item.verdict}/${item.policy}, server ${server.verdict}/${server.policy} ${
+            server.message ?? ""
+          }`,
+        );
+        continue;
+      }
+      if (server.admitted && item.admitted) {
+        const predicted = projection({
+          metadata: item.admitted.metadata,
+          spec: item.admitted.spec,
+        });
+        if (predicted !== projection(server.admitted)) {
+          mismatches.push(
+            `${where}: admitted pod differs:\n  audit  ${predicted}\n  server ${
+              projection(server.admitted)
+            }`,
+          );
+        }
+      }
+      if (server.verdict === "refused") {
+        for (const r of item.results as Obj[]) {
+          for (const v of r.violations as Obj[]) {
+            if (!server.message?.includes(v.text)) {
+              mismatches.push(`${where}: violation not in the server's message: ${v.text}`);
+            }
+          }
+        }
+      }
+    }
+    console.log(
+      `audit-pods vs kube-apiserver dry runs: ${
+        stored.length - mismatches.length
+      }/${stored.length} agree ` +
+        `(server: ${tally.admitted} admitted, ${tally.changed} changed, ${tally.refused} refused)`,
+    );
+    assert.deepEqual(mismatches, []);
+    assert.ok(tally.admitted > 0 && tally.changed > 0 && tally.refused > 0, JSON.stringify(tally));
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: the PSP a pod gets depends on its service account's RBAC in the cluster",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const { byKey } = await auditDryrunWorkloads(s);
+    const get = (pod: string, combo: number) => {
+      const { ns } = COMBOS[combo];
+      const it = byKey.get(`Deployment/${ns}/${pod}-${combo}`);
+      assert.ok(it, `${pod}-${combo} in report`);
+      return `${it.verdict}/${it.policy}`;
+    };
+    // sa-all may use every PSP: the privileged pod is admitted by "privileged"
+    assert.equal(get("privileged", 0), "admitted/privileged");
+    // sa-mix may not use it: refused
+    assert.equal(get("privileged", 1), "refused/null");
+    // default in e2e-a may use nothing at all
+    assert.equal(get("plain", 2), "refused/null");
+    // e2e-b's service accounts use the host PSPs through their group
+    assert.equal(get("hostport-80", 3).split("/")[0] !== "refused", true, get("hostport-80", 3));
+    assert.notEqual(get("plain", 3), get("plain", 2));
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: --check-access (SubjectAccessReview) gives the same decisions as the cluster's RBAC",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const rbac = await auditDryrunWorkloads(s);
+    const sar = await auditDryrunWorkloads(s, ["--check-access"]);
+    const decisions = (m: Map<string, Obj>) =>
+      [...m].map(([k, it]) => `${k} ${it.verdict} ${it.policy}`).sort();
+    assert.deepEqual(decisions(sar.byKey), decisions(rbac.byKey));
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: audit-pods lists pods over several pages (--chunk-size) and audits them all",
+  ignore,
+  async fn() {
+    const s = await seed();
+    await create(s, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "e2e-pages" } }]);
+    const pods = Array.from({ length: 25 }, (_, i) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `p-${String(i).padStart(2, "0")}`, namespace: "e2e-pages" },
+      spec: { containers: [{ name: "c", image: "nginx" }] },
+    }));
+    await create(s, pods);
+    const res = await runCli([
+      "audit-pods",
+      ...kubeArgs(s),
+      "-n",
+      "e2e-pages",
+      "--chunk-size",
+      "10",
+      "-o",
+      "json",
+    ]);
+    assert.ok(res.code === 0 || res.code === 1, res.stderr);
+    const report = JSON.parse(res.stdout);
+    const names = report.items.map((i: Obj) => i.name).sort();
+    assert.deepEqual(names, pods.map((p) => p.metadata.name));
+    assert.ok(report.items.every((i: Obj) => i.source === "cluster" && i.kind === "Pod"));
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: convert reading the cluster equals convert reading the same PSPs from a file",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const live = await runCli(["convert", ...kubeArgs(s)]);
+    const file = await runCli(["convert", fixture("psps.json")]);
+    assert.equal(file.code, 0, file.stderr);
+    assert.equal(live.code, 0, live.stderr);
+    const docs = (t: string) => parseAllDocuments(t).map((d) => d.toJS());
+    assert.deepEqual(docs(live.stdout), docs(file.stdout));
+    assert.ok(live.stdout.includes("PSP restricted") || live.stdout.includes("restricted"));
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: a restricted user gets exit 3 and the missing permission, never a token",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const res = await runCli(["audit-pods", ...kubeArgs(s, "restricted"), "-n", "e2e-a"]);
+    assert.equal(res.code, 3, res.stderr);
+    assert.match(res.stderr, /verb "list" on resource "\w+"/);
+    assert.ok(
+      !res.stderr.includes(s.env.RESTRICTED_TOKEN) && !res.stdout.includes(s.env.RESTRICTED_TOKEN),
+    );
+    const conv = await runCli(["convert", ...kubeArgs(s, "restricted")]);
+    assert.equal(conv.code, 3, conv.stderr);
+    assert.match(
+      conv.stderr,
+      /verb "list" on resource "podsecuritypolicies" in API group "policy"/,
+    );
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: stop the API server (commands_test.ts)",
+  ignore,
+  fn: () => server.stop(),
+});
