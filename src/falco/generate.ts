@@ -1,0 +1,307 @@
+/**
+ * The Falco rule generator: PodSecurityPolicies in, one Falco rules file out. Pure: no I/O,
+ * warnings are returned. The per-field tables live in current.ts (current Falco) and
+ * legacy.ts (Falco 0.27, falcoctl-compatible).
+ */
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import {
+  and,
+  type Cond,
+  exists,
+  field,
+  jsonField,
+  macro,
+  or,
+  render,
+  str,
+  word,
+} from "./condition.ts";
+import { cmp } from "./condition.ts";
+import { type MacroDef, PspContext, type Uncovered } from "./context.ts";
+import { CURRENT_FIELD_RULES } from "./current.ts";
+import type { AuditCheck } from "./field_rule.ts";
+import { legacyHeader, legacyRules } from "./legacy.ts";
+import { renderRulesYaml, type RulesItem } from "./rules_file.ts";
+import { GenerateError, namePrefix, outputName, pspScope } from "./scope.ts";
+
+export { GenerateError } from "./scope.ts";
+
+/** Which Falco the rules are for. */
+export type FalcoTarget = "current" | "0.27";
+
+/** Generator options. */
+export interface GenerateOptions {
+  target: FalcoTarget;
+  /** false only with --no-prefix */
+  prefix: boolean;
+}
+
+/** A generated rules file. */
+export interface GeneratedRules {
+  yaml: string;
+  warnings: string[];
+  uncovered: { policy: string; field: string; reason: string }[];
+}
+
+/** Engine version of Falco 0.40 (needed for `regex`, `val()` and the plugin fields used). */
+export const CURRENT_ENGINE_VERSION = "0.46.0";
+/** Plugins the current-target file needs. */
+export const CURRENT_PLUGINS = [
+  { name: "k8saudit", version: "0.18.0" },
+  { name: "json", version: "0.7.0" },
+];
+
+const KA_OUTPUT_TAIL =
+  "(user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace images=%ka.req.pod.containers.image spec=%json.value[/requestObject/spec])";
+
+/**
+ * The name prefix of each PSP (in order): falcoctl's prefix, made unique with `_2`, `_3`...
+ * when two PSP names give the same one. Without prefixes only one PSP fits in a file.
+ */
+export function assignPrefixes(psps: readonly PodSecurityPolicy[], prefix: boolean): {
+  prefixes: string[];
+  warnings: string[];
+} {
+  const warnings: string[] = [];
+  if (!prefix) return { prefixes: psps.map(() => ""), warnings };
+  const used = new Set<string>();
+  const prefixes = psps.map((p) => {
+    const base = namePrefix(p.metadata?.name ?? "");
+    let candidate = base;
+    for (let n = 2; used.has(candidate); n++) candidate = `${base}_${n}`;
+    if (candidate !== base) {
+      warnings.push(
+        `PodSecurityPolicy ${
+          JSON.stringify(p.metadata?.name)
+        }: name prefix ${base} is already used by another policy; using ${candidate}`,
+      );
+    }
+    used.add(candidate);
+    return candidate;
+  });
+  return { prefixes, warnings };
+}
+
+/** Generates one rules file for all the PSPs. */
+export function generateRules(
+  psps: readonly PodSecurityPolicy[],
+  opts: GenerateOptions,
+): GeneratedRules {
+  if (!opts.prefix && psps.length > 1) {
+    throw new GenerateError(
+      psps.map((p) => p.metadata?.name).join(", "),
+      "metadata.name",
+      "without name prefixes (--no-prefix) only one PodSecurityPolicy fits in a rules file; write one file per policy instead",
+    );
+  }
+  const { prefixes, warnings } = assignPrefixes(psps, opts.prefix);
+  return generateWithPrefixes(psps, prefixes, opts.target, warnings);
+}
+
+/**
+ * Generates one rules file per PSP, with the prefixes the PSPs would get in a single file (so
+ * the files can be loaded together).
+ */
+export function generateRulesPerPolicy(
+  psps: readonly PodSecurityPolicy[],
+  opts: GenerateOptions,
+): { policy: string; rules: GeneratedRules }[] {
+  const { prefixes, warnings } = assignPrefixes(psps, opts.prefix);
+  return psps.map((p, i) => ({
+    policy: p.metadata?.name ?? "",
+    rules: generateWithPrefixes([p], [prefixes[i]], opts.target, i === 0 ? warnings : []),
+  }));
+}
+
+function generateWithPrefixes(
+  psps: readonly PodSecurityPolicy[],
+  prefixes: readonly string[],
+  target: FalcoTarget,
+  warnings: string[],
+): GeneratedRules {
+  const items: RulesItem[] = target === "0.27"
+    ? [{ kind: "engine", version: 5 }]
+    : [{ kind: "engine", version: CURRENT_ENGINE_VERSION }, {
+      kind: "plugins",
+      plugins: CURRENT_PLUGINS,
+    }];
+  const uncovered: Uncovered[] = [];
+  const limits: string[] = [];
+  psps.forEach((psp, i) => {
+    const name = psp.metadata?.name ?? "";
+    const ctx = new PspContext(psp, outputName(name), prefixes[i], pspScope(psp));
+    if (target === "0.27") {
+      items.push(...legacyHeader(ctx), ...legacyRules(ctx));
+    } else {
+      items.push(...currentItems(ctx));
+      if (ctx.bounds.size) {
+        limits.push(
+          `${name}: pods are checked element by element up to ${
+            [...ctx.bounds.values()].map((b) => `${b.count} of ${b.path.slice(1).join(".")}`).join(
+              ", ",
+            )
+          }; larger pods fire "${ctx.ruleName("Unchecked", "limits", "K8s Audit")}"`,
+        );
+      }
+    }
+    warnings.push(...ctx.warnings);
+    uncovered.push(...ctx.uncovered);
+  });
+  for (const u of uncovered) {
+    warnings.push(
+      `PodSecurityPolicy ${JSON.stringify(u.policy)}: ${u.field} not fully checked: ${u.reason}`,
+    );
+  }
+  const header = [
+    `Falco rules generated by kubectl falco-psp convert from ${psps.length} PodSecurityPolicy object(s): ${
+      psps.map((p) => p.metadata?.name).join(", ")
+    }.`,
+    target === "0.27"
+      ? "Target: Falco 0.27 (engine version 5, built-in k8s_audit), falcoctl-compatible names and conditions."
+      : `Target: Falco 0.40-0.42 with the k8saudit (>= ${
+        CURRENT_PLUGINS[0].version
+      }) and json (>= ${
+        CURRENT_PLUGINS[1].version
+      }) plugins (container plugin on 0.41+ for the syscall rules).`,
+    ...(uncovered.length
+      ? [
+        "Fields not (fully) checked by these rules:",
+        ...uncovered.map((u) => `- ${u.policy}: ${u.field}: ${u.reason}`),
+      ]
+      : ["Every PSP field is checked."]),
+    ...(limits.length ? ["Limits:", ...limits.map((l) => `- ${l}`)] : []),
+  ].join("\n");
+  return { yaml: renderRulesYaml(items, header), warnings, uncovered };
+}
+
+/** The scope macros, field rules and limit rule of one PSP for current Falco. */
+function currentItems(ctx: PspContext): RulesItem[] {
+  const kaContainer = macro(ctx.id("ka_container"));
+  const kaDetail = `Pod Security Policy ${ctx.name}`;
+  const body: RulesItem[] = [];
+  const macros = new Set<string>();
+  const addMacros = (defs: readonly MacroDef[] | undefined) => {
+    for (const d of defs ?? []) {
+      if (macros.has(d.name)) continue;
+      macros.add(d.name);
+      body.push({ kind: "macro", name: d.name, condition: render(d.cond) });
+    }
+  };
+  let syscallRules = 0;
+  const auditRule = (
+    kind: "Violation" | "Mutation",
+    fieldName: string,
+    label: string,
+    check: AuditCheck | undefined,
+  ) => {
+    if (!check) return;
+    const cond = and(kaContainer, check.cond);
+    if (cond.k === "false") return;
+    addMacros(check.macros);
+    const violation = kind === "Violation";
+    body.push({
+      kind: "rule",
+      rule: ctx.ruleName(kind, check.label ?? label, "K8s Audit"),
+      desc: violation
+        ? `PodSecurityPolicy ${ctx.name}: a pod create that PSP admission would refuse because of ${fieldName}`
+        : `PodSecurityPolicy ${ctx.name}: a pod create that PSP admission would change because of ${fieldName} (not a violation)`,
+      condition: render(cond),
+      output: `${kaDetail} ${
+        violation ? "validation failure" : "would change the pod"
+      }--${check.text} ${KA_OUTPUT_TAIL}`,
+      priority: violation ? "WARNING" : "NOTICE",
+      source: "k8s_audit",
+      tags: ["k8s-psp", violation ? "psp-violation" : "psp-mutation"],
+    });
+  };
+  for (const row of CURRENT_FIELD_RULES) {
+    const label = row.label?.(ctx) ?? row.field;
+    auditRule("Violation", row.field, label, row.audit?.(ctx));
+    auditRule("Mutation", row.field, label, row.mutation?.(ctx));
+    const sc = row.syscall?.(ctx);
+    if (sc) {
+      syscallRules++;
+      addMacros(sc.macros);
+      body.push({
+        kind: "rule",
+        rule: ctx.ruleName("Violation", label, "System Activity"),
+        desc:
+          `PodSecurityPolicy ${ctx.name}: runtime activity that the policy's ${row.field} forbids`,
+        condition: render(sc.cond),
+        output: `${kaDetail} validation failure--${sc.text}`,
+        priority: "WARNING",
+        source: "syscall",
+        tags: ["k8s-psp", "psp-violation"],
+      });
+    }
+  }
+  if (ctx.bounds.size) {
+    const cond = and(
+      kaContainer,
+      or(...[...ctx.bounds.values()].map((b) => exists(jsonField([...b.path, b.count])))),
+    );
+    body.push({
+      kind: "rule",
+      rule: ctx.ruleName("Unchecked", "limits", "K8s Audit"),
+      desc:
+        `PodSecurityPolicy ${ctx.name}: a pod too large for the element-by-element checks of these rules`,
+      condition: render(cond),
+      output:
+        `${kaDetail}: pod not fully checked--more containers, volumes, mounts or sysctls than the rules check ${KA_OUTPUT_TAIL}`,
+      priority: "NOTICE",
+      source: "k8s_audit",
+      tags: ["k8s-psp"],
+    });
+  }
+  return [...currentScope(ctx, syscallRules > 0), ...body];
+}
+
+/** The scope macros of one PSP (only those its rules use, so Falco warns about none). */
+function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
+  const m = (suffix: string, cond: Cond): RulesItem => ({
+    kind: "macro",
+    name: ctx.id(suffix),
+    condition: render(cond),
+  });
+  const items: RulesItem[] = [];
+  const parts: Cond[] = [
+    cmp(field("ka.stage"), "=", word("ResponseComplete")),
+    cmp(field("ka.target.resource"), "=", word("pods")),
+    { k: "not", x: exists(field("ka.target.subresource")) },
+    cmp(field("ka.verb"), "=", word("create")),
+  ];
+  items.push(m("ka_pod", and(...parts)));
+  const scope: Cond[] = [macro(ctx.id("ka_pod"))];
+  const images = ctx.scope.images;
+  if (images) {
+    items.push(m(
+      "ka_match_image",
+      or(
+        ...(["containers", "initContainers", "ephemeralContainers"] as const).map((k) =>
+          cmp(field(`ka.req.pod.${k}.image.repository`), "intersects", images.map(str))
+        ),
+      ),
+    ));
+    scope.push(macro(ctx.id("ka_match_image")));
+  }
+  if (ctx.scope.namespaces) {
+    items.push(
+      m(
+        "ka_match_namespace",
+        cmp(field("ka.target.namespace"), "in", ctx.scope.namespaces.map(str)),
+      ),
+    );
+    scope.push(macro(ctx.id("ka_match_namespace")));
+  }
+  items.push(m("ka_container", and(...scope)));
+  if (syscall) {
+    items.push(m(
+      "container",
+      and(
+        cmp(field("container.id"), "!=", word("host")),
+        images ? cmp(field("container.image.repository"), "in", images.map(str)) : { k: "true" },
+      ),
+    ));
+  }
+  return items;
+}

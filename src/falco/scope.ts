@@ -1,0 +1,135 @@
+/**
+ * The PSP-side inputs of a rules file that come from untrusted text: the name prefix made from
+ * the PSP name, the PSP name as shown in outputs, and the falcoctl scoping annotations
+ * (`falco-rules-psp-images`, `falco-rules-psp-namespaces`). Everything is validated here.
+ */
+import { parse as parseYaml } from "yaml";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import { FALCO_IMAGES_ANNOTATION, FALCO_NAMESPACES_ANNOTATION } from "../model/psp.ts";
+
+/** A PSP whose text cannot be turned into rules safely. */
+export class GenerateError extends Error {
+  constructor(readonly policy: string, readonly field: string, detail: string) {
+    super(`PodSecurityPolicy ${JSON.stringify(policy)}: ${field}: ${detail}`);
+  }
+}
+
+/**
+ * falcoctl's name prefix: the PSP name with `-` and spaces replaced by `_` ("psp" when empty).
+ * Any other character that cannot be part of a Falco macro name (such as `.`) also becomes
+ * `_`, and a prefix that does not start with a letter gets `psp_` in front.
+ */
+export function namePrefix(name: string): string {
+  let p = (name || "psp").replace(/[^A-Za-z0-9_]/g, "_");
+  if (!/^[A-Za-z]/.test(p)) p = `psp_${p}`;
+  return p;
+}
+
+/**
+ * The PSP name as written in rule outputs. Falco outputs treat `%` as a field reference, so
+ * names with characters outside letters, digits, `.`, `_`, `-` and spaces are refused.
+ */
+export function outputName(name: string): string {
+  if (!/^[A-Za-z0-9._ -]*$/.test(name) || name.length > 253) {
+    throw new GenerateError(
+      name,
+      "metadata.name",
+      "the name cannot be written safely into a Falco output (allowed: letters, digits, '.', '_', '-', spaces; at most 253 characters)",
+    );
+  }
+  return name;
+}
+
+/** Image repository names allowed in the scope list (no tag or digest, no quoting needed). */
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+/** Namespace names (DNS labels). */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Parses a scoping annotation: a YAML flow list (`"[nginx, redis]"`) or a comma list
+ * (`"nginx,redis"`). Items are trimmed, empty items dropped, each item validated.
+ */
+export function parseScopeList(
+  policy: string,
+  key: string,
+  text: string,
+  kind: "image" | "namespace",
+): string[] {
+  let items: unknown[];
+  const trimmed = text.trim();
+  if (trimmed.startsWith("[")) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(trimmed);
+    } catch (e) {
+      throw new GenerateError(
+        policy,
+        `metadata.annotations[${key}]`,
+        `not a YAML flow list: ${(e as Error).message.split("\n")[0]}`,
+      );
+    }
+    if (!Array.isArray(parsed)) {
+      throw new GenerateError(policy, `metadata.annotations[${key}]`, "not a YAML flow list");
+    }
+    items = parsed;
+  } else {
+    items = trimmed.split(",");
+  }
+  const out: string[] = [];
+  for (const raw of items) {
+    if (typeof raw !== "string" && typeof raw !== "number") {
+      throw new GenerateError(
+        policy,
+        `metadata.annotations[${key}]`,
+        `list item ${JSON.stringify(raw)} is not a string`,
+      );
+    }
+    const item = String(raw).trim();
+    if (!item) continue;
+    const ok = kind === "image" ? IMAGE.test(item) : NAMESPACE.test(item);
+    if (!ok) {
+      throw new GenerateError(
+        policy,
+        `metadata.annotations[${key}]`,
+        `${JSON.stringify(item)} is not a valid ${
+          kind === "image" ? "image repository" : "namespace name"
+        }`,
+      );
+    }
+    if (!out.includes(item)) out.push(item);
+  }
+  if (out.length === 0) {
+    throw new GenerateError(policy, `metadata.annotations[${key}]`, "the list is empty");
+  }
+  return out;
+}
+
+/** The scope of a PSP's rules from its annotations (undefined = everything). */
+export interface Scope {
+  images?: string[];
+  namespaces?: string[];
+}
+
+/** Reads the falcoctl scoping annotations of a PSP. */
+export function pspScope(psp: PodSecurityPolicy): Scope {
+  const name = psp.metadata?.name ?? "";
+  const ann = psp.metadata?.annotations ?? {};
+  const scope: Scope = {};
+  if (ann[FALCO_IMAGES_ANNOTATION] !== undefined) {
+    scope.images = parseScopeList(
+      name,
+      FALCO_IMAGES_ANNOTATION,
+      ann[FALCO_IMAGES_ANNOTATION],
+      "image",
+    );
+  }
+  if (ann[FALCO_NAMESPACES_ANNOTATION] !== undefined) {
+    scope.namespaces = parseScopeList(
+      name,
+      FALCO_NAMESPACES_ANNOTATION,
+      ann[FALCO_NAMESPACES_ANNOTATION],
+      "namespace",
+    );
+  }
+  return scope;
+}
