@@ -1,0 +1,154 @@
+/**
+ * `kubectl falco-psp` through kubectl's own plugin discovery: `deno task install`
+ * into a temp dir put first on PATH, then the real kubectl runs the plugin
+ * (help, version, real subcommands on fixtures/plugin/) and asks its completion
+ * helper (`kubectl __complete falco-psp ...`, kubectl >= 1.26).
+ */
+import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import denoJson from "../../deno.json" with { type: "json" };
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const FIXTURES = join(REPO, "fixtures", "plugin");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function exec(cmd: string, args: string[], env: Record<string, string>): Promise<Result> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env,
+    cwd: REPO,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Runs `deno task install --bin-dir <tmp>/bin` and returns an env with that dir first on PATH. */
+async function installed(): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = await Deno.makeTempDir();
+  const bin = join(dir, "bin");
+  const env = {
+    PATH: `${bin}:${Deno.env.get("PATH")}`,
+    HOME: dir, // no ~/.kube/config, no kubectl cache of the developer's
+    NO_COLOR: "1",
+  };
+  const install = await exec(Deno.execPath(), ["task", "install", "--bin-dir", bin], env);
+  assert.equal(install.code, 0, install.stderr + install.stdout);
+  assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl-falco_psp\\n`));
+  assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl_complete-falco_psp\\n`));
+  return { dir, env };
+}
+
+/** Runs main.ts directly, as the reference for what the plugin must print. */
+function direct(args: string[]): Promise<Result> {
+  return exec(Deno.execPath(), ["run", "-A", join(REPO, "main.ts"), ...args], {
+    NO_COLOR: "1",
+    HOME: Deno.env.get("HOME") ?? "/",
+  });
+}
+
+Deno.test("kubectl discovers the installed plugin: plugin list, --help, --version", async () => {
+  const { dir, env } = await installed();
+  try {
+    const list = await exec("kubectl", ["plugin", "list"], env);
+    assert.match(list.stdout, new RegExp(`${dir}/bin/kubectl-falco_psp`));
+    assert.doesNotMatch(list.stderr, /warning.*falco/i);
+
+    const help = await exec("kubectl", ["falco-psp", "--help"], env);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: kubectl falco-psp \[options\] \[command\]/);
+    for (const cmd of ["convert", "audit-pods", "completion"]) {
+      assert.match(help.stdout, new RegExp(`\\n  ${cmd}\\b`));
+    }
+    const sub = await exec("kubectl", ["falco-psp", "audit-pods", "--help"], env);
+    assert.equal(sub.code, 0, sub.stderr);
+    assert.match(sub.stdout, /^Usage: kubectl falco-psp audit-pods /);
+
+    const version = await exec("kubectl", ["falco-psp", "--version"], env);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), denoJson.version);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kubectl falco-psp convert on a fixture PSP prints the same rules as main.ts", async () => {
+  const { dir, env } = await installed();
+  try {
+    const psp = join(FIXTURES, "psp.yaml");
+    const viaKubectl = await exec("kubectl", ["falco-psp", "convert", psp], env);
+    assert.equal(viaKubectl.code, 0, viaKubectl.stderr);
+    const rules = parse(viaKubectl.stdout) as Record<string, unknown>[];
+    assert.ok(Array.isArray(rules), "a Falco rules file is a YAML list");
+    const names = rules.map((r) => String(r.rule ?? "")).filter(Boolean);
+    assert.ok(names.some((n) => n.includes("privileged")), names.join("\n"));
+    const reference = await direct(["convert", psp]);
+    assert.equal(viaKubectl.stdout, reference.stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kubectl falco-psp audit-pods on fixture pods: verdicts and exit code", async () => {
+  const { dir, env } = await installed();
+  try {
+    const args = [
+      "audit-pods",
+      "--psp-file",
+      join(FIXTURES, "psp.yaml"),
+      "-f",
+      join(FIXTURES, "pods.yaml"),
+      "-o",
+      "json",
+    ];
+    const viaKubectl = await exec("kubectl", ["falco-psp", ...args], env);
+    assert.equal(viaKubectl.code, 1, `a refused pod exits 1: ${viaKubectl.stderr}`);
+    const report = JSON.parse(viaKubectl.stdout);
+    const verdicts = Object.fromEntries(
+      report.items.map((i: { name: string; verdict: string }) => [i.name, i.verdict]),
+    );
+    assert.deepEqual(verdicts, { web: "changed", "root-shell": "refused" });
+    assert.equal(viaKubectl.stdout, (await direct(args)).stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kubectl completes the plugin through kubectl_complete-falco_psp", async () => {
+  const { dir, env } = await installed();
+  try {
+    const complete = async (...words: string[]) => {
+      const r = await exec("kubectl", ["__complete", "falco-psp", ...words], env);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split("\n");
+      return { lines: lines.slice(0, -1), directive: lines[lines.length - 1] };
+    };
+    const top = await complete("");
+    assert.deepEqual(top.lines.map((l) => l.split("\t")[0]).sort(), [
+      "audit-pods",
+      "completion",
+      "convert",
+      "help",
+    ]);
+    assert.ok(top.lines.every((l) => l.includes("\t")), "with descriptions");
+    assert.equal(top.directive, ":4");
+    const output = await complete("audit-pods", "-o", "");
+    assert.ok(output.lines.includes("json") && output.lines.includes("yaml"), output.lines.join());
+    const flags = await complete("audit-pods", "--psp");
+    assert.deepEqual(flags.lines.map((l) => l.split("\t")[0]), ["--psp-file"]);
+
+    const shell = await complete("completion", "");
+    assert.deepEqual(shell.lines, ["bash", "zsh", "fish"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,165 @@
+/**
+ * `deno task compile`: runtime selection (DENORT_BIN), the `deno compile`
+ * arguments, the real behaviour where the Deno runtime cannot be downloaded,
+ * and a real compile with a stand-in runtime (the deno binary itself: deno then
+ * writes the same embedded payload, which is what we check for leanness).
+ */
+import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  compileArgs,
+  EXIT_COMPILE_FAILED,
+  explainCompileFailure,
+  runtimeFor,
+} from "../../scripts/compile.ts";
+import { findTarget, TARGETS } from "../../scripts/release/targets.ts";
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const linux = findTarget("linux-amd64")!;
+const darwin = findTarget("aarch64-apple-darwin")!;
+
+async function task(args: string[], env: Record<string, string | undefined>) {
+  const childEnv = { ...Deno.env.toObject(), NO_COLOR: "1" } as Record<string, string>;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "compile", ...args],
+    cwd: REPO,
+    env: childEnv,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("targets: the five platforms of the issue, with deno's triples", () => {
+  assert.deepEqual(TARGETS.map((t) => `${t.os}/${t.arch}=${t.triple}`), [
+    "linux/amd64=x86_64-unknown-linux-gnu",
+    "linux/arm64=aarch64-unknown-linux-gnu",
+    "darwin/amd64=x86_64-apple-darwin",
+    "darwin/arm64=aarch64-apple-darwin",
+    "windows/amd64=x86_64-pc-windows-msvc",
+  ]);
+});
+
+Deno.test("DENORT_BIN: one target only; DENORT_BIN_<OS>_<ARCH> per target wins", () => {
+  const env = (vars: Record<string, string>) => (n: string) => vars[n];
+  assert.throws(() => runtimeFor([...TARGETS], env({ DENORT_BIN: "/r" })), /exactly one --target/);
+  assert.deepEqual([...runtimeFor([linux], env({ DENORT_BIN: "/r" })).values()], ["/r"]);
+  const per = runtimeFor(
+    [linux, darwin],
+    env({ DENORT_BIN_LINUX_AMD64: "/l", DENORT_BIN_DARWIN_ARM64: "/d" }),
+  );
+  assert.deepEqual([...per.values()], ["/l", "/d"]);
+  assert.deepEqual([...runtimeFor([linux], env({})).values()], [undefined]);
+});
+
+Deno.test("compile arguments: bundled and minified by default, explicit permissions, no -A", () => {
+  const args = compileArgs(linux, "/o/kubectl-falco_psp", true);
+  assert.deepEqual(args.slice(0, 5), [
+    "compile",
+    "--target",
+    "x86_64-unknown-linux-gnu",
+    "--output",
+    "/o/kubectl-falco_psp",
+  ]);
+  assert.ok(args.includes("--bundle") && args.includes("--minify"));
+  for (const p of ["--allow-read", "--allow-net", "--allow-env", "--allow-run", "--no-prompt"]) {
+    assert.ok(args.includes(p), p);
+  }
+  assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
+  assert.equal(args[args.length - 1], join(REPO, "main.ts"));
+  const unbundled = compileArgs(linux, "/o/x", false);
+  assert.ok(unbundled.includes("--exclude-unused-npm") && !unbundled.includes("--bundle"));
+});
+
+Deno.test("failure message: a runtime download failure says what to do; others show deno's output", () => {
+  // deno 2.9's output when dl.deno.land cannot be reached (seen on these machines).
+  const downloadFailure = `Compile main.ts to dist/bin/linux-amd64/kubectl-falco_psp
+Download https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip
+error: Writing deno compile executable to temporary file 'dist/x.tmp-1'
+
+Caused by:
+    0: Setting up base binary.
+    1: error sending request for url (https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip): client error (Connect): dns error: failed to lookup address information: Name or service not known
+    2: client error (Connect)
+    3: dns error
+    4: failed to lookup address information: Name or service not known`;
+  const msg = explainCompileFailure(linux, downloadFailure, undefined);
+  assert.match(msg, /cannot build kubectl-falco_psp for linux-amd64/);
+  assert.match(msg, /could not download the Deno runtime/);
+  assert.match(
+    msg,
+    /https:\/\/dl\.deno\.land\/release\/v2\.9\.6\/denort-x86_64-unknown-linux-gnu\.zip/,
+  );
+  assert.match(msg, /DENORT_BIN_LINUX_AMD64=/);
+  assert.match(msg, /Nothing was packaged/);
+  const other = explainCompileFailure(
+    darwin,
+    "error: Invalid object: Linkedit segment not found",
+    "/r",
+  );
+  assert.match(other, /deno compile failed for darwin-arm64 with the runtime \/r/);
+  assert.match(other, /Linkedit segment not found/);
+});
+
+Deno.test("deno task compile without a runtime: builds, or stops with the clear message and exit 3", async () => {
+  const dist = await Deno.makeTempDir();
+  try {
+    const r = await task(["--target", "linux-amd64", "--no-package", "--dist", dist], {
+      DENORT_BIN: undefined,
+      DENORT_BIN_LINUX_AMD64: undefined,
+    });
+    const binary = join(dist, "bin", "linux-amd64", "kubectl-falco_psp");
+    if (r.code === 0) {
+      // A machine that can download the runtime (the release workflow's) gets a binary.
+      assert.ok((await Deno.stat(binary)).size > 1_000_000);
+    } else {
+      assert.equal(r.code, EXIT_COMPILE_FAILED, r.stderr);
+      assert.match(
+        r.stderr,
+        /could not download the Deno runtime for that target \(https:\/\/\S+denort-x86_64-unknown-linux-gnu\.zip\)/,
+      );
+      assert.match(r.stderr, /DENORT_BIN_LINUX_AMD64=/);
+      await assert.rejects(Deno.stat(binary), Deno.errors.NotFound, "no half-written binary");
+    }
+  } finally {
+    await Deno.remove(dist, { recursive: true });
+  }
+});
+
+Deno.test("deno task compile with a stand-in DENORT_BIN: embeds one minified bundle, nothing else", async () => {
+  const dist = await Deno.makeTempDir();
+  try {
+    const r = await task(["--target", "linux-amd64", "--no-package", "--dist", dist], {
+      DENORT_BIN: Deno.execPath(),
+    });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const binary = join(dist, "bin", "linux-amd64", "kubectl-falco_psp");
+    assert.ok((await Deno.stat(binary)).isFile);
+    // deno's report of what it embedded: a single bundle file, no npm tree, no tests or fixtures.
+    const report = r.stdout.slice(r.stdout.indexOf("Embedded Files"));
+    assert.match(report, /└── \.deno_compile_bundle_\w+\.mjs \(/);
+    for (const unwanted of ["node_modules", "tests", "fixtures", "scripts", ".d.ts"]) {
+      assert.ok(!report.includes(unwanted), `${unwanted} is not embedded:\n${report}`);
+    }
+    const size = /Files: ([\d.]+)(KB|MB)/.exec(report);
+    assert.ok(size, report);
+    const kb = Number(size[1]) * (size[2] === "MB" ? 1024 : 1);
+    assert.ok(kb < 5 * 1024, `embedded files stay small (${size[0]})`);
+  } finally {
+    await Deno.remove(dist, { recursive: true });
+  }
+});
+
+Deno.test("deno task compile: DENORT_BIN with several targets is refused before compiling", async () => {
+  const r = await task(["--no-package"], { DENORT_BIN: "/nonexistent/denort" });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /DENORT_BIN names the Deno runtime of one target/);
+  assert.doesNotMatch(r.stdout, /compiling/);
+});
