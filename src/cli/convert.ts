@@ -1,7 +1,194 @@
-/** `kubectl falco-psp convert` (being built: see issue 2). */
-import { Command } from "@commander-js/extra-typings";
+/**
+ * `kubectl falco-psp convert`: PodSecurityPolicies -> Falco rules. The shell is thin: get the
+ * PSPs (`readPolicies`, the one step a cluster source replaces), generate (pure), write
+ * (stdout, one file atomically, or one file per PSP), warnings to stderr.
+ */
+import { Command, Option } from "@commander-js/extra-typings";
+import { writeFileAtomic, writeOutput } from "../io/atomic_write.ts";
+import { InputError, IoError, type SourceRef, UsageError } from "../io/errors.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import {
+  type FalcoTarget,
+  type GeneratedRules,
+  GenerateError,
+  generateRules,
+  generateRulesPerPolicy,
+} from "../falco/generate.ts";
+import { UnsafeValueError } from "../falco/condition.ts";
+import { loadPspFiles } from "../psp/load.ts";
+
+/** A PSP to convert and where it came from (for error messages). */
+export interface ConvertPolicy {
+  psp: PodSecurityPolicy;
+  source: SourceRef;
+}
+
+/** Options of `convert`, as parsed. */
+export interface ConvertOptions {
+  pspPath?: string;
+  rulesPath?: string;
+  outputDir?: string;
+  prefix: boolean;
+  falcoVersion: FalcoTarget;
+  recursive: boolean;
+}
+
+/** Where the PSPs come from: files, directories and stdin (`-`). A cluster source replaces this. */
+export type PolicySource = (
+  inputs: readonly string[],
+  opts: ConvertOptions,
+) => Promise<{ policies: ConvertPolicy[]; warnings: string[] }>;
+
+/**
+ * Reads the PSPs from the positional inputs and `--psp-path`: validated and defaulted as the
+ * API server stores them; names a cluster refuses (the Falco docs' `no_privileged`) and
+ * missing strategy rules are accepted with a warning.
+ */
+export const readPolicies: PolicySource = async (inputs, opts) => {
+  const paths = [...(opts.pspPath ? [opts.pspPath] : []), ...inputs];
+  if (!paths.length) {
+    throw new UsageError(
+      "no input: give PodSecurityPolicy files or directories, --psp-path, or - for stdin",
+    );
+  }
+  const { psps, warnings } = await loadPspFiles(paths, {
+    allowInvalidNames: true,
+    allowMissingRules: true,
+    recursive: opts.recursive,
+  });
+  return { policies: psps.map((p) => ({ psp: p.psp, source: p.source })), warnings };
+};
+
+/** Turns a generator refusal into an input error naming file, document and field. */
+function inputErrorFor(e: unknown, policies: readonly ConvertPolicy[]): never {
+  if (e instanceof GenerateError) {
+    const p = policies.find((x) => x.psp.metadata?.name === e.policy);
+    throw new InputError(p?.source ?? { file: "-" }, e.field, e.message);
+  }
+  if (e instanceof UnsafeValueError) {
+    throw new InputError(
+      policies.length === 1 ? policies[0].source : { file: "-" },
+      undefined,
+      e.message,
+    );
+  }
+  throw e;
+}
+
+/** A file name for one PSP's rules: its name with unsafe characters replaced, made unique. */
+export function policyFileName(name: string, used: Set<string>): string {
+  const base = (name || "psp").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
+  let file = `${base}.yaml`;
+  for (let n = 2; used.has(file); n++) file = `${base}_${n}.yaml`;
+  used.add(file);
+  return file;
+}
+
+function printWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) console.error(`warning: ${w}`);
+}
+
+/** Runs the conversion with parsed options. */
+export async function runConvert(
+  inputs: readonly string[],
+  opts: ConvertOptions,
+  source: PolicySource = readPolicies,
+): Promise<void> {
+  if (opts.rulesPath !== undefined && opts.outputDir !== undefined) {
+    throw new UsageError("--rules-path and --output-dir cannot be used together");
+  }
+  const { policies, warnings } = await source(inputs, opts);
+  printWarnings(warnings);
+  if (!policies.length) {
+    throw new InputError(
+      { file: [opts.pspPath, ...inputs].filter(Boolean).join(", ") || "-" },
+      undefined,
+      "no PodSecurityPolicy found",
+    );
+  }
+  const genOpts = { target: opts.falcoVersion, prefix: opts.prefix };
+  const psps = policies.map((p) => p.psp);
+  if (opts.outputDir !== undefined) {
+    let files: { policy: string; rules: GeneratedRules }[];
+    try {
+      files = generateRulesPerPolicy(psps, genOpts);
+    } catch (e) {
+      inputErrorFor(e, policies);
+    }
+    try {
+      await Deno.mkdir(opts.outputDir, { recursive: true });
+    } catch (e) {
+      throw new IoError(`cannot create ${opts.outputDir}: ${(e as Error).message}`);
+    }
+    const used = new Set<string>();
+    for (const f of files) {
+      printWarnings(f.rules.warnings);
+      const path = `${opts.outputDir.replace(/\/+$/, "")}/${policyFileName(f.policy, used)}`;
+      await writeFileAtomic(path, f.rules.yaml);
+      console.error(`wrote ${path}`);
+    }
+    return;
+  }
+  let rules: GeneratedRules;
+  try {
+    rules = generateRules(psps, genOpts);
+  } catch (e) {
+    inputErrorFor(e, policies);
+  }
+  printWarnings(rules.warnings);
+  await writeOutput(opts.rulesPath, rules.yaml);
+}
 
 /** The convert command. */
 export function convertCommand() {
-  return new Command("convert").description("Convert PodSecurityPolicies to Falco rules");
+  return new Command("convert")
+    .description(
+      "Convert PodSecurityPolicies to Falco rules that report, without blocking, the pods the policies would refuse or change.",
+    )
+    .argument("[inputs...]", "PodSecurityPolicy files or directories (YAML or JSON), - for stdin")
+    .addOption(
+      new Option("-P, --psp-path <path>", "a PodSecurityPolicy file (falcoctl compatible)").env(
+        "FALCOCTL_PSP_PATH",
+      ),
+    )
+    .addOption(
+      new Option(
+        "-R, --rules-path <path>",
+        "write the rules to this file (atomically) instead of stdout; - for stdout",
+      ).env("FALCOCTL_RULES_PATH"),
+    )
+    .option("-d, --output-dir <dir>", "write one rules file per PodSecurityPolicy into <dir>")
+    .option(
+      "--no-prefix",
+      "do not prefix lists, macros and rules with the PSP name (one PSP per file)",
+    )
+    .addOption(
+      new Option("--falco-version <version>", "the Falco the rules are for")
+        .choices(["current", "0.27"] as const)
+        .default("current" as const),
+    )
+    .option("-r, --recursive", "read directories recursively", false)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  kubectl falco-psp convert psp.yaml > psp_falco_rules.yaml
+  kubectl get psp -o yaml | kubectl falco-psp convert - --rules-path psp_falco_rules.yaml
+  kubectl falco-psp convert --no-prefix --falco-version 0.27 --psp-path no_privileged.yaml
+  kubectl falco-psp convert policies/ --output-dir rules/
+
+Targets: "current" is Falco 0.40-0.42 with the k8saudit (>= 0.18.0) and json (>= 0.7.0)
+plugins; "0.27" is Falco 0.27 with falcoctl-compatible names and conditions.
+Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on bad input.`,
+    )
+    .action(async (inputs, o) => {
+      await runConvert(inputs, {
+        pspPath: o.pspPath,
+        rulesPath: o.rulesPath,
+        outputDir: o.outputDir,
+        prefix: o.prefix,
+        falcoVersion: o.falcoVersion,
+        recursive: o.recursive,
+      });
+    });
 }
