@@ -83,6 +83,7 @@ Deno.test("name: must be a DNS subdomain; required; length; generateName", () =>
   assert.deepEqual(texts(psp({}, { generateName: "psp-" })), []);
   assert.deepEqual(texts(psp({}, { generateName: "PSP-" })), [
     `metadata.generateName: Invalid value: "PSP-": ${DNS_MSG}`,
+    `metadata.name: Invalid value: "PSP-xxxxx": ${DNS_MSG}`,
   ]);
   assert.deepEqual(texts(psp({}, { name: "a.b-c" })), []);
 });
@@ -505,11 +506,75 @@ Deno.test("validatePsp reports wrong JSON types instead of validating garbage", 
   assert.deepEqual(Object.keys(validatePsp(bad)[0]).sort(), ["field", "message", "text"]);
 });
 
-Deno.test("generateName: maskTrailingDash replaces the last two characters", () => {
+Deno.test("generateName: masked prefix, then the generated name is validated too", () => {
+  // maskTrailingDash replaces the last two characters: "a-" -> "a"; the generated name is
+  // generateName (58 characters at most) plus 5 random ones, shown here as "xxxxx"
   assert.deepEqual(texts(psp({}, { generateName: "a-" })), []);
   assert.deepEqual(texts(psp({}, { generateName: "-" })), [
     `metadata.generateName: Invalid value: "-": ${DNS_MSG}`,
+    `metadata.name: Invalid value: "-xxxxx": ${DNS_MSG}`,
   ]);
-  // "x_-" masks to "xa": accepted although "x_" is not a DNS label (an upstream quirk)
-  assert.deepEqual(texts(psp({}, { generateName: "x_-" })), []);
+  // "x_-" masks to "xa", a valid prefix, but the generated "x_-xxxxx" is not a valid name
+  assert.deepEqual(texts(psp({}, { generateName: "x_-" })), [
+    `metadata.name: Invalid value: "x_-xxxxx": ${DNS_MSG}`,
+  ]);
+  assert.deepEqual(texts(psp({}, { generateName: "a".repeat(300) })).length, 1);
+});
+
+Deno.test("metadata: ownerReferences and finalizers", () => {
+  assert.deepEqual(
+    texts(psp({}, {
+      name: "p",
+      ownerReferences: [{ apiVersion: "a/b/c", kind: "", name: "n", uid: "u" }],
+    })),
+    [
+      'metadata.ownerReferences.apiVersion: Invalid value: "a/b/c": version must not be empty',
+      'metadata.ownerReferences.kind: Invalid value: "": kind must not be empty',
+    ],
+  );
+  const fin = (finalizers: string[]) =>
+    texts({ ...psp(), metadata: { name: "p", finalizers } as PodSecurityPolicy["metadata"] });
+  assert.deepEqual(fin(["kubernetes", "example.com/x"]), []);
+  assert.deepEqual(fin(["custom"]), [
+    'metadata.finalizers[0]: Invalid value: "custom": name is neither a standard finalizer name nor is it fully qualified',
+  ]);
+  assert.deepEqual(fin(["orphan", "foregroundDeletion"]), [
+    'metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set',
+  ]);
+});
+
+Deno.test("real kube-apiserver v1.20.2 answers (fixtures/psp/validation-answers.json) agree", async () => {
+  const file = new URL("../../fixtures/psp/validation-answers.json", import.meta.url);
+  const { answers } = JSON.parse(await Deno.readTextFile(file)) as {
+    answers: { label: string; psp: PodSecurityPolicy; code: number; message: string | null }[];
+  };
+  assert.ok(answers.length >= 60);
+  const disagreements: string[] = [];
+  for (const a of answers) {
+    const errs = validatePsp(a.psp);
+    const meta = a.psp.metadata ?? {};
+    let want = a.message;
+    let name = meta.name ?? "";
+    if (!meta.name && meta.generateName) {
+      // the server generated a name with 5 random characters; ours are "xxxxx"
+      name = `${meta.generateName.slice(0, 58)}xxxxx`;
+      const random = new RegExp(
+        `${
+          meta.generateName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+        }[bcdfghjklmnpqrstvwxz2456789]{5}`,
+        "g",
+      );
+      want = want?.replace(random, name) ?? null;
+    }
+    const got = errs.length ? formatInvalidPspMessage(name, errs) : null;
+    if ((errs.length ? 422 : 201) !== a.code || got !== want) {
+      disagreements.push(`${a.label}:\n  server: ${want}\n  ours:   ${got}`);
+    }
+  }
+  console.log(
+    `validation-answers: ${
+      answers.length - disagreements.length
+    }/${answers.length} agree with kube-apiserver v1.20.2`,
+  );
+  assert.deepEqual(disagreements, []);
 });
