@@ -7,6 +7,7 @@ import {
   selectorMatches,
   usablePolicies,
   userInfoOf,
+  userMayUse,
 } from "../../src/rbac/authorize.ts";
 import { loadRbacFiles } from "../../src/rbac/load.ts";
 import type { ClusterRole, PolicyRule, RbacObject } from "../../src/rbac/model.ts";
@@ -298,4 +299,34 @@ Deno.test("a binding to a Role without rules grants nothing and is not reported 
   ]);
   assert.deepEqual(idx.warnings, []);
   assert.equal(canUse(idx, { user: "u" }, "p", "ns"), false);
+});
+
+Deno.test("real kube-apiserver v1.20.2 SubjectAccessReview answers (fixtures/psp/rbac/sar-answers.json) agree", async () => {
+  const { objects } = await loadRbacFiles([`${FIX}grants.yaml`]);
+  // the recording left out the aggregated ClusterRole (no aggregation controller there)
+  const idx = buildRbacIndex(
+    objects.filter((o) => !["psp-apps", "apps-sas"].includes(o.metadata.name)),
+  );
+  const { answers } = JSON.parse(await Deno.readTextFile(`${FIX}sar-answers.json`)) as {
+    answers: {
+      user: string;
+      groups: string[];
+      namespace: string;
+      psp: string;
+      allowed: { policy: boolean; extensions: boolean };
+    }[];
+  };
+  assert.ok(answers.length >= 200);
+  const allowedCount = answers.filter((a) => a.allowed.policy || a.allowed.extensions).length;
+  assert.ok(allowedCount > 20 && allowedCount < answers.length - 20);
+  const disagreements = answers.filter((a) =>
+    userMayUse(idx, { name: a.user, groups: a.groups }, a.psp, a.namespace) !==
+      (a.allowed.policy || a.allowed.extensions)
+  );
+  console.log(
+    `sar-answers: ${
+      answers.length - disagreements.length
+    }/${answers.length} agree with kube-apiserver v1.20.2 (${allowedCount} allowed)`,
+  );
+  assert.deepEqual(disagreements, []);
 });
