@@ -97,12 +97,14 @@ function byName(a: Compiled, b: Compiled): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function admissionOrder(candidates: readonly CompiledPolicy[]): Compiled[] {
-  const list = candidates.map(asCompiled);
-  for (let i = 1; i < list.length; i++) {
-    if (byName(list[i - 1], list[i]) > 0) return list.sort(byName);
+function admissionOrder(candidates: readonly CompiledPolicy[]): readonly Compiled[] {
+  for (let i = 0; i < candidates.length; i++) {
+    if (!(candidates[i] instanceof Compiled)) asCompiled(candidates[i]);
+    if (i > 0 && byName(candidates[i - 1] as Compiled, candidates[i] as Compiled) > 0) {
+      return (candidates as Compiled[]).slice().sort(byName);
+    }
   }
-  return list;
+  return candidates as readonly Compiled[];
 }
 
 /** The name the API server uses in messages: name, else generateName, else `Unknown`. */
@@ -163,8 +165,11 @@ export function admitPod(
   }
   const chosen = unchanged ?? mutated;
   if (chosen === null) {
-    const all = results.flatMap((r) => r.violations);
-    return refused(results, forbiddenMessage(pod, `unable to admit pod: ${listText(all)}`));
+    let list = "";
+    for (const r of results) {
+      for (const v of r.violations) list = list === "" ? v.text : `${list} ${v.text}`;
+    }
+    return refused(results, forbiddenMessage(pod, `unable to admit pod: [${list}]`));
   }
 
   // The server's validating phase (`validatingPhase`) always passes here in 1.20: the chosen

@@ -47,7 +47,7 @@ export function finalizeAdmittedPod(pod: Pod, policy: string): Pod {
 
   // applySeccompVersionSkew, pod level.
   const podField = spec.securityContext?.seccompProfile ?? null;
-  const hasPodAnnotation = Object.hasOwn(annotations, SECCOMP_POD_ANNOTATION);
+  const hasPodAnnotation = annotations[SECCOMP_POD_ANNOTATION] !== undefined;
   if (podField !== null && !hasPodAnnotation) {
     const a = seccompAnnotationForField(podField);
     if (a !== "") annotations[SECCOMP_POD_ANNOTATION] = a;
@@ -64,7 +64,7 @@ export function finalizeAdmittedPod(pod: Pod, policy: string): Pod {
       const c = list[i];
       const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
       const field = c.securityContext?.seccompProfile ?? null;
-      const hasAnnotation = Object.hasOwn(annotations, key);
+      const hasAnnotation = annotations[key] !== undefined;
       if (field !== null && !hasAnnotation) {
         const a = seccompAnnotationForField(field);
         if (a !== "") annotations[key] = a;

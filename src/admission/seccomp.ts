@@ -128,7 +128,9 @@ function profileForContainer(c: ContainerView, key: string): string {
   const field = c.sc?.seccompProfile;
   if (field) return seccompAnnotationForField(field);
   const annotations = c.pod.metadata?.annotations;
-  if (annotations && Object.hasOwn(annotations, key)) return annotations[key] ?? "";
+  // A present key counts even when empty (annotation values are strings, never undefined).
+  const own = annotations?.[key];
+  if (own !== undefined && own !== null) return own;
   const podField = c.podSc.seccompProfile;
   if (podField) return seccompAnnotationForField(podField);
   return annotations?.[SECCOMP_POD_ANNOTATION] ?? "";

@@ -42,13 +42,19 @@ export const VOLUME_FS_TYPES: readonly (readonly [source: string, fsType: string
   ["ephemeral", "ephemeral"],
 ];
 
-/** The PSP FSType of a pod volume (first source set wins), or null when it has none. */
+const FS_TYPE_BY_SOURCE = new Map(
+  VOLUME_FS_TYPES.map(([source, fsType], order) => [source, { fsType, order }]),
+);
+
+/** The PSP FSType of a pod volume (first source set, in the table's order, wins), or null. */
 export function volumeFsType(v: Volume): string | null {
-  for (const [source, fsType] of VOLUME_FS_TYPES) {
-    const s = v[source];
-    if (s !== undefined && s !== null) return fsType;
+  let best: { fsType: string; order: number } | null = null;
+  for (const key in v) {
+    const entry = FS_TYPE_BY_SOURCE.get(key);
+    if (entry === undefined || v[key] === undefined || v[key] === null) continue;
+    if (best === null || entry.order < best.order) best = entry;
   }
-  return null;
+  return best?.fsType ?? null;
 }
 
 interface ProjectedSource {
