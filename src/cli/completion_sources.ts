@@ -1,10 +1,20 @@
 /**
  * Dynamic values for shell completion: context, cluster and user names from the
- * kubeconfig (selected like kubectl does: `--kubeconfig`, else `KUBECONFIG`,
- * else ~/.kube/config), and namespace names from the cluster. Every failure
- * yields no suggestions: completion must never print an error or hang.
+ * kubeconfig, and namespace names from the cluster. Both go through the
+ * project's cluster module, so they see exactly the configuration a command
+ * would use (`--kubeconfig`, else `KUBECONFIG` merged first-wins, else
+ * ~/.kube/config; `--context`, `--cluster`, `--user`). Every failure yields no
+ * suggestions: completion must never print an error, a credential, or hang.
  */
-import { parse } from "yaml";
+import { connect } from "../cluster/client.ts";
+import {
+  type KubeconfigEnvironment,
+  kubeconfigPaths,
+  loadConnection,
+  mergeKubeconfigs,
+  parseKubeconfig,
+} from "../cluster/kubeconfig.ts";
+import { listNamespaceNames } from "../cluster/resources.ts";
 
 /** Connection settings already typed on the command line. */
 export interface KubeTarget {
@@ -20,101 +30,75 @@ export interface NamedEntry {
   description?: string;
 }
 
-/** The kubeconfig files kubectl would read for `target`, in order. */
-export function kubeconfigPaths(
-  target: KubeTarget,
+/** Where kubeconfig files are looked up, from an environment lookup function. */
+export function kubeconfigEnvironment(
   env: (name: string) => string | undefined = (n) => Deno.env.get(n),
   os: string = Deno.build.os,
-): string[] {
-  if (target.kubeconfig) return [target.kubeconfig];
-  const list = env("KUBECONFIG");
-  if (list) return list.split(os === "windows" ? ";" : ":").filter((p) => p !== "");
-  const home = env("HOME") ?? env("USERPROFILE");
-  return home ? [`${home}/.kube/config`] : [];
-}
-
-/** Reads one kubeconfig file as an object, or undefined when it cannot be read or parsed. */
-function readKubeconfig(path: string): Record<string, unknown> | undefined {
-  try {
-    const doc = parse(Deno.readTextFileSync(path));
-    return doc && typeof doc === "object" && !Array.isArray(doc) ? doc : undefined;
-  } catch {
-    return undefined;
-  }
+): KubeconfigEnvironment {
+  return {
+    kubeconfigVar: env("KUBECONFIG"),
+    home: env("HOME") ?? env("USERPROFILE"),
+    delimiter: os === "windows" ? ";" : ":",
+  };
 }
 
 /**
  * Names of the contexts, clusters or users in the kubeconfig selected by
- * `target` (merged over all files, first occurrence wins, as kubectl merges).
- * Context entries are described by their cluster and namespace; no credential
- * is ever read into a description.
+ * `target`, merged as kubectl merges (first occurrence wins). Unreadable or
+ * invalid files are skipped. Contexts are described by their cluster and
+ * namespace; nothing from a user entry (credentials) is ever read out.
  */
 export function listKubeconfigNames(
   kind: "contexts" | "clusters" | "users",
   target: KubeTarget,
-  env?: (name: string) => string | undefined,
+  env: KubeconfigEnvironment = kubeconfigEnvironment(),
 ): NamedEntry[] {
-  const seen = new Map<string, NamedEntry>();
-  for (const path of kubeconfigPaths(target, env)) {
-    const entries = readKubeconfig(path)?.[kind];
-    if (!Array.isArray(entries)) continue;
-    for (const entry of entries) {
-      const name = entry?.name;
-      if (typeof name !== "string" || name === "" || seen.has(name)) continue;
-      let description: string | undefined;
-      if (kind === "contexts") {
-        const ctx = entry.context ?? {};
-        const parts = [
-          typeof ctx.cluster === "string" ? `cluster ${ctx.cluster}` : "",
-          typeof ctx.namespace === "string" ? `namespace ${ctx.namespace}` : "",
-        ].filter(Boolean);
-        description = parts.join(", ") || undefined;
-      }
-      seen.set(name, { value: name, description });
+  const files = [];
+  for (const path of kubeconfigPaths(target.kubeconfig, env).paths) {
+    try {
+      files.push(parseKubeconfig(Deno.readTextFileSync(path), path));
+    } catch {
+      // missing, unreadable or invalid: no names from it
     }
   }
-  return [...seen.values()];
+  return mergeKubeconfigs(files)[kind].map((entry) => {
+    if (kind !== "contexts") return { value: entry.name };
+    const ctx = (entry.context ?? {}) as Record<string, unknown>;
+    const parts = [
+      typeof ctx.cluster === "string" ? `cluster ${ctx.cluster}` : "",
+      typeof ctx.namespace === "string" ? `namespace ${ctx.namespace}` : "",
+    ].filter(Boolean);
+    return { value: entry.name, description: parts.join(", ") || undefined };
+  });
 }
 
-/** How to run kubectl; replaced in tests. */
-export interface KubectlRunner {
-  (args: string[], timeoutMs: number): Promise<{ success: boolean; stdout: string }>;
-}
+/** Lists namespace names for a target; replaced in tests. */
+export type NamespaceLister = (target: KubeTarget, timeoutMs: number) => Promise<string[]>;
 
-/** Runs the `kubectl` found on PATH, killed after `timeoutMs`. */
-export const runKubectl: KubectlRunner = async (args, timeoutMs) => {
-  try {
-    const output = await new Deno.Command("kubectl", {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-      signal: AbortSignal.timeout(timeoutMs),
-    }).output();
-    return { success: output.success, stdout: new TextDecoder().decode(output.stdout) };
-  } catch {
-    return { success: false, stdout: "" };
-  }
+/** Asks the API server (one request, no retries, no progress output). */
+export const clusterNamespaces: NamespaceLister = async (target, timeoutMs) => {
+  const conn = await loadConnection({ ...target, requestTimeout: `${timeoutMs}ms` });
+  const client = connect(conn, { retries: 0, listRestarts: 0, onPage: undefined });
+  return await listNamespaceNames(client);
 };
 
 /**
- * Namespace names of the cluster selected by `target`, via
- * `kubectl get namespaces -o name`; an empty list on any error or timeout.
+ * Namespace names of the cluster selected by `target`, sorted; an empty list
+ * on any error, and after `timeoutMs` at the latest.
  */
 export async function listNamespaces(
   target: KubeTarget,
-  run: KubectlRunner = runKubectl,
+  lister: NamespaceLister = clusterNamespaces,
   timeoutMs = 5000,
 ): Promise<string[]> {
-  const args = ["get", "namespaces", "-o", "name", `--request-timeout=${timeoutMs / 1000}s`];
-  for (const key of ["kubeconfig", "context", "cluster", "user"] as const) {
-    if (target[key]) args.push(`--${key}=${target[key]}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<string[]>((resolve) => {
+    timer = setTimeout(() => resolve([]), timeoutMs);
+  });
+  try {
+    const names = await Promise.race([lister(target, timeoutMs).catch(() => []), timeout]);
+    return names.filter((n) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n)).sort();
+  } finally {
+    clearTimeout(timer);
   }
-  const { success, stdout } = await run(args, timeoutMs + 1000);
-  if (!success) return [];
-  return stdout.split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith("namespace/"))
-    .map((line) => line.slice("namespace/".length))
-    .filter((name) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name));
 }
