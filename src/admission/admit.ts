@@ -6,7 +6,8 @@
  * Flow: v1 pod defaulting; for every candidate in the admission's order (byte-wise by name), the
  * PSP's defaults then its checks; the first PSP admitting the pod unchanged wins, else the first
  * admitting it with changes, else the pod is refused with every candidate's violations. The
- * admitted pod then goes through the server's post-admission normalisation.
+ * admitted pod then goes through the server's post-admission normalisation and the part of core pod
+ * validation that PSP defaults can trip (422 Invalid).
  */
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
@@ -15,6 +16,7 @@ import { goQuote, type Violation } from "./field_errors.ts";
 import type { Change } from "./pod_access.ts";
 import { applyPodDefaults } from "./pod_defaults.ts";
 import { finalizeAdmittedPod, PSP_ANNOTATION } from "./post_admission.ts";
+import { validateStoredPod } from "./pod_validation.ts";
 import { type Evaluation, Provider } from "./provider.ts";
 import { ProviderError } from "./strategy.ts";
 
@@ -45,8 +47,14 @@ export interface AdmissionDecision {
   results: PolicyResult[];
   /** The pod as the API server would store it after admission (null when refused). */
   admitted: Pod | null;
-  /** For refused: the API server's 403 text, exactly as it would print it. */
+  /** For refused: the API server's text, exactly as it would print it. */
   message?: string;
+  /**
+   * For refused: `Forbidden` (403, PSP admission refused the pod) or `Invalid` (422: a PSP admitted
+   * it, but its defaults make core pod validation refuse it, e.g. `allowPrivilegeEscalation: false`
+   * set on a privileged container). `results` still shows what each PSP did.
+   */
+  reason?: "Forbidden" | "Invalid";
 }
 
 /** A PSP compiled for admission: defaults applied, strategies built once. */
@@ -177,6 +185,20 @@ export function admitPod(
   // and the seccomp sync keeps every profile PSP reads (only docker/default becomes
   // runtime/default, which PSPs always allow together). The oracle test checks this invariant.
   const stored = finalizeAdmittedPod(chosen.ev.pod, chosen.policy.name);
+  const invalid = validateStoredPod(stored);
+  if (invalid.length > 0) {
+    const errs = invalid.length === 1
+      ? invalid[0].text
+      : `[${invalid.map((v) => v.text).join(", ")}]`;
+    return {
+      verdict: "refused",
+      policy: null,
+      results,
+      admitted: null,
+      message: `Pod ${goQuote(podDisplayName(pod))} is invalid: ${errs}`,
+      reason: "Invalid",
+    };
+  }
   return {
     verdict: chosen === unchanged ? "admitted" : "changed",
     policy: chosen.policy.name,
@@ -186,7 +208,14 @@ export function admitPod(
 }
 
 function refused(results: PolicyResult[], message: string): AdmissionDecision {
-  return { verdict: "refused", policy: null, results, admitted: null, message };
+  return {
+    verdict: "refused",
+    policy: null,
+    results,
+    admitted: null,
+    message,
+    reason: "Forbidden",
+  };
 }
 
 /**

@@ -52,3 +52,59 @@ Deno.test("privilege escalation: a PSP without allowPrivilegeEscalation defaults
     "admitted",
   );
 });
+
+Deno.test("privilege escalation: a defaulted false on a privileged container makes the pod invalid (422)", async () => {
+  const { validateStoredPod } = await import("../../src/admission/pod_validation.ts");
+  const psp = defaultPSP(
+    { privileged: true, allowedCapabilities: ["*"], allowPrivilegeEscalation: false },
+    {},
+    "priv-no-ape",
+  );
+  const d = admit({
+    metadata: { name: "p" },
+    spec: { containers: [container({ privileged: true })] },
+  }, psp);
+  assert.equal(d.verdict, "refused");
+  assert.equal(d.reason, "Invalid");
+  assert.equal(
+    d.message,
+    'Pod "p" is invalid: spec.containers[0].securityContext: Invalid value: core.SecurityContext{...}: cannot set `allowPrivilegeEscalation` to false and `privileged` to true',
+  );
+  // The PSP itself admitted it with a change; that stays visible.
+  assert.deepEqual(d.results[0].changes.map((c) => [c.field, c.to]), [
+    ["spec.containers[0].securityContext.allowPrivilegeEscalation", false],
+  ]);
+  const sysAdmin = admit(
+    {
+      metadata: { name: "p" },
+      spec: { containers: [container({ capabilities: { add: ["CAP_SYS_ADMIN", "SYS_ADMIN"] } })] },
+    },
+    defaultPSP({ allowedCapabilities: ["*"], defaultAllowPrivilegeEscalation: false }),
+  );
+  assert.equal(
+    sysAdmin.message,
+    'Pod "p" is invalid: spec.containers[0].securityContext: Invalid value: core.SecurityContext{...}: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN',
+  );
+  // Two problems are listed in brackets, comma-separated.
+  const two = validateStoredPod({
+    metadata: {},
+    spec: {
+      containers: [
+        container({
+          allowPrivilegeEscalation: false,
+          privileged: true,
+          capabilities: { add: ["CAP_SYS_ADMIN"] },
+        }),
+      ],
+    },
+  });
+  assert.equal(two.length, 2);
+  // With escalation allowed, nothing is defaulted and the pod is admitted.
+  assert.equal(
+    admit(
+      defaultPod({ containers: [container({ privileged: true })] }),
+      defaultPSP({ privileged: true }),
+    ).verdict,
+    "admitted",
+  );
+});

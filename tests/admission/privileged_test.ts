@@ -33,14 +33,30 @@ Deno.test("privileged: TestAdmitPrivileged", () => {
       [[priv], undefined, "priv"],
       [[nonPriv], false, "non-priv"],
       [[priv], false, "priv"],
-      [[nonPriv, priv], true, "priv"],
     ] as const
   ) {
     const d = admit(pod(p), ...psps);
     assert.equal(d.policy, want);
     assert.equal(d.admitted!.spec.containers[0].securityContext!.privileged, p);
   }
+  // "pod with priv=true allowed by priv PSP": the plugin admits it with `priv`, but restrictive's
+  // allowPrivilegeEscalation=false defaults APE=false onto the privileged container, which core pod
+  // validation refuses (the Kubernetes unit test runs the plugin alone and does not see this).
+  const privTrue = admit(pod(true), nonPriv, priv);
+  assert.deepEqual(privTrue.results.map((r) => [r.policy, r.allowed]), [["non-priv", false], [
+    "priv",
+    true,
+  ]]);
+  assert.equal(privTrue.reason, "Invalid");
+  assert.match(privTrue.message!, /^Pod "pod" is invalid: .*`privileged` to true$/);
+  const privTrueApe = admit(
+    pod(true),
+    restrictivePSP({ privileged: true, allowPrivilegeEscalation: true }, {}, "priv"),
+  );
+  assert.equal(privTrueApe.policy, "priv");
+  assert.equal(privTrueApe.admitted!.spec.containers[0].securityContext!.privileged, true);
   const denied = admit(pod(true), nonPriv);
+  assert.equal(denied.reason, "Forbidden");
   assert.equal(
     denied.message,
     'pods "pod" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]',
