@@ -32,8 +32,16 @@ async function exec(cmd: string, args: string[], env: Record<string, string>): P
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+let installation: Promise<{ dir: string; env: Record<string, string> }> | undefined;
+
+/** One `deno task install` for all tests of this file (removed when the process ends). */
+function installed(): Promise<{ dir: string; env: Record<string, string> }> {
+  installation ??= install();
+  return installation.then(({ dir, env }) => ({ dir, env: { ...env } }));
+}
+
 /** Runs `deno task install --bin-dir <tmp>/bin` and returns an env with that dir first on PATH. */
-async function installed(): Promise<{ dir: string; env: Record<string, string> }> {
+async function install(): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await Deno.makeTempDir();
   const bin = join(dir, "bin");
   const env = {
@@ -45,6 +53,7 @@ async function installed(): Promise<{ dir: string; env: Record<string, string> }
   assert.equal(install.code, 0, install.stderr + install.stdout);
   assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl-falco_psp\\n`));
   assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl_complete-falco_psp\\n`));
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   return { dir, env };
 }
 
@@ -58,97 +67,81 @@ function direct(args: string[]): Promise<Result> {
 
 Deno.test("kubectl discovers the installed plugin: plugin list, --help, --version", async () => {
   const { dir, env } = await installed();
-  try {
-    const list = await exec("kubectl", ["plugin", "list"], env);
-    assert.match(list.stdout, new RegExp(`${dir}/bin/kubectl-falco_psp`));
-    assert.doesNotMatch(list.stderr, /warning.*falco/i);
+  const list = await exec("kubectl", ["plugin", "list"], env);
+  assert.match(list.stdout, new RegExp(`${dir}/bin/kubectl-falco_psp`));
+  assert.doesNotMatch(list.stderr, /warning.*falco/i);
 
-    const help = await exec("kubectl", ["falco-psp", "--help"], env);
-    assert.equal(help.code, 0, help.stderr);
-    assert.match(help.stdout, /^Usage: kubectl falco-psp \[options\] \[command\]/);
-    for (const cmd of ["convert", "audit-pods", "completion"]) {
-      assert.match(help.stdout, new RegExp(`\\n  ${cmd}\\b`));
-    }
-    const sub = await exec("kubectl", ["falco-psp", "audit-pods", "--help"], env);
-    assert.equal(sub.code, 0, sub.stderr);
-    assert.match(sub.stdout, /^Usage: kubectl falco-psp audit-pods /);
-
-    const version = await exec("kubectl", ["falco-psp", "--version"], env);
-    assert.equal(version.code, 0, version.stderr);
-    assert.equal(version.stdout.trim(), denoJson.version);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const help = await exec("kubectl", ["falco-psp", "--help"], env);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: kubectl falco-psp \[options\] \[command\]/);
+  for (const cmd of ["convert", "audit-pods", "completion"]) {
+    assert.match(help.stdout, new RegExp(`\\n  ${cmd}\\b`));
   }
+  const sub = await exec("kubectl", ["falco-psp", "audit-pods", "--help"], env);
+  assert.equal(sub.code, 0, sub.stderr);
+  assert.match(sub.stdout, /^Usage: kubectl falco-psp audit-pods /);
+
+  const version = await exec("kubectl", ["falco-psp", "--version"], env);
+  assert.equal(version.code, 0, version.stderr);
+  assert.equal(version.stdout.trim(), denoJson.version);
 });
 
 Deno.test("kubectl falco-psp convert on a fixture PSP prints the same rules as main.ts", async () => {
-  const { dir, env } = await installed();
-  try {
-    const psp = join(FIXTURES, "psp.yaml");
-    const viaKubectl = await exec("kubectl", ["falco-psp", "convert", psp], env);
-    assert.equal(viaKubectl.code, 0, viaKubectl.stderr);
-    const rules = parse(viaKubectl.stdout) as Record<string, unknown>[];
-    assert.ok(Array.isArray(rules), "a Falco rules file is a YAML list");
-    const names = rules.map((r) => String(r.rule ?? "")).filter(Boolean);
-    assert.ok(names.some((n) => n.includes("privileged")), names.join("\n"));
-    const reference = await direct(["convert", psp]);
-    assert.equal(viaKubectl.stdout, reference.stdout);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { env } = await installed();
+  const psp = join(FIXTURES, "psp.yaml");
+  const viaKubectl = await exec("kubectl", ["falco-psp", "convert", psp], env);
+  assert.equal(viaKubectl.code, 0, viaKubectl.stderr);
+  const rules = parse(viaKubectl.stdout) as Record<string, unknown>[];
+  assert.ok(Array.isArray(rules), "a Falco rules file is a YAML list");
+  const names = rules.map((r) => String(r.rule ?? "")).filter(Boolean);
+  assert.ok(names.some((n) => n.includes("privileged")), names.join("\n"));
+  const reference = await direct(["convert", psp]);
+  assert.equal(viaKubectl.stdout, reference.stdout);
 });
 
 Deno.test("kubectl falco-psp audit-pods on fixture pods: verdicts and exit code", async () => {
-  const { dir, env } = await installed();
-  try {
-    const args = [
-      "audit-pods",
-      "--psp-file",
-      join(FIXTURES, "psp.yaml"),
-      "-f",
-      join(FIXTURES, "pods.yaml"),
-      "-o",
-      "json",
-    ];
-    const viaKubectl = await exec("kubectl", ["falco-psp", ...args], env);
-    assert.equal(viaKubectl.code, 1, `a refused pod exits 1: ${viaKubectl.stderr}`);
-    const report = JSON.parse(viaKubectl.stdout);
-    const verdicts = Object.fromEntries(
-      report.items.map((i: { name: string; verdict: string }) => [i.name, i.verdict]),
-    );
-    assert.deepEqual(verdicts, { web: "changed", "root-shell": "refused" });
-    assert.equal(viaKubectl.stdout, (await direct(args)).stdout);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { env } = await installed();
+  const args = [
+    "audit-pods",
+    "--psp-file",
+    join(FIXTURES, "psp.yaml"),
+    "-f",
+    join(FIXTURES, "pods.yaml"),
+    "-o",
+    "json",
+  ];
+  const viaKubectl = await exec("kubectl", ["falco-psp", ...args], env);
+  assert.equal(viaKubectl.code, 1, `a refused pod exits 1: ${viaKubectl.stderr}`);
+  const report = JSON.parse(viaKubectl.stdout);
+  const verdicts = Object.fromEntries(
+    report.items.map((i: { name: string; verdict: string }) => [i.name, i.verdict]),
+  );
+  assert.deepEqual(verdicts, { web: "changed", "root-shell": "refused" });
+  assert.equal(viaKubectl.stdout, (await direct(args)).stdout);
 });
 
 Deno.test("kubectl completes the plugin through kubectl_complete-falco_psp", async () => {
-  const { dir, env } = await installed();
-  try {
-    const complete = async (...words: string[]) => {
-      const r = await exec("kubectl", ["__complete", "falco-psp", ...words], env);
-      assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trimEnd().split("\n");
-      return { lines: lines.slice(0, -1), directive: lines[lines.length - 1] };
-    };
-    const top = await complete("");
-    assert.deepEqual(top.lines.map((l) => l.split("\t")[0]).sort(), [
-      "audit-pods",
-      "completion",
-      "convert",
-      "help",
-    ]);
-    assert.ok(top.lines.every((l) => l.includes("\t")), "with descriptions");
-    assert.equal(top.directive, ":4");
-    const output = await complete("audit-pods", "-o", "");
-    assert.ok(output.lines.includes("json") && output.lines.includes("yaml"), output.lines.join());
-    const flags = await complete("audit-pods", "--psp");
-    assert.deepEqual(flags.lines.map((l) => l.split("\t")[0]), ["--psp-file"]);
+  const { env } = await installed();
+  const complete = async (...words: string[]) => {
+    const r = await exec("kubectl", ["__complete", "falco-psp", ...words], env);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    return { lines: lines.slice(0, -1), directive: lines[lines.length - 1] };
+  };
+  const top = await complete("");
+  assert.deepEqual(top.lines.map((l) => l.split("\t")[0]).sort(), [
+    "audit-pods",
+    "completion",
+    "convert",
+    "help",
+  ]);
+  assert.ok(top.lines.every((l) => l.includes("\t")), "with descriptions");
+  assert.equal(top.directive, ":4");
+  const output = await complete("audit-pods", "-o", "");
+  assert.ok(output.lines.includes("json") && output.lines.includes("yaml"), output.lines.join());
+  const flags = await complete("audit-pods", "--psp");
+  assert.deepEqual(flags.lines.map((l) => l.split("\t")[0]), ["--psp-file"]);
 
-    const shell = await complete("completion", "");
-    assert.deepEqual(shell.lines, ["bash", "zsh", "fish"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const shell = await complete("completion", "");
+  assert.deepEqual(shell.lines, ["bash", "zsh", "fish"]);
 });
