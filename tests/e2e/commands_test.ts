@@ -205,7 +205,9 @@ Deno.test({
     const s = await seed();
     const { byKey, res } = await auditDryrunWorkloads(s);
     assert.equal(res.code, 1, "some pods are refused, so the exit code is 1");
-    const stored = await s.admin.list("/apis/apps/v1/deployments", { labelSelector: "e2e=dryrun" });
+    const stored: Obj[] = await s.admin.list("/apis/apps/v1/deployments", {
+      labelSelector: "e2e=dryrun",
+    });
     assert.equal(stored.length, 76 * COMBOS.length);
     const mismatches: string[] = [];
     const tally = { admitted: 0, changed: 0, refused: 0 };
