@@ -262,6 +262,22 @@ function seccompFieldRefused(p: SeccompPolicy, sc: Path): Cond {
   );
 }
 
+/**
+ * Some container of a kind (the JSON text of `spec.<kind>`) has a `seccompProfile` the policy
+ * refuses. The API server writes `type` before `localhostProfile`.
+ */
+function seccompContainerFieldRefused(p: SeccompPolicy, kindJson: ReturnType<typeof jv>): Cond {
+  if (p.any) return FALSE;
+  const head = '^.*"seccompProfile":[{]"type":';
+  const localhost = p.allowed.filter((a) => a.startsWith("localhost/")).map((a) => a.slice(10));
+  const alts = [
+    ...(seccompAllows(p, "runtime/default") ? [] : ['"RuntimeDefault"']),
+    ...(seccompAllows(p, "unconfined") ? [] : ['"Unconfined"']),
+    `"Localhost","localhostProfile":"${notOneOfStringPattern(localhost)}`,
+  ];
+  return cmp(kindJson, "regex", str(`${head}(${alts.join("|")}).*$`));
+}
+
 /** A container-level annotation `<keyPrefix><name>` whose value is not one of `allowed`. */
 function containerAnnotationRefused(keyPrefix: string, allowed: readonly string[]): Cond {
   return cmp(
@@ -535,11 +551,9 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
         and(not(annSet), exists(podField), seccompFieldRefused(p, POD_SC)),
         and(not(annSet), not(exists(podField)), seccompAllows(p, def) ? FALSE : TRUE),
       );
-      const containerField = anyContainer(ctx, (c) =>
-        and(
-          exists(jv(...c, "securityContext", "seccompProfile", "type")),
-          seccompFieldRefused(p, [...c, "securityContext"]),
-        ));
+      const containerField = or(
+        ...KINDS.map((kind) => seccompContainerFieldRefused(p, jv(...SPEC, kind))),
+      );
       const containerAnn = containerAnnotationRefused(
         "container.seccomp.security.alpha.kubernetes.io/",
         p.present ? p.allowed : [""],

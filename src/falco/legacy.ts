@@ -338,7 +338,9 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       label: "readOnlyRootFilesystem",
       suffix: "System Activity",
       desc: "Detect a psp validation failure for a readOnlyRootFilesystem pod using syscalls\n",
-      cond: and(sc, macro(ctx.id("open_write"))),
+      // falcoctl wrote the scope macro first; Falco 0.27 then warns (trailing-evttype) unless
+      // the scope is v0.0.2's, so the final-template files put the event types first.
+      cond: v002 ? and(sc, macro(ctx.id("open_write"))) : and(macro(ctx.id("open_write")), sc),
       output:
         `${fail}write in container with readOnlyRootFilesystem=true (user=%user.name command=%proc.cmdline file=%fd.name parent=%proc.pname container_id=%container.id images=%container.image.repository)\n`,
       source: "syscall",
@@ -377,9 +379,9 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       desc:
         "Detect a psp validation failure for a runAsUser outside of the allowed set using syscalls\n",
       cond: and(
-        sc,
         cmp(field("evt.type"), "in", [word("execve"), word("setuid")]),
         cmp(field("evt.dir"), "=", word("<")),
+        sc,
         not(macro(uids.name)),
       ),
       output: `${fail}runAsUser outside of allowed set. runAsUser set=(${
@@ -405,9 +407,9 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       desc:
         "Detect a psp validation failure for a uid=0 user when MustRunAsNonRoot is set using syscalls\n",
       cond: and(
-        sc,
         cmp(field("evt.type"), "in", [word("execve"), word("setuid")]),
         cmp(field("evt.dir"), "=", word("<")),
+        sc,
         cmp(field("user.uid"), "=", word("0")),
       ),
       output:
@@ -450,9 +452,9 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       desc:
         "Detect a psp validation failure for a runAsGroup outside of the allowed set using syscalls\n",
       cond: and(
-        sc,
         cmp(field("evt.type"), "in", [word("execve"), word("setgid")]),
         cmp(field("evt.dir"), "=", word("<")),
+        sc,
         not(macro(gids.name)),
       ),
       output: `${fail}runAsGroup outside of allowed set. runAsGroup set=(${
