@@ -13,10 +13,22 @@ export interface ValueItem {
   quoted: boolean;
 }
 
-/** Right-hand side of a comparison: a single value or a parenthesised list. */
+/** A field read by a check: name, argument, and transformers (outermost first). */
+export interface FieldRef {
+  field: string;
+  arg?: string;
+  /** e.g. `["len"]` for `len(ka.req.pod.containers.image)`; empty for a bare field. */
+  transformers: string[];
+}
+
+/**
+ * Right-hand side of a comparison: a single value, a parenthesised list, or another field
+ * (`val(field)` or a transformed field, current Falco only).
+ */
 export type RhsValue =
   | { kind: "value"; item: ValueItem }
-  | { kind: "list"; items: ValueItem[] };
+  | { kind: "list"; items: ValueItem[] }
+  | { kind: "field"; ref: FieldRef };
 
 /** A field comparison such as `ka.verb=create` or `jevt.value[/stage] in (x)`. */
 export interface CheckExpr {
@@ -25,6 +37,8 @@ export interface CheckExpr {
   field: string;
   /** Text between `[` and `]`, if any. */
   arg?: string;
+  /** Transformers applied to the field, outermost first (current Falco). */
+  transformers?: string[];
   /** Operator as written (`=` and `==` are kept apart only here). */
   op: string;
   /** Absent for unary operators (`exists`). */
@@ -71,11 +85,36 @@ export function renderExpr(expr: Expr): string {
     case "macro":
       return expr.name;
     case "check": {
-      const field = expr.arg === undefined ? expr.field : `${expr.field}[${expr.arg}]`;
+      const field = renderFieldRef({
+        field: expr.field,
+        arg: expr.arg,
+        transformers: expr.transformers ?? [],
+      });
       if (!expr.value) return `${field} ${expr.op}`;
       const item = (i: ValueItem) => (i.quoted ? JSON.stringify(i.value) : i.value);
       if (expr.value.kind === "value") return `${field} ${expr.op} ${item(expr.value.item)}`;
+      if (expr.value.kind === "field") {
+        const ref = expr.value.ref;
+        const inner = renderFieldRef(ref);
+        return `${field} ${expr.op} ${ref.transformers.length === 0 ? `val(${inner})` : inner}`;
+      }
       return `${field} ${expr.op} (${expr.value.items.map(item).join(", ")})`;
     }
   }
+}
+
+/** Renders `tolower(json.value[/x])`-style field references. */
+export function renderFieldRef(ref: FieldRef): string {
+  let text = ref.arg === undefined ? ref.field : `${ref.field}[${ref.arg}]`;
+  for (const t of [...ref.transformers].reverse()) text = `${t}(${text})`;
+  return text;
+}
+
+/** The fields a check reads: its left-hand side and a right-hand-side field, if any. */
+export function fieldsOf(check: CheckExpr): FieldRef[] {
+  const refs: FieldRef[] = [
+    { field: check.field, arg: check.arg, transformers: check.transformers ?? [] },
+  ];
+  if (check.value?.kind === "field") refs.push(check.value.ref);
+  return refs;
 }

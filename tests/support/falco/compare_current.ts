@@ -5,6 +5,8 @@
  * (prefix_search.h) and sinsp_utils::glob_match (fnmatch).
  */
 
+import { re2PosixToRegExp } from "./re2posix.ts";
+
 /** Thrown for a comparison libsinsp refuses at compile time; load checks report these. */
 export class FilterCompileError extends Error {}
 
@@ -185,7 +187,128 @@ export function compareCurrent(
     case "pmatch":
       return pathPrefixMatch(rhs, v);
     case "regex":
-      return new RegExp("^(?:" + r + ")$").test(v);
+      return re2PosixToRegExp(r).test(v);
   }
   throw new FilterCompileError(`'${op}' operator not supported for string filters`);
+}
+
+/** The libsinsp type of a (possibly transformed) plugin field: string or uint64, list or not. */
+export interface FieldType {
+  type: "string" | "uint64";
+  list: boolean;
+}
+
+/** Type after transformers (innermost first), or an error text for an invalid combination. */
+export function transformedType(base: FieldType, transformers: string[]): FieldType | string {
+  let t = base;
+  for (const name of [...transformers].reverse()) {
+    if (name === "len") {
+      t = { type: "uint64", list: false };
+      continue;
+    }
+    if (t.type !== "string") {
+      return `can't add field transformer: type 'uint64' is not supported by '${name}' transformer`;
+    }
+  }
+  return t;
+}
+
+function base64Decode(s: string): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: false }).decode(
+      Uint8Array.from(atob(s), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Applies transformers (outermost first in `transformers`) to extracted values; `undefined`
+ * when a transformer fails (the extraction then yields nothing).
+ */
+export function applyTransformers(
+  values: string[],
+  base: FieldType,
+  transformers: string[],
+): string[] | undefined {
+  let cur = values;
+  let list = base.list;
+  for (const name of [...transformers].reverse()) {
+    switch (name) {
+      case "tolower":
+        cur = cur.map(asciiLower);
+        break;
+      case "toupper":
+        cur = cur.map((s) => s.replace(/[a-z]/g, (c) => c.toUpperCase()));
+        break;
+      case "basename":
+        cur = cur.map((s) => s.slice(s.lastIndexOf("/") + 1));
+        break;
+      case "b64": {
+        const out: string[] = [];
+        for (const s of cur) {
+          const d = base64Decode(s);
+          if (d === undefined) return undefined;
+          out.push(d);
+        }
+        cur = out;
+        break;
+      }
+      case "len":
+        cur = [String(list ? cur.length : new TextEncoder().encode(cur[0]).length)];
+        list = false;
+        break;
+      default:
+        throw new FilterCompileError(`unknown transformer ${name}`);
+    }
+  }
+  return cur;
+}
+
+/** Numeric operators allowed on uint64 fields (flt_is_comparable_numeric). */
+const NUMERIC_OPERATORS = ["=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects", "exists"];
+
+/** Compile-time operator check for a typed field. */
+export function typedOperatorError(op: string, t: FieldType): string | null {
+  if (t.type === "string") return operatorError(op, t.list);
+  if (t.list) return operatorError(op, true);
+  return NUMERIC_OPERATORS.includes(op)
+    ? null
+    : `'${op}' operator not supported for numeric filters`;
+}
+
+function parseU64(s: string): bigint {
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(s)) {
+    throw new FilterCompileError(`filter value '${s}' is not a valid number`);
+  }
+  return BigInt(s);
+}
+
+/** compareCurrent for a typed (possibly transformed) left-hand side. */
+export function compareTyped(values: string[], t: FieldType, op: string, rhs: string[]): boolean {
+  if (t.type === "string") return compareCurrent(values, t.list, op, rhs);
+  if (values.length === 0) return false;
+  if (op === "exists") return true;
+  const err = typedOperatorError(op, t);
+  if (err) throw new FilterCompileError(err);
+  const nums = rhs.map(parseU64);
+  const v = parseU64(values[0]);
+  switch (op) {
+    case "=":
+    case "==":
+      return v === nums[0];
+    case "!=":
+      return v !== nums[0];
+    case "<":
+      return v < nums[0];
+    case "<=":
+      return v <= nums[0];
+    case ">":
+      return v > nums[0];
+    case ">=":
+      return v >= nums[0];
+    default: // in, intersects
+      return nums.includes(v);
+  }
 }

@@ -1,7 +1,13 @@
 /** Evaluation of resolved (macro-free) conditions against k8s_audit events. */
 import type { Expr, Mode, RhsValue } from "./ast.ts";
 import type { AuditEvent } from "./event.ts";
-import { compareCurrent } from "./compare_current.ts";
+import type { FieldRef } from "./ast.ts";
+import {
+  applyTransformers,
+  compareTyped,
+  type FieldType,
+  transformedType,
+} from "./compare_current.ts";
 import { extractCurrent } from "./extract_current.ts";
 import { compare027, extract027 } from "./extract_027.ts";
 import { K8S_AUDIT_FIELDS_CURRENT } from "./fields.ts";
@@ -9,8 +15,30 @@ import { K8S_AUDIT_FIELDS_CURRENT } from "./fields.ts";
 const CURRENT_FIELDS = new Map(K8S_AUDIT_FIELDS_CURRENT.map((f) => [f.name, f]));
 
 function rhsValues(value: RhsValue | undefined): string[] {
-  if (!value) return [];
+  if (!value || value.kind === "field") return [];
   return value.kind === "value" ? [value.item.value] : value.items.map((i) => i.value);
+}
+
+/** The static libsinsp type of a field reference (current Falco). */
+export function refType(ref: FieldRef): FieldType {
+  const def = CURRENT_FIELDS.get(ref.field);
+  if (!def) throw new Error(`field ${ref.field} is not a k8s_audit field`);
+  const t = transformedType({ type: "string", list: def.list }, ref.transformers);
+  if (typeof t === "string") throw new Error(t);
+  return t;
+}
+
+/** Extracts a field reference and applies its transformers (current Falco). */
+function extractRef(ref: FieldRef, event: AuditEvent): { values?: string[]; type: FieldType } {
+  const def = CURRENT_FIELDS.get(ref.field);
+  if (!def) throw new Error(`field ${ref.field} is not a k8s_audit field`);
+  const raw = extractCurrent(event, ref.field, ref.arg);
+  const type = refType(ref);
+  if (!raw || raw.length === 0) return { type };
+  return {
+    values: applyTransformers(raw, { type: "string", list: def.list }, ref.transformers),
+    type,
+  };
 }
 
 /** Evaluates a k8s_audit condition (macros already expanded) on one event. */
@@ -29,9 +57,18 @@ export function evaluate(expr: Expr, event: AuditEvent, mode: Mode): boolean {
       if (mode === "0.27") {
         return compare027(extract027(event, expr.field, expr.arg), expr.op, rhs);
       }
-      const def = CURRENT_FIELDS.get(expr.field);
-      if (!def) throw new Error(`field ${expr.field} is not a k8s_audit field`);
-      return compareCurrent(extractCurrent(event, expr.field, expr.arg), def.list, expr.op, rhs);
+      const lhs = extractRef(
+        { field: expr.field, arg: expr.arg, transformers: expr.transformers ?? [] },
+        event,
+      );
+      if (!lhs.values || lhs.values.length === 0) return false;
+      let right = rhs;
+      if (expr.value?.kind === "field") {
+        const r = extractRef(expr.value.ref, event);
+        if (!r.values || r.values.length === 0) return false;
+        right = r.values;
+      }
+      return compareTyped(lhs.values, lhs.type, expr.op, right);
     }
   }
 }

@@ -174,6 +174,7 @@ export function runOracleAgreement(generateRules: GenerateRules, oracle: Oracle)
       report.loadProblems.push(
         `PSP ${name}: generated rules do not load: ${ruleset.errors.join(" | ")}`,
       );
+      report.pairs += eventsByPod.size; // none of its pairs can agree
       continue;
     }
     const uncovered = new Map(

@@ -9,7 +9,7 @@
  * `[^ (),=]+` (quotes allowed), the index is any text up to the first `]`, the operator set
  * is smaller (no regex, iglob, bcontains, bstartswith) and quoted strings keep their escapes.
  */
-import type { CheckExpr, Expr, Mode, RhsValue, ValueItem } from "./ast.ts";
+import type { CheckExpr, Expr, FieldRef, Mode, RhsValue, ValueItem } from "./ast.ts";
 
 /** A syntax error with the offset where parsing stopped. */
 export class ConditionSyntaxError extends Error {
@@ -35,6 +35,9 @@ const WORD_OPS: Record<Mode, string[]> = {
     "regex",
   ],
 };
+
+/** Field transformers of libsinsp 0.20 (Falco 0.40); current dialect only. */
+export const TRANSFORMERS = ["tolower", "toupper", "b64", "basename", "len"];
 
 /** Every binary/unary operator the dialect's grammar accepts. */
 export function supportedOperators(mode: Mode): string[] {
@@ -141,6 +144,20 @@ class Parser {
       return inner;
     }
     const start = this.pos;
+    const transformer = this.lexTransformer();
+    if (transformer !== undefined) {
+      const ref = this.parseTransformerChain(transformer);
+      const check: CheckExpr = {
+        kind: "check",
+        field: ref.field,
+        op: "",
+        pos: start,
+        transformers: ref.transformers,
+      };
+      if (ref.arg !== undefined) check.arg = ref.arg;
+      this.parseCondition(check);
+      return check;
+    }
     const name = this.lexDottedName();
     if (name === undefined) this.fail("expected a field, a macro or '('");
     if (!name.includes(".")) {
@@ -154,6 +171,57 @@ class Parser {
     if (this.peek() === "[") check.arg = this.lexFieldArg();
     this.parseCondition(check);
     return check;
+  }
+
+  /** `tolower(` and friends (current dialect); returns the transformer name. */
+  lexTransformer(): string | undefined {
+    if (this.mode !== "current") return undefined;
+    for (const t of TRANSFORMERS) {
+      if (this.text.startsWith(t + "(", this.pos)) {
+        this.pos += t.length + 1;
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  /** After `name(`: a field or a nested transformer, then `)`. */
+  parseTransformerChain(name: string): FieldRef {
+    this.skipBlank();
+    const inner = this.lexTransformer();
+    let ref: FieldRef;
+    if (inner !== undefined) ref = this.parseTransformerChain(inner);
+    else ref = this.parseFieldRef(`expected a field within '${name}' transformer`);
+    this.skipBlank();
+    if (this.peek() !== ")") this.fail("expected a ')' token closing the transformer");
+    this.pos++;
+    return { ...ref, transformers: [name, ...ref.transformers] };
+  }
+
+  /** A dotted field name with its optional `[arg]`. */
+  parseFieldRef(message: string): FieldRef {
+    const name = this.lexDottedName();
+    if (name === undefined || !name.includes(".")) this.fail(message);
+    const ref: FieldRef = { field: name, transformers: [] };
+    if (this.peek() === "[") ref.arg = this.lexFieldArg();
+    return ref;
+  }
+
+  /** `val(field)` or a transformed field on the right-hand side (current dialect). */
+  tryRhsField(): RhsValue | undefined {
+    if (this.mode !== "current") return undefined;
+    if (this.text.startsWith("val(", this.pos)) {
+      this.pos += 4;
+      this.skipBlank();
+      const ref = this.parseFieldRef("expected a field within 'val' transformer");
+      this.skipBlank();
+      if (this.peek() !== ")") this.fail("expected a ')' token closing the transformer");
+      this.pos++;
+      return { kind: "field", ref };
+    }
+    const t = this.lexTransformer();
+    if (t !== undefined) return { kind: "field", ref: this.parseTransformerChain(t) };
+    return undefined;
   }
 
   /** `[a-zA-Z][a-zA-Z0-9_]*` segments joined by dots. */
@@ -208,7 +276,8 @@ class Parser {
       if (this.keyword(op)) {
         check.op = op;
         this.skipBlank();
-        check.value = this.parseListValue();
+        check.value = this.peek() === "(" ? this.parseListValue() : this.tryRhsField() ??
+          this.parseListName();
         return;
       }
     }
@@ -217,7 +286,7 @@ class Parser {
         this.pos += op.length;
         check.op = op;
         this.skipBlank();
-        check.value = { kind: "value", item: this.parseValue() };
+        check.value = this.tryRhsField() ?? { kind: "value", item: this.parseValue() };
         return;
       }
     }
@@ -226,7 +295,7 @@ class Parser {
         this.pos += op.length;
         check.op = op;
         this.skipBlank();
-        check.value = { kind: "value", item: this.parseValue() };
+        check.value = this.tryRhsField() ?? { kind: "value", item: this.parseValue() };
         return;
       }
     }
@@ -240,6 +309,17 @@ class Parser {
     }
     this.pos += op.length;
     return true;
+  }
+
+  /** `x in list_name` without parentheses (current dialect): a one-item list to expand. */
+  parseListName(): RhsValue {
+    if (this.mode === "current") {
+      const name = this.lexDottedName();
+      if (name !== undefined && !name.includes(".")) {
+        return { kind: "list", items: [{ value: name, quoted: false }] };
+      }
+    }
+    this.fail("expected a '(' token");
   }
 
   parseListValue(): RhsValue {

@@ -11,10 +11,11 @@
  * k8saudit 0.18 + json 0.7 plugins.
  */
 import { parseAllDocuments } from "yaml";
-import type { CheckExpr, Expr, Mode, ValueItem } from "./ast.ts";
-import { forEachCheck, renderExpr } from "./ast.ts";
+import type { CheckExpr, Expr, FieldRef, Mode, ValueItem } from "./ast.ts";
+import { fieldsOf, forEachCheck, renderExpr } from "./ast.ts";
 import { ConditionSyntaxError, parseCondition } from "./parser.ts";
-import { operatorError } from "./compare_current.ts";
+import { type FieldType, transformedType, typedOperatorError } from "./compare_current.ts";
+import { re2PosixToRegExp } from "./re2posix.ts";
 import {
   K8S_AUDIT_FIELDS_027,
   K8S_AUDIT_FIELDS_CURRENT,
@@ -694,37 +695,86 @@ function resolveMacros(
 function noteFields(set: RuleSet, source: string, expr: Expr): void {
   let s = set.fieldsBySource.get(source);
   if (!s) set.fieldsBySource.set(source, s = new Set());
-  forEachCheck(expr, (c) => s!.add(c.field));
+  forEachCheck(expr, (c) => fieldsOf(c).forEach((r) => s!.add(r.field)));
 }
 
 // ---------------------------------------------------------------------------------------
 // Field and output validation
 
-function checkFieldCurrent(c: CheckExpr, source: string): string | null {
-  const shown = c.arg === undefined ? c.field : `${c.field}[${c.arg}]`;
+function checkRefCurrent(ref: FieldRef, source: string): string | null {
+  const shown = ref.arg === undefined ? ref.field : `${ref.field}[${ref.arg}]`;
   if (source === "k8s_audit") {
-    const def = FIELDS_CURRENT.get(c.field);
+    const def = FIELDS_CURRENT.get(ref.field);
     if (!def) {
-      if (PLUGIN_GENERIC_FIELDS_CURRENT.includes(c.field)) return null;
+      if (PLUGIN_GENERIC_FIELDS_CURRENT.includes(ref.field) && ref.transformers.length === 0) {
+        return null;
+      }
       return `filter_check called with nonexistent field ${shown}`;
     }
-    if (def.arg === "none" && c.arg !== undefined) {
-      return `filter '${c.field}' does not support arguments`;
+    if (def.arg === "none" && ref.arg !== undefined) {
+      return `filter '${ref.field}' does not support arguments`;
     }
-    if (def.arg === "key-required" && (c.arg === undefined || c.arg === "")) {
-      return `filter '${c.field}' requires an argument`;
+    if (def.arg === "key-required" && (ref.arg === undefined || ref.arg === "")) {
+      return `filter '${ref.field}' requires an argument`;
     }
-    if (def.arg === "index" && c.arg !== undefined && !/^[0-9]+$/.test(c.arg)) {
-      return `filter '${c.field}': index argument must be a number`;
+    if (def.arg === "index" && ref.arg !== undefined && !/^[0-9]+$/.test(ref.arg)) {
+      return `filter '${ref.field}': index argument must be a number`;
     }
-    if (c.op) return operatorError(c.op, def.list);
-    return null;
+    const t = transformedType({ type: "string", list: def.list }, ref.transformers);
+    return typeof t === "string" ? t : null;
   }
   if (source === "syscall") {
-    if (SYSCALL_FIELDS.has(c.field) || SYSCALL_ARG_FIELDS.has(c.field)) return null;
+    if (ref.transformers.length > 0) return `transformers are not checked on syscall fields`;
+    if (SYSCALL_FIELDS.has(ref.field) || SYSCALL_ARG_FIELDS.has(ref.field)) return null;
     return `filter_check called with nonexistent field ${shown}`;
   }
   return `unknown source ${source}`;
+}
+
+function typeOfRef(ref: FieldRef): FieldType | undefined {
+  const def = FIELDS_CURRENT.get(ref.field);
+  if (!def) return undefined;
+  const t = transformedType({ type: "string", list: def.list }, ref.transformers);
+  return typeof t === "string" ? undefined : t;
+}
+
+function checkFieldCurrent(c: CheckExpr, source: string): string | null {
+  for (const ref of fieldsOf(c)) {
+    const err = checkRefCurrent(ref, source);
+    if (err) return err;
+  }
+  if (source !== "k8s_audit" || !c.op) return null;
+  const lhs = typeOfRef(fieldsOf(c)[0]);
+  if (!lhs) return null; // generic evt.* field
+  const opErr = typedOperatorError(c.op, lhs);
+  if (opErr) return opErr;
+  if (c.value?.kind === "field") {
+    if (c.op === "pmatch" || c.op === "regex") {
+      return `operator '${c.op}' doesn't support right-hand side fields`;
+    }
+    const rhs = typeOfRef(c.value.ref);
+    if (rhs && (rhs.type !== lhs.type || rhs.list !== lhs.list)) {
+      return `field '${c.field}' has type '${lhs.type}${
+        lhs.list ? " (list)" : ""
+      }' while the right-hand side field '${c.value.ref.field}' has incompatible type '${rhs.type}${
+        rhs.list ? " (list)" : ""
+      }'`;
+    }
+    return null;
+  }
+  const values = !c.value ? [] : c.value.kind === "list" ? c.value.items : [c.value.item];
+  if (c.op === "regex") {
+    try {
+      re2PosixToRegExp(values[0]?.value ?? "");
+    } catch (e) {
+      return `invalid regex: ${(e as Error).message}`;
+    }
+  }
+  if (lhs.type === "uint64") {
+    const bad = values.find((v) => !/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v.value));
+    if (bad) return `filter value '${bad.value}' is not a valid number`;
+  }
+  return null;
 }
 
 const JSON_OPS_027 = [
@@ -904,6 +954,7 @@ function evttypeWarnings027(r: RuleDef, expr: Expr, set: RuleSet): void {
         if (e.field !== "evt.type") return;
         foundEvent = true;
         if (foundNot) afterNot = true;
+        if (e.value.kind === "field") return;
         const names = e.value.kind === "list" ? e.value.items : [e.value.item];
         for (const n of names) {
           if (!n.quoted && !SYSCALL_EVENT_NAMES.has(n.value)) {
@@ -1021,6 +1072,7 @@ function hasUnsafeNaCheck(expr: Expr): boolean {
   forEachCheck(expr, (c) => {
     if (!/^(ka|jevt)\./.test(c.field)) return;
     if (!["=", "==", "!=", "in", "intersects", "pmatch"].includes(c.op) || !c.value) return;
+    if (c.value.kind === "field") return;
     const items = c.value.kind === "list" ? c.value.items : [c.value.item];
     if (items.some((i) => i.value === "<NA>")) found = true;
   });
@@ -1079,6 +1131,7 @@ function evttypes(expr: Expr, negated: boolean): EvtSet {
       return ALL;
     case "check": {
       if (expr.field !== "evt.type" || !expr.value) return ALL;
+      if (expr.value.kind === "field") return ALL;
       const items = expr.value.kind === "list" ? expr.value.items : [expr.value.item];
       const named: EvtSet = { complement: false, names: new Set(items.map((i) => i.value)) };
       let s: EvtSet;
