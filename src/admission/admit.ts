@@ -13,7 +13,7 @@ import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "../psp/defaults.ts";
 import { goQuote, type Violation } from "./field_errors.ts";
-import type { Change } from "./pod_access.ts";
+import { type Change, validatedKinds } from "./pod_access.ts";
 import { applyPodDefaults } from "./pod_defaults.ts";
 import { finalizeAdmittedPod, PSP_ANNOTATION } from "./post_admission.ts";
 import { validateStoredPod } from "./pod_validation.ts";
@@ -72,6 +72,12 @@ export interface AdmitOptions {
    * and never shows the violations of PSPs the requester may not use.
    */
   readonly otherPolicies?: readonly CompiledPolicy[];
+  /**
+   * Validate ephemeral containers too, as with the EphemeralContainers feature gate on (the
+   * default from Kubernetes 1.23). Off by default, as in 1.20, where PSP defaults are applied to
+   * ephemeral containers but never checked.
+   */
+  readonly ephemeralContainers?: boolean;
 }
 
 class Compiled implements CompiledPolicy {
@@ -139,6 +145,7 @@ export function admitPod(
   options: AdmitOptions = {},
 ): AdmissionDecision {
   const ordered = admissionOrder(candidates);
+  const kinds = validatedKinds(options.ephemeralContainers ?? false);
   const defaulted = applyPodDefaults(pod);
   const results: PolicyResult[] = [];
   let unchanged: { policy: Compiled; ev: Evaluation } | null = null;
@@ -157,7 +164,7 @@ export function admitPod(
       continue;
     }
     usable = true;
-    const ev = policy.provider.evaluate(defaulted);
+    const ev = policy.provider.evaluate(defaulted, kinds);
     const allowed = ev.violations.length === 0;
     results.push({ policy: policy.name, allowed, violations: ev.violations, changes: ev.changes });
     if (!allowed) continue;
@@ -184,8 +191,8 @@ export function admitPod(
   // PSP's defaults are idempotent, `procMount` normalisation only touches pods every PSP refuses,
   // and the seccomp sync keeps every profile PSP reads (only docker/default becomes
   // runtime/default, which PSPs always allow together). The oracle test checks this invariant.
-  const stored = finalizeAdmittedPod(chosen.ev.pod, chosen.policy.name);
-  const invalid = validateStoredPod(stored);
+  const stored = finalizeAdmittedPod(chosen.ev.pod, chosen.policy.name, kinds);
+  const invalid = validateStoredPod(stored, kinds);
   if (invalid.length > 0) {
     const errs = invalid.length === 1
       ? invalid[0].text
@@ -224,14 +231,19 @@ function refused(results: PolicyResult[], message: string): AdmissionDecision {
  * one admits the pod without changes. Returns null when it passes, else the API server's 403 text
  * (PSPs that would only change the pod are skipped silently, as in Kubernetes).
  */
-export function validatingPhase(pod: Pod, candidates: readonly CompiledPolicy[]): string | null {
+export function validatingPhase(
+  pod: Pod,
+  candidates: readonly CompiledPolicy[],
+  options: AdmitOptions = {},
+): string | null {
+  const kinds = validatedKinds(options.ephemeralContainers ?? false);
   const hint = pod.metadata?.annotations?.[PSP_ANNOTATION];
   const ordered = admissionOrder(candidates);
   const first = ordered.filter((p) => p.name === hint);
   const errors: Violation[] = [];
   for (const policy of [...first, ...ordered.filter((p) => p.name !== hint)]) {
     if (policy.provider === null) continue;
-    const ev = policy.provider.evaluate(applyPodDefaults(pod));
+    const ev = policy.provider.evaluate(applyPodDefaults(pod), kinds);
     if (ev.violations.length > 0) errors.push(...ev.violations);
     else if (ev.changes.length === 0) return null;
   }

@@ -31,6 +31,14 @@ export const MUTATED_KINDS: readonly ContainerKind[] = [
  */
 export const VALIDATED_KINDS: readonly ContainerKind[] = ["initContainers", "containers"];
 
+/**
+ * The container lists validation visits: with the EphemeralContainers gate on (the default from
+ * Kubernetes 1.23) ephemeral containers too, else init and regular containers (1.20).
+ */
+export function validatedKinds(ephemeralContainers: boolean): readonly ContainerKind[] {
+  return ephemeralContainers ? MUTATED_KINDS : VALIDATED_KINDS;
+}
+
 const NO_CONTAINERS: readonly Container[] = Object.freeze([]);
 /** The empty pod securityContext, for pods without one. */
 export const EMPTY_POD_SC: PodSecurityContext = Object.freeze({});

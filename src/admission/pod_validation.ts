@@ -7,7 +7,7 @@
  */
 import type { Pod } from "../model/pod.ts";
 import { invalid, type Violation } from "./field_errors.ts";
-import { containerPath, containersOf, VALIDATED_KINDS } from "./pod_access.ts";
+import { type ContainerKind, containerPath, containersOf, VALIDATED_KINDS } from "./pod_access.ts";
 
 /**
  * Kubernetes prints the whole Go struct (with pointer addresses) as the value; this tool cannot
@@ -16,9 +16,12 @@ import { containerPath, containersOf, VALIDATED_KINDS } from "./pod_access.ts";
 export const SECURITY_CONTEXT_VALUE = "core.SecurityContext{...}";
 
 /** The violations core pod validation would report for the stored pod (empty when it passes). */
-export function validateStoredPod(pod: Pod): Violation[] {
+export function validateStoredPod(
+  pod: Pod,
+  kinds: readonly ContainerKind[] = VALIDATED_KINDS,
+): Violation[] {
   const out: Violation[] = [];
-  for (const kind of VALIDATED_KINDS) {
+  for (const kind of kinds) {
     const containers = containersOf(pod, kind);
     for (let i = 0; i < containers.length; i++) {
       const sc = containers[i].securityContext;

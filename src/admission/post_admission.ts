@@ -18,13 +18,17 @@ import {
   seccompAnnotationForField,
   seccompFieldForAnnotation,
 } from "./seccomp.ts";
-import { containersOf, MUTATED_KINDS, VALIDATED_KINDS } from "./pod_access.ts";
+import { type ContainerKind, containersOf, MUTATED_KINDS, VALIDATED_KINDS } from "./pod_access.ts";
 
 /** The annotation the PSP admission writes with the chosen PSP's name. */
 export const PSP_ANNOTATION = "kubernetes.io/psp";
 
 /** Returns the admitted pod as the API server would store it (see the module comment). */
-export function finalizeAdmittedPod(pod: Pod, policy: string): Pod {
+export function finalizeAdmittedPod(
+  pod: Pod,
+  policy: string,
+  kinds: readonly ContainerKind[] = VALIDATED_KINDS,
+): Pod {
   const annotations: Record<string, string> = { ...(pod.metadata?.annotations ?? {}) };
   annotations[PSP_ANNOTATION] = policy;
   const spec = { ...pod.spec };
@@ -56,8 +60,8 @@ export function finalizeAdmittedPod(pod: Pod, policy: string): Pod {
     if (f !== null) spec.securityContext = { ...(spec.securityContext ?? {}), seccompProfile: f };
   }
 
-  // applySeccompVersionSkew, containers (init and regular: the feature-enabled ones).
-  for (const kind of VALIDATED_KINDS) {
+  // applySeccompVersionSkew, containers of the feature-enabled kinds.
+  for (const kind of kinds) {
     const list = (spec[kind] as Container[] | null | undefined) ?? [];
     let updated: Container[] | null = null;
     for (let i = 0; i < list.length; i++) {

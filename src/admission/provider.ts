@@ -7,6 +7,7 @@ import type { PodSecurityPolicy } from "../model/psp.ts";
 import type { Violation } from "./field_errors.ts";
 import {
   type Change,
+  type ContainerKind,
   containersOf,
   ContainerView,
   MUTATED_KINDS,
@@ -125,12 +126,15 @@ export class Provider {
     return m;
   }
 
-  /** Kubernetes' `ValidatePod`: every violation, pod-level first, then per container. */
-  validate(pod: Pod): Violation[] {
+  /**
+   * Kubernetes' `ValidatePod`: every violation, pod-level first, then per container of `kinds`
+   * (init and regular containers unless the EphemeralContainers gate is on).
+   */
+  validate(pod: Pod, kinds: readonly ContainerKind[] = VALIDATED_KINDS): Violation[] {
     const out: Violation[] = [];
-    for (const s of this.#podValidators) s.validatePod(pod, out);
+    for (const s of this.#podValidators) s.validatePod(pod, out, kinds);
     const podSc = podSecurityContext(pod);
-    for (const kind of VALIDATED_KINDS) {
+    for (const kind of kinds) {
       const containers = containersOf(pod, kind);
       for (let i = 0; i < containers.length; i++) {
         const c = containers[i];
@@ -142,8 +146,8 @@ export class Provider {
   }
 
   /** Mutate, then validate the mutated pod (Kubernetes' `assignSecurityContext`). */
-  evaluate(pod: Pod): Evaluation {
+  evaluate(pod: Pod, kinds: readonly ContainerKind[] = VALIDATED_KINDS): Evaluation {
     const m = this.mutate(pod);
-    return { pod: m.pod, changes: m.changes ?? [], violations: this.validate(m.pod) };
+    return { pod: m.pod, changes: m.changes ?? [], violations: this.validate(m.pod, kinds) };
   }
 }

@@ -19,7 +19,8 @@ export interface ContainerMutator {
 
 /** Pod-level checks (ValidatePod, before the containers). */
 export interface PodValidator {
-  validatePod(pod: Pod, out: Violation[]): void;
+  /** `kinds`: the container lists validation visits (for checks that look at containers). */
+  validatePod(pod: Pod, out: Violation[], kinds: readonly ContainerKind[]): void;
 }
 
 /** Per-container checks (validateContainer). */

@@ -6,7 +6,7 @@
 import type { Pod, Volume } from "../model/pod.ts";
 import type { AllowedHostPath, PodSecurityPolicySpec } from "../model/psp.ts";
 import { goQuote, invalid, type Violation } from "./field_errors.ts";
-import { containerPath, containersOf, VALIDATED_KINDS } from "./pod_access.ts";
+import { type ContainerKind, containerPath, containersOf } from "./pod_access.ts";
 import type { PodValidator } from "./strategy.ts";
 
 /** Pod volume source keys and the PSP `volumes` value (FSType) each maps to, in match order. */
@@ -150,7 +150,7 @@ export class VolumesStrategy implements PodValidator {
       isOnlyServiceAccountTokenSources(v.projected);
   }
 
-  validatePod(pod: Pod, out: Violation[]) {
+  validatePod(pod: Pod, out: Violation[], kinds: readonly ContainerKind[]) {
     const volumes = pod.spec?.volumes;
     if (!volumes || volumes.length === 0) return;
     for (let i = 0; i < volumes.length; i++) {
@@ -178,7 +178,7 @@ export class VolumesStrategy implements PodValidator {
         );
         continue;
       }
-      if (fsType === "hostPath") this.#checkHostPath(pod, v, i, out);
+      if (fsType === "hostPath") this.#checkHostPath(pod, v, i, out, kinds);
       else if (fsType === "flexVolume" && this.#flexDrivers.size > 0) {
         const driver = v.flexVolume?.driver ?? "";
         if (!this.#flexDrivers.has(driver)) {
@@ -205,7 +205,13 @@ export class VolumesStrategy implements PodValidator {
     }
   }
 
-  #checkHostPath(pod: Pod, v: Volume, i: number, out: Violation[]) {
+  #checkHostPath(
+    pod: Pod,
+    v: Volume,
+    i: number,
+    out: Violation[],
+    kinds: readonly ContainerKind[],
+  ) {
     const path = v.hostPath?.path ?? "";
     const { allowed, readOnly } = allowsHostPath(this.#hostPaths, path);
     if (!allowed) {
@@ -219,7 +225,7 @@ export class VolumesStrategy implements PodValidator {
       return;
     }
     if (!readOnly) return;
-    for (const kind of VALIDATED_KINDS) {
+    for (const kind of kinds) {
       const containers = containersOf(pod, kind);
       for (let ci = 0; ci < containers.length; ci++) {
         const mounts = containers[ci].volumeMounts ?? [];

@@ -226,3 +226,25 @@ Deno.test("admit: validating phase prefers the annotated PSP and passes only unc
     'pods "pod" is forbidden: PodSecurityPolicy: unable to validate pod: []',
   );
 });
+
+Deno.test("admit: ephemeral containers are checked only with the EphemeralContainers gate option", () => {
+  const pod = goodPod({
+    volumes: [{ name: "logs", hostPath: { path: "/var/log" } }],
+    ephemeralContainers: [{
+      name: "debug",
+      securityContext: { privileged: true },
+      volumeMounts: [{ name: "logs", mountPath: "/l" }],
+    }],
+  });
+  const psp = defaultPSP({
+    volumes: ["hostPath"],
+    allowedHostPaths: [{ pathPrefix: "/var/log", readOnly: true }],
+  });
+  assert.equal(admit(pod, psp).verdict, "admitted");
+  const gated = admitPod(pod, [compilePolicy(psp)], { ephemeralContainers: true });
+  assert.equal(gated.verdict, "refused");
+  assert.deepEqual(gated.results[0].violations.map((v) => v.field), [
+    "spec.ephemeralContainers[0].volumeMounts[0].readOnly",
+    "spec.ephemeralContainers[0].securityContext.privileged",
+  ]);
+});

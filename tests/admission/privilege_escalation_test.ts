@@ -25,7 +25,7 @@ Deno.test("privilege escalation: TestAllowPrivilegeEscalation", async (t) => {
               );
               return;
             }
-            assert.notEqual(d.verdict, "refused", d.message);
+            assert.notEqual(d.verdict, "refused", d.message ?? "");
             const want = podAPE ?? pspDAPE ?? (pspAPE ? null : false);
             assert.equal(
               d.admitted!.spec.containers[0].securityContext!.allowPrivilegeEscalation ?? null,

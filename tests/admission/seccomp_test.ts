@@ -220,7 +220,7 @@ Deno.test("seccomp: TestAdmitSeccomp", async (t) => {
     await t.step(name, () => {
       const d = admit(pod(podAnnotations), restrictivePSP({}, pspAnnotations));
       if (error === null) {
-        assert.equal(d.policy, "restrictive", d.message);
+        assert.equal(d.policy, "restrictive", d.message ?? "");
       } else {
         assert.equal(
           d.message,

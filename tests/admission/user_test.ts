@@ -160,7 +160,7 @@ Deno.test("user: TestAdmitRunAsUser", async (t) => {
         assert.equal(messageList(d), wantPod);
         return;
       }
-      assert.notEqual(d.verdict, "refused", d.message);
+      assert.notEqual(d.verdict, "refused", d.message ?? "");
       assert.equal(d.policy, psp.metadata.name);
       // v1 defaulting turns a nil pod securityContext into {}.
       assert.deepEqual(d.admitted!.spec.securityContext, wantPod ?? {});
