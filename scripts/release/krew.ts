@@ -39,7 +39,7 @@ export function krewManifestObject(input: ManifestInput): Record<string, unknown
     spec: {
       version: `v${input.version}`,
       homepage: input.homepage,
-      shortDescription: "Dry-run PodSecurityPolicies as Falco rules and audits",
+      shortDescription: "PSPs to Falco rules, and PSP admission dry runs",
       description: [
         "Converts PodSecurityPolicies to Falco rules (current Falco and Falco 0.27,",
         "falcoctl-compatible) and audits pods and workloads against PSPs exactly as",

@@ -163,3 +163,65 @@ Deno.test("deno task compile: DENORT_BIN with several targets is refused before 
   assert.match(r.stderr, /DENORT_BIN names the Deno runtime of one target/);
   assert.doesNotMatch(r.stdout, /compiling/);
 });
+
+Deno.test("the bundled program (what --bundle embeds) behaves like main.ts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bundle = join(dir, "kubectl-falco_psp.mjs");
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    };
+    // The same esbuild bundling `deno compile --bundle --minify` does, as a file we can run.
+    const built = await run([
+      "bundle",
+      "--platform",
+      "deno",
+      "--minify",
+      "--config",
+      join(REPO, "deno.json"),
+      "-o",
+      bundle,
+      join(REPO, "main.ts"),
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    const fixtures = join(REPO, "fixtures", "plugin");
+    for (
+      const args of [
+        ["--version"],
+        ["convert", join(fixtures, "psp.yaml")],
+        [
+          "audit-pods",
+          "--psp-file",
+          join(fixtures, "psp.yaml"),
+          "-f",
+          join(fixtures, "pods.yaml"),
+          "-o",
+          "json",
+        ],
+        ["__complete", "audit-pods", "-o", ""],
+      ]
+    ) {
+      const bundled = await run(["run", "-A", bundle, ...args]);
+      const source = await run([
+        "run",
+        "-A",
+        "--config",
+        join(REPO, "deno.json"),
+        join(REPO, "main.ts"),
+        ...args,
+      ]);
+      assert.deepEqual(bundled, source, args.join(" "));
+      assert.ok(source.stdout.length > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -169,7 +169,7 @@ Deno.test("Krew manifest: valid Plugin, one platform per target, uri/sha256/bin/
     assert.equal(m.metadata.name, "falco-psp");
     assert.equal(m.spec.version, "v1.2.3");
     assert.match(m.spec.homepage, /^https:\/\//);
-    assert.ok(m.spec.shortDescription.length > 0 && m.spec.shortDescription.length <= 60);
+    assert.ok(m.spec.shortDescription.length > 0 && m.spec.shortDescription.length <= 50);
     assert.ok(m.spec.description.length > m.spec.shortDescription.length);
     assert.equal(m.spec.platforms.length, TARGETS.length);
     const selectors = new Set<string>();
