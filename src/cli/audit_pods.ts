@@ -8,18 +8,24 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
-import { expandPaths, parseObjects, readText } from "../io/documents.ts";
+import {
+  expandPaths,
+  type LoadedObject,
+  loadObjects,
+  parseObjects,
+  readText,
+} from "../io/documents.ts";
 import { EXIT_OK, EXIT_REFUSED, InputError, UsageError } from "../io/errors.ts";
 import { writeOutput } from "../io/atomic_write.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
 import { buildRbacIndex, type RbacIndex, usablePolicies } from "../rbac/authorize.ts";
-import { loadRbacFiles } from "../rbac/load.ts";
+import { loadRbac } from "../rbac/load.ts";
 import { ReportBuilder } from "../report/build.ts";
-import { renderJson, renderYaml } from "../report/document.ts";
-import { renderJunit } from "../report/junit.ts";
+import { renderJsonChunks, renderYamlChunks } from "../report/document.ts";
+import { renderJunitChunks } from "../report/junit.ts";
 import { type AuditReport, reportFails } from "../report/model.ts";
-import { renderSarif } from "../report/sarif.ts";
+import { renderSarifChunks } from "../report/sarif.ts";
 import { renderTable, terminalSafe } from "../report/table.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
@@ -111,24 +117,41 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Renders the report in the chosen format. Pure. */
-export function renderReport(
+/** Renders the report in the chosen format, in chunks (big reports exceed one string). Pure. */
+export function renderReportChunks(
   report: AuditReport,
   format: OutputFormat,
   opts: { showAdmitted?: boolean; color?: boolean; failOn?: "refused" | "changed" } = {},
-): string {
+): Iterable<string> {
   switch (format) {
     case "json":
-      return renderJson(report);
+      return renderJsonChunks(report);
     case "yaml":
-      return renderYaml(report);
+      return renderYamlChunks(report);
     case "sarif":
-      return renderSarif(report, { version: denoJson.version, failOn: opts.failOn });
+      return renderSarifChunks(report, { version: denoJson.version, failOn: opts.failOn });
     case "junit":
-      return renderJunit(report, { failOn: opts.failOn });
+      return renderJunitChunks(report, { failOn: opts.failOn });
     default:
-      return renderTable(report, { showAdmitted: opts.showAdmitted, color: opts.color });
+      return [renderTable(report, { showAdmitted: opts.showAdmitted, color: opts.color })];
   }
+}
+
+/** Writes chunks to stdout, batched into writes of about 1 MiB. */
+export async function writeChunks(chunks: Iterable<string>): Promise<void> {
+  const batch: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length) await writeOutput(undefined, batch.join(""));
+    batch.length = 0;
+    size = 0;
+  };
+  for (const c of chunks) {
+    batch.push(c);
+    size += c.length;
+    if (size >= 1 << 20) await flush();
+  }
+  await flush();
 }
 
 /** Pod subjects from `-f` paths, read one file at a time; other kinds are counted for a warning. */
@@ -196,13 +219,8 @@ export function fileInputs(
         if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
         return undefined;
       }
-      const { objects, warnings } = await loadRbacFiles(opts.rbacFile, {
-        recursive: opts.recursive,
-      });
-      warnings.forEach(onWarning);
-      const index = buildRbacIndex(objects);
-      index.warnings.forEach(onWarning);
-      return rbacAccessCheck(index, requester);
+      const objects = await loadObjects(opts.rbacFile, { recursive: opts.recursive });
+      return rbacAccessFromObjects(objects, requester, onWarning);
     },
   };
 }
@@ -230,6 +248,22 @@ export function rbacAccessCheck(index: RbacIndex, requester: Requester | undefin
     }
     return usable;
   };
+}
+
+/**
+ * The RBAC access check from loaded objects (files or a cluster listing): picks
+ * the Roles, ClusterRoles and bindings, reports what grants nothing, indexes them.
+ */
+export function rbacAccessFromObjects(
+  objects: readonly LoadedObject[],
+  requester: Requester | undefined,
+  onWarning: (message: string) => void = warn,
+): AccessCheck {
+  const { objects: rbac, warnings } = loadRbac(objects);
+  warnings.forEach(onWarning);
+  const index = buildRbacIndex(rbac);
+  index.warnings.forEach(onWarning);
+  return rbacAccessCheck(index, requester);
 }
 
 /** Checks flag combinations that commander cannot. */
@@ -275,9 +309,8 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
   const report = await auditPods(policies, inputs, access, only);
   const color = opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
     Deno.stdout.isTerminal();
-  await writeOutput(
-    undefined,
-    renderReport(report, opts.output, {
+  await writeChunks(
+    renderReportChunks(report, opts.output, {
       showAdmitted: opts.showAdmitted,
       color,
       failOn: opts.failOn,

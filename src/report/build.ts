@@ -35,7 +35,8 @@ export interface DecisionLike {
 
 interface Group {
   row: WorkloadRef;
-  fingerprint: string;
+  /** Id of the decision's fingerprint (identical decisions share one id and one results list). */
+  fingerprint: number;
   item: AuditItem;
   /** Template subjects in the group: workload key -> its pod count. */
   templates: Map<string, number | null>;
@@ -104,6 +105,11 @@ export class ReportBuilder {
   readonly #groups = new Map<string, Group>();
   readonly #edges = new Map<string, WorkloadRef>();
   readonly #knownWorkloads = new Set<string>();
+  /** Decision fingerprint -> id and the report's copy of it, shared by every item with it. */
+  readonly #decisions = new Map<
+    string,
+    { id: number; results: ReportPolicyResult[]; admitted: AdmittedPod | null }
+  >();
 
   /** `policies`: the candidate PSP names in the admission's order (for the summary). */
   constructor(readonly policies: readonly string[]) {}
@@ -117,24 +123,19 @@ export class ReportBuilder {
   add(subject: PodSubject, decision: DecisionLike): void {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
     const row = subject.owner ?? subject.workload;
-    const admitted = admittedView(decision.admitted);
+    const admittedPod = admittedView(decision.admitted);
     const fingerprint = JSON.stringify([
       decision.verdict,
       decision.policy,
       decision.results,
-      admitted,
-      decision.message ?? null,
+      admittedPod,
+      // The message names the pod; pods that differ only by name share a decision.
+      decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "") ?? null,
     ]);
-    const key = `${workloadKey(row)}\n${fingerprint}`;
-    let g = this.#groups.get(key);
-    if (!g) {
-      const item: AuditItem = {
-        kind: row.kind,
-        namespace: row.namespace,
-        name: row.name,
-        source: sourceLabel(subject.source),
-        verdict: decision.verdict,
-        policy: decision.policy,
+    let shared = this.#decisions.get(fingerprint);
+    if (!shared) {
+      shared = {
+        id: this.#decisions.size,
         results: decision.results.map((r) => ({
           policy: r.policy,
           allowed: r.allowed,
@@ -148,8 +149,24 @@ export class ReportBuilder {
             from: c.from ?? null,
             to: c.to ?? null,
           })),
+          ...(r.error !== undefined ? { error: r.error } : {}),
         })),
-        admitted,
+        admitted: admittedPod,
+      };
+      this.#decisions.set(fingerprint, shared);
+    }
+    const key = `${workloadKey(row)}\n${shared.id}`;
+    let g = this.#groups.get(key);
+    if (!g) {
+      const item: AuditItem = {
+        kind: row.kind,
+        namespace: row.namespace,
+        name: row.name,
+        source: sourceLabel(subject.source),
+        verdict: decision.verdict,
+        policy: decision.policy,
+        results: shared.results,
+        admitted: shared.admitted,
         pods: null,
         ...(decision.message !== undefined ? { message: decision.message } : {}),
         location: {
@@ -163,7 +180,7 @@ export class ReportBuilder {
       const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
       g = {
         row,
-        fingerprint,
+        fingerprint: shared.id,
         item,
         templates: new Map(),
         pods: 0,

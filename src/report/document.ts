@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import type { AuditItem, AuditReport } from "./model.ts";
+import { indentLines, jsonChunks, LazyArray } from "./stream.ts";
 
 /** The report as a plain document: every item field except the internal `location`. */
 export function reportDocument(report: AuditReport): Record<string, unknown> {
@@ -30,12 +31,47 @@ function itemDocument(it: AuditItem): Record<string, unknown> {
   };
 }
 
-/** Renders the report as indented JSON (one document, trailing newline). */
-export function renderJson(report: AuditReport): string {
-  return JSON.stringify(reportDocument(report), null, 2) + "\n";
+/** The JSON document in chunks (one item per chunk at most). */
+export function* renderJsonChunks(report: AuditReport): Generator<string> {
+  const doc = reportDocument(report);
+  doc.items = new LazyArray(() => report.items.map(itemDocument));
+  yield* jsonChunks(doc, 2);
+  yield "\n";
 }
 
-/** Renders the report as YAML; every string is quoted as YAML needs, nothing is aliased. */
+/** Renders the report as indented JSON (one document, trailing newline). */
+export function renderJson(report: AuditReport): string {
+  return [...renderJsonChunks(report)].join("");
+}
+
+const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
+
+/**
+ * The YAML document in chunks (one item per chunk): every string is quoted as
+ * YAML needs, nothing is aliased. Items that share a decision (same results
+ * and admitted pod) share its rendering.
+ */
+export function* renderYamlChunks(report: AuditReport): Generator<string> {
+  yield stringify({ apiVersion: report.apiVersion, kind: report.kind }, YAML_OPTIONS);
+  if (report.items.length === 0) yield "items: []\n";
+  else {
+    yield "items:\n";
+    const tails = new WeakMap<object, { admitted: unknown; text: string }>();
+    for (const it of report.items) {
+      const { results, admitted, ...head } = itemDocument(it);
+      let tail = tails.get(it.results);
+      if (tail === undefined || tail.admitted !== admitted) {
+        tail = { admitted, text: stringify({ results, admitted }, YAML_OPTIONS) };
+        tails.set(it.results, tail);
+      }
+      const entry = stringify(head, YAML_OPTIONS) + tail.text;
+      yield indentLines(entry, "    ").replace(/^ {4}/, "  - ");
+    }
+  }
+  yield stringify({ summary: report.summary }, YAML_OPTIONS);
+}
+
+/** Renders the report as YAML. */
 export function renderYaml(report: AuditReport): string {
-  return stringify(reportDocument(report), { aliasDuplicateObjects: false, lineWidth: 0 });
+  return [...renderYamlChunks(report)].join("");
 }

@@ -66,8 +66,11 @@ function testcase(it: AuditItem, failOn: "refused" | "changed"): string {
   return `${head}\n      <system-out>${body}</system-out>\n    </testcase>`;
 }
 
-/** Renders the report as a JUnit XML document. */
-export function renderJunit(report: AuditReport, opts: JunitOptions = {}): string {
+/** The JUnit XML document in chunks (one test case per chunk). */
+export function* renderJunitChunks(
+  report: AuditReport,
+  opts: JunitOptions = {},
+): Generator<string> {
   const failOn = opts.failOn ?? "refused";
   const suites = new Map<string, AuditItem[]>();
   for (const it of report.items) {
@@ -79,19 +82,19 @@ export function renderJunit(report: AuditReport, opts: JunitOptions = {}): strin
   const isFailure = (it: AuditItem) =>
     it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
   const failures = report.items.filter(isFailure).length;
-  const out = [
-    `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<testsuites name="kubectl falco-psp audit-pods" tests="${report.items.length}" failures="${failures}" errors="0">`,
-  ];
+  yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
+  yield `<testsuites name="kubectl falco-psp audit-pods" tests="${report.items.length}" failures="${failures}" errors="0">\n`;
   for (const [file, items] of suites) {
-    out.push(
-      `  <testsuite name="${xmlEscape(file)}" tests="${items.length}" failures="${
-        items.filter(isFailure).length
-      }" errors="0" skipped="0">`,
-    );
-    for (const it of items) out.push(testcase(it, failOn));
-    out.push(`  </testsuite>`);
+    yield `  <testsuite name="${xmlEscape(file)}" tests="${items.length}" failures="${
+      items.filter(isFailure).length
+    }" errors="0" skipped="0">\n`;
+    for (const it of items) yield testcase(it, failOn) + "\n";
+    yield `  </testsuite>\n`;
   }
-  out.push(`</testsuites>`);
-  return out.join("\n") + "\n";
+  yield `</testsuites>\n`;
+}
+
+/** Renders the report as a JUnit XML document. */
+export function renderJunit(report: AuditReport, opts: JunitOptions = {}): string {
+  return [...renderJunitChunks(report, opts)].join("");
 }

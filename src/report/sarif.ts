@@ -7,6 +7,7 @@
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
 import { ALL_RULES, ruleFor } from "./rules.ts";
+import { jsonChunks, LazyArray } from "./stream.ts";
 import { showValue } from "./table.ts";
 
 /** SARIF options. */
@@ -63,9 +64,7 @@ function result(
   };
 }
 
-/** Renders the report as a SARIF 2.1.0 log (JSON text). */
-export function renderSarif(report: AuditReport, opts: SarifOptions): string {
-  const results: unknown[] = [];
+function* sarifResults(report: AuditReport, opts: SarifOptions): Generator<unknown> {
   for (const it of report.items) {
     if (it.verdict === "refused") {
       for (const r of refusalReasons(it)) {
@@ -73,7 +72,7 @@ export function renderSarif(report: AuditReport, opts: SarifOptions): string {
         const text = r.policy !== null
           ? `refused by PSP ${r.policy}: ${r.text}`
           : `refused: ${r.text}`;
-        results.push(result(it, rule.id, "error", text, r.field, r.policy));
+        yield result(it, rule.id, "error", text, r.field, r.policy);
       }
     } else if (it.verdict === "changed") {
       const chosen = it.results.find((r) => r.policy === it.policy);
@@ -83,10 +82,14 @@ export function renderSarif(report: AuditReport, opts: SarifOptions): string {
           showValue(c.to)
         }`;
         const level = opts.failOn === "changed" ? "warning" : "note";
-        results.push(result(it, rule.id, level, text, c.field, it.policy));
+        yield result(it, rule.id, level, text, c.field, it.policy);
       }
     }
   }
+}
+
+/** The SARIF 2.1.0 log in chunks (one result per chunk at most). */
+export function* renderSarifChunks(report: AuditReport, opts: SarifOptions): Generator<string> {
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -103,8 +106,14 @@ export function renderSarif(report: AuditReport, opts: SarifOptions): string {
           })),
         },
       },
-      results,
+      results: new LazyArray(() => sarifResults(report, opts)),
     }],
   };
-  return JSON.stringify(log, null, 2) + "\n";
+  yield* jsonChunks(log, 3);
+  yield "\n";
+}
+
+/** Renders the report as a SARIF 2.1.0 log (JSON text). */
+export function renderSarif(report: AuditReport, opts: SarifOptions): string {
+  return [...renderSarifChunks(report, opts)].join("");
 }

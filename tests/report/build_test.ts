@@ -38,6 +38,33 @@ Deno.test("pods of one controller with different decisions stay apart", () => {
   assert.equal(r.summary.refused, 1);
 });
 
+Deno.test("refused pods whose messages differ only by the pod name collapse", () => {
+  const b = new ReportBuilder([]);
+  for (const n of ["web-abc12-a", "web-abc12-b"]) {
+    b.add(podSubject(n, { owner: RS }), {
+      ...REFUSED,
+      message: `pods "${n}" is forbidden: PodSecurityPolicy: unable to admit pod: [x]`,
+    });
+  }
+  b.add(podSubject("web-abc12-c", { owner: RS }), {
+    ...REFUSED,
+    message: 'pods "web-abc12-c" is forbidden: PodSecurityPolicy: unable to validate pod: [x]',
+  });
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.name, i.pods, i.message]), [
+    [
+      "web-abc12",
+      2,
+      'pods "web-abc12-a" is forbidden: PodSecurityPolicy: unable to admit pod: [x]',
+    ],
+    [
+      "web-abc12",
+      1,
+      'pods "web-abc12-c" is forbidden: PodSecurityPolicy: unable to validate pod: [x]',
+    ],
+  ]);
+});
+
 Deno.test("a known owner edge resolves ReplicaSet pods to the Deployment and takes its replicas", () => {
   const b = new ReportBuilder([]);
   const deploy = { kind: "Deployment", namespace: "ns", name: "web" };

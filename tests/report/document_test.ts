@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ReportBuilder } from "../../src/report/build.ts";
-import { renderJson, renderYaml } from "../../src/report/document.ts";
+import {
+  renderJson,
+  renderJsonChunks,
+  renderYaml,
+  reportDocument,
+} from "../../src/report/document.ts";
 import { ADMITTED, CHANGED, podSubject, REFUSED } from "./helpers.ts";
 
 function report() {
@@ -43,6 +48,17 @@ Deno.test("-o json is the AuditReport document with the issue's fields", () => {
     pods: 3,
     policies: ["privileged", "restricted"],
   });
+});
+
+Deno.test("-o json is rendered in pieces that join to the whole document", () => {
+  const r = report();
+  assert.equal(renderJson(r), JSON.stringify(reportDocument(r), null, 2) + "\n");
+  const chunks = [...renderJsonChunks(r)];
+  assert.ok(chunks.length > r.items.length, "at least one chunk per item");
+  assert.equal(chunks.join(""), renderJson(r));
+  const empty = new ReportBuilder([]).finish();
+  assert.deepEqual(JSON.parse(renderJson(empty)).items, []);
+  assert.deepEqual(parse(renderYaml(empty)).items, []);
 });
 
 Deno.test("-o yaml is the same document", () => {

@@ -1,0 +1,58 @@
+/**
+ * Rendering large documents piece by piece: a report over 100,000 pods can be
+ * larger than one JavaScript string may be, so renderers yield chunks and the
+ * shell writes them as they come. Pure generators; joined, the chunks are the
+ * whole document.
+ */
+
+/** An array whose elements are produced while rendering (never held all at once). */
+export class LazyArray<T = unknown> {
+  constructor(readonly items: () => Iterable<T>) {}
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof LazyArray);
+}
+
+function indentRest(text: string, indent: string): string {
+  return indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
+}
+
+/**
+ * Yields the JSON text of `value` with 2-space indentation, identical to
+ * `JSON.stringify(value, null, 2)` (undefined members skipped, undefined array
+ * elements as null), descending `depth` levels before stringifying whole
+ * values, so that no chunk holds more than one element of a big array.
+ * LazyArray values are rendered as arrays at any depth.
+ */
+export function* jsonChunks(value: unknown, depth = 4, indent = ""): Generator<string> {
+  if (value instanceof LazyArray || (Array.isArray(value) && depth > 0)) {
+    const inner = indent + "  ";
+    let first = true;
+    for (const el of value instanceof LazyArray ? value.items() : value) {
+      yield first ? `[\n${inner}` : `,\n${inner}`;
+      first = false;
+      yield* jsonChunks(el === undefined ? null : el, depth - 1, inner);
+    }
+    yield first ? "[]" : `\n${indent}]`;
+    return;
+  }
+  if (isPlainObject(value) && depth > 0) {
+    const inner = indent + "  ";
+    let first = true;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined || typeof v === "function") continue;
+      yield `${first ? "{\n" : ",\n"}${inner}${JSON.stringify(k)}: `;
+      first = false;
+      yield* jsonChunks(v, depth - 1, inner);
+    }
+    yield first ? "{}" : `\n${indent}}`;
+    return;
+  }
+  yield indentRest(JSON.stringify(value, null, 2) ?? "null", indent);
+}
+
+/** Prefixes every non-empty line with `indent`. */
+export function indentLines(text: string, indent: string): string {
+  return text.replace(/^(?=.)/gm, indent);
+}
