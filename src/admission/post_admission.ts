@@ -11,7 +11,7 @@
  *
  * Copy-on-write: the input pod is not mutated.
  */
-import type { Container, Pod } from "../model/pod.ts";
+import type { Container, Pod, PodSpec } from "../model/pod.ts";
 import {
   SECCOMP_CONTAINER_ANNOTATION_PREFIX,
   SECCOMP_POD_ANNOTATION,
@@ -31,43 +31,54 @@ export function finalizeAdmittedPod(
 ): Pod {
   const annotations: Record<string, string> = { ...(pod.metadata?.annotations ?? {}) };
   annotations[PSP_ANNOTATION] = policy;
-  const spec = { ...pod.spec };
+  let spec: PodSpec | null = null; // copied on first change
 
   // DropDisabledPodFields: procMount -> Default (all container kinds).
   for (const kind of MUTATED_KINDS) {
     const list = containersOf(pod, kind);
-    if (
-      list.some((c) =>
-        c.securityContext?.procMount != null && c.securityContext.procMount !== "Default"
-      )
-    ) {
-      spec[kind] = list.map((c) =>
-        c.securityContext?.procMount != null && c.securityContext.procMount !== "Default"
-          ? { ...c, securityContext: { ...c.securityContext, procMount: "Default" } }
-          : c
-      );
+    let updated: Container[] | null = null;
+    for (let i = 0; i < list.length; i++) {
+      const sc = list[i].securityContext;
+      if (sc?.procMount !== undefined && sc.procMount !== null && sc.procMount !== "Default") {
+        updated ??= [...list];
+        updated[i] = { ...list[i], securityContext: { ...sc, procMount: "Default" } };
+      }
     }
+    if (updated !== null) (spec ??= { ...pod.spec })[kind] = updated;
   }
 
   // applySeccompVersionSkew, pod level.
-  const podField = spec.securityContext?.seccompProfile ?? null;
+  const podField = pod.spec?.securityContext?.seccompProfile ?? null;
   const hasPodAnnotation = annotations[SECCOMP_POD_ANNOTATION] !== undefined;
   if (podField !== null && !hasPodAnnotation) {
     const a = seccompAnnotationForField(podField);
     if (a !== "") annotations[SECCOMP_POD_ANNOTATION] = a;
   } else if (podField === null && hasPodAnnotation) {
     const f = seccompFieldForAnnotation(annotations[SECCOMP_POD_ANNOTATION]);
-    if (f !== null) spec.securityContext = { ...(spec.securityContext ?? {}), seccompProfile: f };
+    if (f !== null) {
+      spec ??= { ...pod.spec };
+      spec.securityContext = { ...(spec.securityContext ?? {}), seccompProfile: f };
+    }
   }
 
   // applySeccompVersionSkew, containers of the feature-enabled kinds.
+  let containerAnnotations = false;
+  for (const key in annotations) {
+    if (key.startsWith(SECCOMP_CONTAINER_ANNOTATION_PREFIX)) {
+      containerAnnotations = true;
+      break;
+    }
+  }
   for (const kind of kinds) {
-    const list = (spec[kind] as Container[] | null | undefined) ?? [];
+    const list = spec === null
+      ? containersOf(pod, kind)
+      : (spec[kind] as Container[] | null | undefined) ?? [];
     let updated: Container[] | null = null;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
-      const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
       const field = c.securityContext?.seccompProfile ?? null;
+      if (field === null && !containerAnnotations) continue;
+      const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
       const hasAnnotation = annotations[key] !== undefined;
       if (field !== null && !hasAnnotation) {
         const a = seccompAnnotationForField(field);
@@ -83,8 +94,8 @@ export function finalizeAdmittedPod(
         }
       }
     }
-    if (updated !== null) spec[kind] = updated;
+    if (updated !== null) (spec ??= { ...pod.spec })[kind] = updated;
   }
 
-  return { ...pod, metadata: { ...pod.metadata, annotations }, spec };
+  return { ...pod, metadata: { ...pod.metadata, annotations }, spec: spec ?? pod.spec };
 }
