@@ -1,0 +1,195 @@
+/** `kubectl falco-psp convert` end to end: main.ts run as a subprocess. */
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = `${ROOT}main.ts`;
+const SEED_PSP = `${ROOT}fixtures/seed/no_privileged.yaml`;
+const SEED_RULES = `${ROOT}fixtures/seed/expected_rules_0.27.yaml`;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function convert(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<Result> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "convert", ...args],
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: opts.cwd ?? ROOT,
+    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
+    clearEnv: false,
+  });
+  const child = cmd.spawn();
+  if (opts.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const TWO_PSPS = `
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata: {name: alpha}
+spec:
+  privileged: false
+  seLinux: {rule: RunAsAny}
+  runAsUser: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+  volumes: ["*"]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-psp}
+---
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata: {name: beta}
+spec:
+  hostNetwork: true
+  seLinux: {rule: RunAsAny}
+  runAsUser: {rule: MustRunAsNonRoot}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+  volumes: [configMap]
+`;
+
+const ruleNames = (yaml: string) =>
+  (parseYaml(yaml) as Record<string, unknown>[]).flatMap((i) => (i.rule ? [String(i.rule)] : []));
+
+Deno.test("convert: the seed example with --no-prefix --falco-version 0.27 prints the docs' rules", async () => {
+  const r = await convert(["--no-prefix", "--falco-version", "0.27", SEED_PSP]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(parseYaml(r.stdout), parseYaml(await Deno.readTextFile(SEED_RULES)));
+  assert.match(r.stderr, /warning: .*no_privileged.*a cluster would refuse/);
+  assert.match(r.stderr, /warning: .*volumes not fully checked/);
+});
+
+Deno.test("convert: --psp-path/--rules-path and their FALCOCTL_* environment fallbacks", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/rules.yaml`;
+    let r = await convert(["--psp-path", SEED_PSP, "--rules-path", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.ok(
+      ruleNames(await Deno.readTextFile(out)).includes(
+        "PSP no_privileged Violation (privileged) K8s Audit",
+      ),
+    );
+    const envOut = `${dir}/env.yaml`;
+    r = await convert(["--falco-version", "0.27"], {
+      env: { FALCOCTL_PSP_PATH: SEED_PSP, FALCOCTL_RULES_PATH: envOut },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(
+      ruleNames(await Deno.readTextFile(envOut)).includes(
+        "PSP no_privileged Violation (privileged) K8s Audit",
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("convert: stdin with -, several PSPs in one file, other kinds skipped with a warning", async () => {
+  const r = await convert(["-", "--rules-path", "-"], { stdin: TWO_PSPS });
+  assert.equal(r.code, 0, r.stderr);
+  const names = ruleNames(r.stdout);
+  assert.ok(names.includes("PSP alpha Violation (privileged) K8s Audit"));
+  assert.ok(names.includes("PSP beta Violation (runAsUser=MustRunAsNonRoot) K8s Audit"));
+  assert.equal(new Set(names).size, names.length);
+  assert.match(r.stderr, /warning: -.*document 2.*ConfigMap/);
+});
+
+Deno.test("convert: --output-dir writes one file per PSP", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await convert(["-", "--output-dir", `${dir}/out`, "--no-prefix"], {
+      stdin: TWO_PSPS,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    const files = [...Deno.readDirSync(`${dir}/out`)].map((e) => e.name).sort();
+    assert.deepEqual(files, ["alpha.yaml", "beta.yaml"]);
+    assert.ok(
+      ruleNames(await Deno.readTextFile(`${dir}/out/alpha.yaml`)).includes(
+        "PSP Violation (privileged) K8s Audit",
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("convert: bad input exits 2 with file and field, and leaves the rules file untouched", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/rules.yaml`;
+    await Deno.writeTextFile(out, "previous\n");
+    const bad = `${dir}/bad.yaml`;
+    await Deno.writeTextFile(
+      bad,
+      TWO_PSPS.replace("runAsUser: {rule: MustRunAsNonRoot}", "runAsUser: {rule: Sometimes}"),
+    );
+    let r = await convert([bad, "--rules-path", out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bad\.yaml \(document 3/);
+    assert.match(r.stderr, /spec\.runAsUser\.rule: Unsupported value: "Sometimes"/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    assert.equal(await Deno.readTextFile(out), "previous\n");
+
+    const unsafe = `${dir}/unsafe.yaml`;
+    await Deno.writeTextFile(
+      unsafe,
+      TWO_PSPS.replace(
+        "metadata: {name: alpha}",
+        `metadata: {name: alpha, annotations: {falco-rules-psp-images: '[nginx, "a) or (b"]'}}`,
+      ),
+    );
+    r = await convert([unsafe, "--rules-path", out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unsafe\.yaml \(document 1.*falco-rules-psp-images/);
+    assert.equal(await Deno.readTextFile(out), "previous\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("convert: usage errors exit 2", async () => {
+  for (
+    const [args, stdin, pattern] of [
+      [["-", "--no-prefix"], TWO_PSPS, /only one PodSecurityPolicy/],
+      [["--falco-version", "0.30", SEED_PSP], undefined, /0\.30/],
+      [[], undefined, /no input/],
+      [
+        ["--rules-path", "x.yaml", "--output-dir", "d", SEED_PSP],
+        undefined,
+        /cannot be used together/,
+      ],
+      [["does-not-exist.yaml"], undefined, /does-not-exist\.yaml/],
+    ] as const
+  ) {
+    const r = await convert([...args], { stdin });
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+});
+
+Deno.test("convert: help speaks of kubectl falco-psp convert", async () => {
+  const r = await convert(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /Usage: kubectl falco-psp convert/);
+  assert.match(r.stdout, /FALCOCTL_PSP_PATH/);
+});
