@@ -1,4 +1,5 @@
 /** A Kubernetes audit event as both Falco targets ingest it. */
+import { parseJsonKeepingText } from "./json_text.ts";
 
 /** One audit event: its JSON, its text and its timestamp (from `stageTimestamp`). */
 export interface AuditEvent {
@@ -19,7 +20,7 @@ export function parseTimestampNs(text: string): bigint {
 
 /** Builds an AuditEvent from one JSON line (an `Event` object). */
 export function auditEventFromJson(raw: string): AuditEvent {
-  const json = JSON.parse(raw);
+  const json = parseJsonKeepingText(raw) as { stageTimestamp?: unknown } | null;
   const stage = typeof json?.stageTimestamp === "string" ? json.stageTimestamp : undefined;
   return { json, raw, timestampNs: stage ? parseTimestampNs(stage) : 0n };
 }

@@ -10,6 +10,7 @@
  * list) means no value, which makes every comparison false in libsinsp.
  */
 import type { AuditEvent } from "./event.ts";
+import { fastjsonMarshal, keysInOrder } from "./json_text.ts";
 
 /** A plugin extraction error (ErrExtractWrongType and friends), fatal for Falco. */
 export class ExtractionError extends Error {}
@@ -42,9 +43,9 @@ function getPath(v: J, keys: string[]): J | undefined {
   return cur;
 }
 
-/** fastjson MarshalTo (compact JSON). */
+/** fastjson MarshalTo (compact JSON, source key order, numbers as written). */
 export function marshal(v: J): string {
-  return JSON.stringify(v);
+  return fastjsonMarshal(v);
 }
 
 /** jsonValueAsString: strings as-is, everything else as compact JSON; nil is an error. */

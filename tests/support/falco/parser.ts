@@ -362,37 +362,87 @@ class Parser {
 
   lexQuoted(): ValueItem {
     const quote = this.peek();
-    this.pos++;
-    let out = "";
-    for (;;) {
-      if (this.atEnd()) this.fail("unterminated quoted string");
-      const c = this.peek();
-      if (c === quote) {
-        this.pos++;
-        return { value: out, quoted: true };
-      }
-      if (c === "\\" && this.pos + 1 < this.text.length) {
-        const n = this.peek(1);
-        this.pos += 2;
-        if (this.mode === "0.27") {
-          out += c + n; // the Lua grammar captures escapes verbatim
+    const start = this.pos;
+    if (this.mode === "0.27") {
+      // Lua grammar: escapes are captured verbatim
+      this.pos++;
+      let out = "";
+      for (;;) {
+        if (this.atEnd()) this.fail("unterminated quoted string");
+        const c = this.peek();
+        if (c === quote) {
+          this.pos++;
+          return { value: out, quoted: true };
+        }
+        if (c === "\\" && this.pos + 1 < this.text.length) {
+          out += c + this.peek(1);
+          this.pos += 2;
           continue;
         }
-        const escapes: Record<string, string> = {
-          "\\": "\\",
-          '"': '"',
-          "'": "'",
-          n: "\n",
-          t: "\t",
-          r: "\r",
-          b: "\b",
-          f: "\f",
-        };
-        out += escapes[n] ?? c + n;
+        out += c;
+        this.pos++;
+      }
+    }
+    // libsinsp lex_quoted_str: ends at a delimiter whose previous character is not '\\'
+    this.pos++;
+    let prev = "";
+    for (;;) {
+      if (this.atEnd()) {
+        this.pos = start;
+        this.fail("unterminated quoted string");
+      }
+      const c = this.peek();
+      this.pos++;
+      if (c === quote && prev !== "\\") break;
+      prev = c;
+    }
+    return { value: this.unescape(this.text.slice(start, this.pos), quote), quoted: true };
+  }
+
+  /** libsinsp filter/escaping.cpp unescape_str (the token includes both quotes). */
+  unescape(token: string, quote: string): string {
+    let res = "";
+    let escaped = false;
+    for (let i = 1; i < token.length - 1; i++) {
+      const c = token[i];
+      if (!escaped) {
+        if (c === "\\") escaped = true;
+        else res += c;
         continue;
       }
-      out += c;
-      this.pos++;
+      switch (c) {
+        case "b":
+          res += "\b";
+          break;
+        case "f":
+          res += "\f";
+          break;
+        case "n":
+          res += "\n";
+          break;
+        case "r":
+          res += "\r";
+          break;
+        case "t":
+          res += "\t";
+          break;
+        case " ":
+        case "\\":
+          res += "\\";
+          break;
+        case "/":
+          res += "/";
+          break;
+        case '"':
+        case "'":
+          if (c !== quote) this.fail(`invalid \\${c} escape in ${quote}-quoted string`);
+          res += c;
+          break;
+        default:
+          this.fail(`unsupported string escape sequence: \\${c}`);
+      }
+      escaped = false;
     }
+    return res;
   }
 }
