@@ -206,7 +206,7 @@ export function fileInputs(
       }
       for (const file of opts.auditLog) {
         const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
-        yield* auditLogSubjects(file, stats);
+        yield* auditLogSubjects(file, stats, undefined, edge);
         if (stats.withoutRequestObject) {
           onWarning(
             `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,

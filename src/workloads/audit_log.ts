@@ -3,10 +3,12 @@
  * object per line, as the API server's log backend writes them). Every `create`
  * of core `pods` (no subresource) that carries its `requestObject` becomes a pod
  * subject, with the namespace from `objectRef` and the requesting user from the
- * event (`impersonatedUser` when set). The file is read line by line.
+ * event (`impersonatedUser` when set). ReplicaSet and Job creations give the
+ * owner edges that group pods under their Deployment or CronJob. The file is
+ * read line by line.
  */
 import { InputError, IoError } from "../io/errors.ts";
-import { DEFAULT_NAMESPACE, extractFromObject } from "./extract.ts";
+import { controllerOf, DEFAULT_NAMESPACE, extractFromObject, type OwnerEdge } from "./extract.ts";
 import type { PodSubject, Requester } from "./subject.ts";
 
 /** Counts of events that were read but not audited. */
@@ -79,6 +81,33 @@ function requesterOf(event: Record<string, unknown>): Requester | undefined {
   return { user: u.username, groups };
 }
 
+/** Kinds whose creation in the log tells which controller owns later pods' owners. */
+const OWNED_RESOURCES: Record<string, { kind: string; groups: string[] }> = {
+  replicasets: { kind: "ReplicaSet", groups: ["apps", "extensions"] },
+  jobs: { kind: "Job", groups: ["batch"] },
+};
+
+/**
+ * The ownership edge in a ReplicaSet or Job creation (a Deployment's or
+ * CronJob's controller creating it), so their pods group under the top workload.
+ */
+function controllerEdge(event: Record<string, unknown>): OwnerEdge | undefined {
+  const ref = event.objectRef;
+  if (event.verb !== "create" || !isRecord(ref) || !isRecord(event.requestObject)) return undefined;
+  const owned = OWNED_RESOURCES[String(ref.resource)];
+  if (!owned || !owned.groups.includes(String(ref.apiGroup)) || ref.subresource) return undefined;
+  const meta = event.requestObject.metadata;
+  const namespace = typeof ref.namespace === "string" ? ref.namespace : "";
+  const name = isRecord(meta) && typeof meta.name === "string" && meta.name
+    ? meta.name
+    : typeof ref.name === "string"
+    ? ref.name
+    : "";
+  const owner = controllerOf(meta, namespace);
+  if (!owner || !name || !namespace) return undefined;
+  return { child: { kind: owned.kind, namespace, name }, owner };
+}
+
 /**
  * Yields a pod subject for every pod creation in an audit log. Blank lines are
  * skipped; a line that is not a JSON audit event is an InputError naming the
@@ -88,6 +117,7 @@ export async function* auditLogSubjects(
   file: string,
   stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 },
   lines: AsyncIterable<string> = readLines(file),
+  onEdge: (edge: OwnerEdge) => void = () => {},
 ): AsyncGenerator<PodSubject> {
   const seen = new Set<string>();
   const withoutObject = new Set<string>();
@@ -117,6 +147,8 @@ export async function* auditLogSubjects(
       );
     }
     const ref = event.objectRef;
+    const edge = controllerEdge(event);
+    if (edge) onEdge(edge);
     if (
       event.verb !== "create" || !isRecord(ref) || ref.resource !== "pods" ||
       (ref.apiGroup !== undefined && ref.apiGroup !== "") ||

@@ -74,14 +74,17 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The controller ownerReference of an object's metadata (`controller: true`, else the only one). */
+/**
+ * The controller ownerReference of an object's metadata (`controller: true`,
+ * else the only one). A Node owner (static pods' mirror pods) groups nothing.
+ */
 export function controllerOf(meta: unknown, namespace: string): WorkloadRef | undefined {
   if (!isRecord(meta) || !Array.isArray(meta.ownerReferences)) return undefined;
   const refs = meta.ownerReferences.filter((r): r is Record<string, unknown> =>
     isRecord(r) && typeof r.kind === "string" && typeof r.name === "string"
   );
   const ref = refs.find((r) => r.controller === true) ?? (refs.length === 1 ? refs[0] : undefined);
-  if (!ref) return undefined;
+  if (!ref || ref.kind === "Node") return undefined;
   return { kind: ref.kind as string, namespace, name: ref.name as string };
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../src/io/errors.ts";
 import { type AuditLogStats, auditLogSubjects, readLines } from "../../src/workloads/audit_log.ts";
+import type { OwnerEdge } from "../../src/workloads/extract.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
 
 const dir = new URL("../../fixtures/audit/", import.meta.url).pathname;
@@ -33,7 +34,12 @@ Deno.test("every pod create of the real audit log is a subject with its user and
 
 Deno.test("stages, metadata-level events, other resources and subresources are handled", async () => {
   const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
-  const subjects = await collect(`${dir}audit-edge.jsonl`, stats);
+  const edges: OwnerEdge[] = [];
+  const subjects: PodSubject[] = [];
+  const file = `${dir}audit-edge.jsonl`;
+  for await (const s of auditLogSubjects(file, stats, undefined, (e) => edges.push(e))) {
+    subjects.push(s);
+  }
   assert.deepEqual(
     subjects.map((s) => [s.source.line, s.pod.metadata.name ?? s.pod.metadata.generateName]),
     [
@@ -41,8 +47,13 @@ Deno.test("stages, metadata-level events, other resources and subresources are h
       [7, "priv-as-all"],
       [8, "api-7c9d6-"],
       [9, "api-7c9d6-"],
+      [11, "nightly-27830000-"],
     ],
   );
+  assert.deepEqual(edges, [{
+    child: { kind: "Job", namespace: "shop", name: "nightly-27830000" },
+    owner: { kind: "CronJob", namespace: "shop", name: "nightly" },
+  }], "a Job created by the CronJob controller links its pods to the CronJob");
   assert.equal(
     stats.withoutRequestObject,
     1,

@@ -151,11 +151,16 @@ Deno.test("controllerOf prefers the controller reference, else a single referenc
     }, "ns"),
     { kind: "Job", namespace: "ns", name: "j" },
   );
-  assert.deepEqual(controllerOf({ ownerReferences: [{ kind: "Node", name: "n" }] }, "ns"), {
-    kind: "Node",
+  assert.deepEqual(controllerOf({ ownerReferences: [{ kind: "StatefulSet", name: "s" }] }, "ns"), {
+    kind: "StatefulSet",
     namespace: "ns",
-    name: "n",
+    name: "s",
   });
+  assert.equal(
+    controllerOf({ ownerReferences: [{ kind: "Node", name: "n", controller: true }] }, "ns"),
+    undefined,
+    "mirror pods of static pods stay separate rows",
+  );
   assert.equal(
     controllerOf({ ownerReferences: [{ kind: "A", name: "a" }, { kind: "B", name: "b" }] }, "ns"),
     undefined,
