@@ -47,4 +47,26 @@ Deno.test("current-target Violation rules fire exactly on the fields the API ser
   await t.step("no (PSP, pod) pair disagrees", () => {
     if (report.disagreements.length > 0) assert.fail(disagreementReport(report));
   });
+  await t.step("a rule checking the wrong field is caught (control)", () => {
+    // Relabel the privileged Violation rule as another field: the comparison must report
+    // the privileged refusals as missing and the relabelled firings as extra.
+    const relabel: GenerateRules = (psps, opts) => {
+      const r = generateRules(psps, opts);
+      return {
+        ...r,
+        yaml: r.yaml.replaceAll(
+          "Violation (privileged) K8s Audit",
+          "Violation (bogusField) K8s Audit",
+        ),
+      };
+    };
+    const subset = { ...oracle, psps: oracle.psps.filter((p) => p.metadata.name === "restricted") };
+    const broken = runOracleAgreement(relabel, subset);
+    assert.ok((broken.perField.get("privileged")?.missing ?? 0) > 0, "privileged refusals missed");
+    assert.ok(
+      (broken.perField.get("bogusField")?.extra ?? 0) > 0,
+      "relabelled rule firings reported",
+    );
+    assert.ok(broken.agreeing < broken.pairs);
+  });
 });
