@@ -22,9 +22,19 @@ __kubectl_falco_psp_complete() {
     if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
         _get_comp_words_by_ref -n "=:" cur words cword
     else
-        cur="${"$"}{COMP_WORDS[COMP_CWORD]}"
-        words=("${"$"}{COMP_WORDS[@]}")
-        cword=$COMP_CWORD
+        # Without bash-completion: re-join the words bash split at '=' and ':'.
+        local w i
+        words=()
+        for ((i = 0; i <= COMP_CWORD; i++)); do
+            w="${"$"}{COMP_WORDS[i]}"
+            if ((i > 1)) && [[ $w == [=:] || ${"$"}{words[-1]} == *[=:] ]]; then
+                words[-1]+="$w"
+            else
+                words+=("$w")
+            fi
+        done
+        cword=$((${"$"}{#words[@]} - 1))
+        cur="${"$"}{words[cword]}"
     fi
     COMPREPLY=()
 
@@ -66,6 +76,18 @@ __kubectl_falco_psp_complete() {
     if (( ${"$"}{#COMPREPLY[@]} == 0 )) && ! (( directive & 4 )); then
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+    fi
+    # bash replaces only the part of the word after the last '=' or ':' (COMP_WORDBREAKS):
+    # drop what the suggestions repeat of it ('--output=json', 'arn:aws:eks:...').
+    local i prefix
+    if [[ $cur == *=* && $COMP_WORDBREAKS == *=* ]]; then
+        prefix="${"$"}{cur%=*}="
+        for i in "${"$"}{!COMPREPLY[@]}"; do COMPREPLY[i]="${"$"}{COMPREPLY[i]#"$prefix"}"; done
+    fi
+    if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        prefix="${"$"}{cur%:*}:"
+        for i in "${"$"}{!COMPREPLY[@]}"; do COMPREPLY[i]="${"$"}{COMPREPLY[i]#"$prefix"}"; done
     fi
     return 0
 }

@@ -104,6 +104,32 @@ __kubectl_falco_psp_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
       assert.deepEqual(lines(await run([p, "dirs", ""])), ["pspdir"]);
       assert.deepEqual(lines(await run([p, "none", "p"])), []);
       assert.deepEqual(lines(await run([p, "error", ""])), []);
+      // bash splits '--flag=value' at '=' (COMP_WORDBREAKS); the reply is the part after it,
+      // with and without bash-completion's _get_comp_words_by_ref.
+      const bashCompletion = "/usr/share/bash-completion/bash_completion";
+      const loaders = [""];
+      if (await Deno.stat(bashCompletion).then(() => true, () => false)) {
+        loaders.push(`source ${bashCompletion}`);
+      }
+      for (const loader of loaders) {
+        const eq = async (line: string, words: string[]) =>
+          lines(
+            await shell(
+              "bash",
+              `${loader}
+source <(${join(dir, "bin", "kubectl-falco_psp")} completion bash)
+COMP_LINE='${line}'; COMP_POINT=${line.length}
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}
+__kubectl_falco_psp_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+              dir,
+              env,
+            ),
+          );
+        const line = `${p} convert --falco-version=`;
+        const words = [p, "convert", "--falco-version", "="];
+        assert.deepEqual(await eq(line, words), ["0.27", "current"], loader);
+        assert.deepEqual(await eq(`${line}0`, [...words, "0"]), ["0.27"], loader);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
