@@ -16,6 +16,8 @@ import {
 } from "../falco/generate.ts";
 import { UnsafeValueError } from "../falco/condition.ts";
 import { loadPspFiles } from "../psp/load.ts";
+import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
+import { clusterPolicySource } from "../cluster/convert_source.ts";
 
 /** A PSP to convert and where it came from (for error messages). */
 export interface ConvertPolicy {
@@ -48,7 +50,8 @@ export const readPolicies: PolicySource = async (inputs, opts) => {
   const paths = [...(opts.pspPath ? [opts.pspPath] : []), ...inputs];
   if (!paths.length) {
     throw new UsageError(
-      "no input: give PodSecurityPolicy files or directories, --psp-path, or - for stdin",
+      "no input: give PodSecurityPolicy files or directories, --psp-path, or - for stdin " +
+        "(or a kubeconfig, to read them from a cluster)",
     );
   }
   const { psps, warnings } = await loadPspFiles(paths, {
@@ -141,7 +144,7 @@ export async function runConvert(
 
 /** The convert command. */
 export function convertCommand() {
-  return new Command("convert")
+  const cmd = new Command("convert")
     .description(
       "Convert PodSecurityPolicies to Falco rules that report, without blocking, the pods the policies would refuse or change.",
     )
@@ -168,6 +171,12 @@ export function convertCommand() {
         .default("current" as const),
     )
     .option("-r, --recursive", "read directories recursively", false)
+    .option(
+      "--policy <name>",
+      "without file inputs: convert only this PodSecurityPolicy of the cluster (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .addHelpText(
       "after",
       `
@@ -176,12 +185,25 @@ Examples:
   kubectl get psp -o yaml | kubectl falco-psp convert - --rules-path psp_falco_rules.yaml
   kubectl falco-psp convert --no-prefix --falco-version 0.27 --psp-path no_privileged.yaml
   kubectl falco-psp convert policies/ --output-dir rules/
+  kubectl falco-psp convert --context prod --policy restricted   # from the cluster
+
+Without file inputs the PodSecurityPolicies are read from the cluster of the current
+kubeconfig context (all of them, or those named by --policy); a cluster without the
+PodSecurityPolicy API (Kubernetes >= 1.25) is an error asking for files.
 
 Targets: "current" is Falco 0.40-0.42 with the k8saudit (>= 0.18.0) and json (>= 0.7.0)
 plugins; "0.27" is Falco 0.27 with falcoctl-compatible names and conditions.
 Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on bad input.`,
     )
     .action(async (inputs, o) => {
+      const fromCluster = inputs.length === 0 && !o.pspPath &&
+        clusterConfigured(o as ClusterFlags);
+      if (o.policy.length && !fromCluster) {
+        throw new UsageError(
+          "--policy names PodSecurityPolicies to read from a cluster; it cannot be used with file inputs",
+        );
+      }
+      const source = fromCluster ? clusterPolicySource(o as ClusterFlags, o.policy) : readPolicies;
       await runConvert(inputs, {
         pspPath: o.pspPath,
         rulesPath: o.rulesPath,
@@ -189,6 +211,8 @@ Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on 
         prefix: o.prefix,
         falcoVersion: o.falcoVersion,
         recursive: o.recursive,
-      });
+      }, source);
     });
+  // PSPs are cluster-scoped: no namespace or selector flags.
+  return addClusterOptions(cmd, ["namespace", "allNamespaces", "selector", "fieldSelector"]);
 }

@@ -4,6 +4,8 @@
  * the same validation and defaulting as PSPs read from files.
  */
 import type { LoadedObject } from "../io/documents.ts";
+import type { PolicySource } from "../cli/convert.ts";
+import { loadPsps } from "../psp/load.ts";
 import { clearProgress, connect } from "./client.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
 import { listPodSecurityPolicies } from "./resources.ts";
@@ -29,4 +31,19 @@ export async function clusterPspObjects(
     source: { file: "cluster", item },
     locate: () => undefined,
   }));
+}
+
+/**
+ * A `convert` policy source reading the cluster: the PSPs go through the same
+ * loader as files (validation, defaults, warnings); sources are `cluster`.
+ */
+export function clusterPolicySource(flags: ClusterFlags, names: readonly string[]): PolicySource {
+  return async () => {
+    const objects = await clusterPspObjects(flags, names);
+    const { psps, warnings } = loadPsps(objects, {
+      allowInvalidNames: true,
+      allowMissingRules: true,
+    });
+    return { policies: psps.map((p) => ({ psp: p.psp, source: p.source })), warnings };
+  };
 }

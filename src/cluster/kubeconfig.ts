@@ -322,6 +322,26 @@ export function kubeconfigPaths(
 }
 
 /**
+ * Whether a cluster is configured at all: --kubeconfig given, a KUBECONFIG or
+ * ~/.kube/config file that exists, or the in-cluster service account. Commands
+ * use it to tell "no input given" (usage error) from "read the cluster".
+ */
+export function clusterConfigured(
+  flags: Pick<ClusterFlags, "kubeconfig">,
+  env: KubeconfigEnvironment = defaultEnvironment(),
+): boolean {
+  if (flags.kubeconfig) return true;
+  if (env.inCluster) return true;
+  return kubeconfigPaths(undefined, env).paths.some((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * Resolves flags + kubeconfig into the effective connection. Throws UsageError
  * for contradictory flags and IoError when no usable configuration exists.
  */
