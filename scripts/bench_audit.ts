@@ -6,8 +6,9 @@
  *
  * Two runs: every pod against all 33 corpus PSPs (as `audit-pods` with no --policy does), and
  * every pod against each PSP alone. An evaluation is one PSP's mutate + validate of one pod
- * (Kubernetes' assignSecurityContext); admitted pods also cost one validating-phase evaluation,
- * which is included in the time but not counted.
+ * (Kubernetes' assignSecurityContext); the time also includes pod defaulting, building the
+ * refusal messages and the stored form of admitted pods. Rates are given per wall-clock second
+ * and per CPU-second of this process (the latter is steadier on a shared machine).
  */
 import { admitPod, compilePolicy } from "../src/admission/admit.ts";
 import type { Pod } from "../src/model/pod.ts";

@@ -124,6 +124,9 @@ Deno.test("admission agrees with kube-apiserver v1.20.2 on every recorded verdic
         problems.push(`refused (${d.message}) but the server admitted it`);
       } else {
         if (d.policy !== v.psp) problems.push(`chose ${d.policy}, server chose ${v.psp}`);
+        const chosen = d.results.find((r) => r.policy === d.policy);
+        assert.ok(chosen?.allowed, `${v.pod}: chosen PSP's result is not allowed`);
+        assert.equal(d.verdict === "changed", chosen.changes.length > 0);
         // admitPod skips the server's validating phase because it cannot fail in 1.20; check it.
         const validate = validatingPhase(d.admitted!, candidates);
         if (validate !== null) problems.push(`validating phase would refuse: ${validate}`);
