@@ -399,7 +399,7 @@ function k8sAudit(json: J, field: string, arg: string | undefined): string[] | u
       if (arr === NOT_AVAILABLE) return undefined;
       const out: string[] = [];
       for (const v of arr) {
-        if (isObject(v)) { for (const k of Object.keys(v)) if (k !== "name") out.push(k); }
+        if (isObject(v)) { for (const k of keysInOrder(v)) if (k !== "name") out.push(k); }
       }
       return out;
     }

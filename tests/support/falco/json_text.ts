@@ -18,6 +18,7 @@ export function parseJsonKeepingText(text: string): unknown {
     throw new SyntaxError(`${msg} at offset ${i}`);
   };
   const str = (): string => {
+    // deno-lint-ignore no-control-regex
     const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(i));
     if (!m) fail("bad string");
     i += m![0].length;
@@ -120,6 +121,7 @@ export function goQuote(s: string): string {
 
 /** fastjson escapeString: plain quotes unless the string needs Go quoting. */
 function fastjsonString(s: string): string {
+  // deno-lint-ignore no-control-regex
   return /["\\\u0000-\u001f]/.test(s) ? goQuote(s) : `"${s}"`;
 }
 
