@@ -319,7 +319,7 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
   return reportFails(report, opts.failOn) ? EXIT_REFUSED : EXIT_OK;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** The audit-pods command. */
 export function auditPodsCommand() {
@@ -330,44 +330,40 @@ export function auditPodsCommand() {
         "the API server's words).",
     )
     .usage("--psp-file FILE (-f FILE | --audit-log FILE) [options]")
-    .option("--psp-file <path>", "PSPs: file, directory or - (repeatable)", collect, [] as string[])
+    .option("--psp-file <path>", "PSPs: file, directory or - (repeatable)", collect)
     .option(
       "-f, --filename <path>",
       "pods and workloads (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, " +
         "ReplicationController, PodTemplate): file, directory or - (repeatable)",
       collect,
-      [] as string[],
     )
-    .option("-R, --recursive", "read directories recursively", false)
+    .option("-R, --recursive", "read directories recursively")
     .option(
       "--audit-log <file>",
       "Kubernetes audit log (JSON lines): audit every pod creation in it (repeatable)",
       collect,
-      [] as string[],
     )
     .option(
       "--policy <name>",
       "only these PSPs may be used (repeatable; default: all given)",
       collect,
-      [] as string[],
     )
     .option(
       "--rbac-file <path>",
       "Roles, ClusterRoles and bindings deciding which PSPs each pod may use (repeatable)",
       collect,
-      [] as string[],
     )
     .option(
       "--as <user>",
       "the user creating the pods (for --rbac-file; audit-log events carry their own)",
     )
-    .option("--as-group <group>", "a group of --as (repeatable)", collect, [] as string[])
+    .option("--as-group <group>", "a group of --as (repeatable)", collect)
     .addOption(
       new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default(
         "table" as OutputFormat,
       ),
     )
-    .option("--show-admitted", "table: also list pods admitted unchanged", false)
+    .option("--show-admitted", "table: also list pods admitted unchanged")
     .addOption(
       new Option("--fail-on <verdict>", "exit 1 when a pod is refused, or also when changed")
         .choices(["refused", "changed"] as const).default("refused" as const),
@@ -388,7 +384,18 @@ Exit codes:
   3  cluster or I/O failure`,
     )
     .action(async (flags) => {
-      const opts: AuditPodsOptions = { ...flags, output: flags.output as OutputFormat };
+      const opts: AuditPodsOptions = {
+        ...flags,
+        pspFile: flags.pspFile ?? [],
+        filename: flags.filename ?? [],
+        recursive: flags.recursive ?? false,
+        auditLog: flags.auditLog ?? [],
+        policy: flags.policy ?? [],
+        rbacFile: flags.rbacFile ?? [],
+        asGroup: flags.asGroup ?? [],
+        output: flags.output as OutputFormat,
+        showAdmitted: flags.showAdmitted ?? false,
+      };
       checkUsage(opts);
       Deno.exitCode = await runAuditPods(opts, fileInputs(opts));
     });
