@@ -45,7 +45,10 @@ export interface AdmissionDecision {
   policy: string | null;
   /** One per candidate PSP, in the admission's order. */
   results: PolicyResult[];
-  /** The pod as the API server would store it after admission (null when refused). */
+  /**
+   * The pod as the API server would store it after admission (null when refused). Copy-on-write:
+   * it shares unchanged parts with the input pod, so treat it as read-only.
+   */
   admitted: Pod | null;
   /** For refused: the API server's text, exactly as it would print it. */
   message?: string;

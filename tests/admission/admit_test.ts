@@ -248,3 +248,25 @@ Deno.test("admit: ephemeral containers are checked only with the EphemeralContai
     "spec.ephemeralContainers[0].securityContext.privileged",
   ]);
 });
+
+Deno.test("admit: compiling does not touch the PSP; a compiled PSP carries no state between pods", () => {
+  const psp = restrictivePSP({ runAsUser: { rule: "MustRunAs", ranges: [{ min: 5, max: 5 }] } });
+  const before = structuredClone(psp);
+  const compiled = compilePolicy(psp);
+  assert.deepEqual(psp, before);
+  assert.equal(compiled.name, "restrictive");
+  assert.equal(compiled.error, null);
+  const first = admitPod(goodPod(), [compiled]);
+  const second = admitPod(goodPod({ containers: [container({ runAsUser: 5 })] }), [compiled]);
+  const third = admitPod(goodPod(), [compiled]);
+  assert.deepEqual(first, third);
+  assert.equal(first.admitted!.spec.containers[0].securityContext!.runAsUser, 5);
+  assert.deepEqual(second.results[0].changes.some((c) => c.field.endsWith("runAsUser")), false);
+  // Changing an admitted pod does not leak into later decisions.
+  first.admitted!.spec.securityContext!.supplementalGroups!.push(1);
+  assert.deepEqual(
+    admitPod(goodPod(), [compiled]).admitted!.spec.securityContext!.supplementalGroups,
+    [999],
+  );
+  assert.throws(() => admitPod(goodPod(), [{ name: "fake", error: null }]), TypeError);
+});
