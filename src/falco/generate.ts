@@ -14,6 +14,7 @@ import {
   or,
   render,
   str,
+  UnsafeValueError,
   word,
 } from "./condition.ts";
 import { cmp } from "./condition.ts";
@@ -130,10 +131,15 @@ function generateWithPrefixes(
   psps.forEach((psp, i) => {
     const name = psp.metadata?.name ?? "";
     const ctx = new PspContext(psp, outputName(name), prefixes[i], pspScope(psp));
-    if (target === "0.27") {
-      items.push(...legacyHeader(ctx), ...legacyRules(ctx));
-    } else {
-      items.push(...currentItems(ctx));
+    try {
+      items.push(
+        ...(target === "0.27" ? [...legacyHeader(ctx), ...legacyRules(ctx)] : currentItems(ctx)),
+      );
+    } catch (e) {
+      if (e instanceof UnsafeValueError) throw new GenerateError(name, "spec", e.message);
+      throw e;
+    }
+    if (target !== "0.27") {
       if (ctx.bounds.size) {
         limits.push(
           `${name}: pods are checked element by element up to ${

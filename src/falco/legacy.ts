@@ -27,6 +27,7 @@ import type { MacroDef, PspContext } from "./context.ts";
 import type { RulesItem } from "./rules_file.ts";
 import { render } from "./condition.ts";
 import { SECCOMP_ALLOWED_PROFILES } from "../model/psp.ts";
+import { CURRENT_FIELD_RULES } from "./current.ts";
 
 const ka = (name: string) => field(name);
 const jevt = (...path: (string | number)[]) => jsonField(path, "jevt.value");
@@ -34,6 +35,50 @@ const jevt = (...path: (string | number)[]) => jsonField(path, "jevt.value");
 /** falcoctl's common end of every k8s_audit output. */
 export const LEGACY_KA_OUTPUT_TAIL =
   "(user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace images=%ka.req.pod.containers.image spec=%jevt.value[/requestObject/spec])";
+
+/**
+ * A current-Falco condition rewritten for Falco 0.27: `json.value[...]` becomes
+ * `jevt.value[...]`. Undefined when it uses what 0.27 lacks or reads differently (`regex`,
+ * `val()`, list fields of the k8saudit plugin).
+ */
+export function toFalco027(c: Cond): Cond | undefined {
+  const fieldOk = (f: { name: string; arg?: string }) =>
+    f.name === "json.value" ? jsonFieldFromPointer(f.arg!) : undefined;
+  switch (c.k) {
+    case "true":
+    case "false":
+      return c;
+    case "macro":
+      return undefined;
+    case "exists": {
+      const f = fieldOk(c.field);
+      return f && exists(f);
+    }
+    case "cmp": {
+      const f = fieldOk(c.field);
+      if (!f || c.op === "regex" || c.values.some((v) => v.kind === "val")) return undefined;
+      return cmp(f, c.op, c.values);
+    }
+    case "not": {
+      const x = toFalco027(c.x);
+      return x && not(x);
+    }
+    case "group": {
+      const x = toFalco027(c.x);
+      return x && group(x);
+    }
+    case "and":
+    case "or": {
+      const xs = c.xs.map(toFalco027);
+      if (xs.some((x) => x === undefined)) return undefined;
+      return c.k === "and" ? and(...(xs as Cond[])) : or(...(xs as Cond[]));
+    }
+  }
+}
+
+function jsonFieldFromPointer(pointer: string) {
+  return field("jevt.value", pointer);
+}
 
 /** falcoctl v0.0.2 (no prefix, image annotation mandatory) or the final v0.0.6 template. */
 function isV002(ctx: PspContext): boolean {
@@ -606,22 +651,55 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       "no allowed profiles (any seccomp profile is refused) is not checked by the 0.27 rules",
     );
   }
+  // Fields falcoctl missed whose current-Falco check only reads single JSON values: the same
+  // condition, read with Falco 0.27's jevt.value (bounded per-index checks included).
+  const missed: [string, boolean][] = [
+    ["seLinux", spec.seLinux?.rule === "MustRunAs"],
+    ["allowedCSIDrivers", !!spec.allowedCSIDrivers?.length],
+    ["forbiddenSysctls", !!spec.forbiddenSysctls?.length],
+    ["allowedUnsafeSysctls", !!spec.allowedUnsafeSysctls?.length],
+  ];
+  for (const [f, set] of missed) {
+    if (!set) continue;
+    const row = CURRENT_FIELD_RULES.find((r) => r.field === f);
+    const check = row?.audit?.(ctx);
+    const cond = check && toFalco027(check.cond);
+    if (!check || !cond) {
+      ctx.uncover(f, "no Falco 0.27 rule checks this field");
+      continue;
+    }
+    rules.push({
+      label: f,
+      suffix: "K8s Audit",
+      desc: kaDesc(`a pod the ${f} policy refuses`),
+      cond: and(kc, cond),
+      output: kaOut(check.text),
+      source: "k8s_audit",
+    });
+  }
+  if (ctx.bounds.size) {
+    ctx.uncover(
+      "containers/volumes/sysctls",
+      `checked element by element for the first ${
+        [...ctx.bounds.values()].map((b) => `${b.count} of ${b.path.slice(1).join(".")}`).join(", ")
+      } only`,
+    );
+  }
   for (
     const [f, why] of [
-      ["seLinux", spec.seLinux?.rule === "MustRunAs"],
-      ["allowedCSIDrivers", !!spec.allowedCSIDrivers?.length],
       ["defaultAddCapabilities", !!spec.defaultAddCapabilities?.length],
       ["requiredDropCapabilities", !!spec.requiredDropCapabilities?.length],
       ["defaultAllowPrivilegeEscalation", spec.defaultAllowPrivilegeEscalation != null],
-      ["forbiddenSysctls", !!spec.forbiddenSysctls?.length],
     ] as const
   ) {
-    if (why) ctx.uncover(f, "no Falco 0.27 rule checks this field");
+    if (why) ctx.uncover(f, "admission defaults (mutations) are not reported by the 0.27 rules");
   }
-  ctx.uncover(
-    "allowedUnsafeSysctls",
-    "pod sysctls are not checked by the 0.27 rules (unsafe sysctls are refused unless allowed)",
-  );
+  if (!spec.allowedUnsafeSysctls?.length) {
+    ctx.uncover(
+      "allowedUnsafeSysctls",
+      "pod sysctls are not checked by the 0.27 rules when the policy lists none (unsafe sysctls are then refused)",
+    );
+  }
   ctx.uncover(
     "initContainers/ephemeralContainers",
     "Falco 0.27 fields only read spec.containers; init and ephemeral containers are not checked",

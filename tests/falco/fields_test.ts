@@ -151,3 +151,26 @@ for (const dir of fixtureDirs()) {
     },
   });
 }
+
+/** Fields falcoctl missed that the 0.27 target checks with Falco 0.27's jevt.value. */
+const LEGACY_EXTRA_FIELDS = [
+  "seLinux",
+  "allowedCSIDrivers",
+  "forbiddenSysctls",
+  "allowedUnsafeSysctls",
+  "runtimeClass",
+];
+
+for (const dir of LEGACY_EXTRA_FIELDS) {
+  Deno.test(`fixtures/fields/${dir}: the Falco 0.27 rules check ${dir} too`, async () => {
+    const psp = new URL(`${dir}/psp.yaml`, FIELDS_DIR).pathname;
+    const { psps } = await loadPspFiles([psp], {});
+    const { yaml } = generateRules([psps[0].psp], { target: "0.27", prefix: true });
+    const ruleset = loadRules(yaml, "0.27");
+    assert.deepEqual([ruleset.errors, ruleset.warnings], [[], []]);
+    const fires = (pod: Record<string, unknown>) =>
+      firingRules(ruleset, auditEvent(pod)).some((r) => r.name.includes(`Violation (${dir})`));
+    for (const p of await pods(dir, "fail.yaml")) assert.ok(fires(p), JSON.stringify(p.metadata));
+    for (const p of await pods(dir, "pass.yaml")) assert.ok(!fires(p), JSON.stringify(p.metadata));
+  });
+}
