@@ -350,9 +350,41 @@ Deno.test({
     const file = await runCli(["convert", fixture("psps.json")]);
     assert.equal(file.code, 0, file.stderr);
     assert.equal(live.code, 0, live.stderr);
-    const docs = (t: string) => parseAllDocuments(t).map((d) => d.toJS());
-    assert.deepEqual(docs(live.stdout), docs(file.stdout));
-    assert.ok(live.stdout.includes("PSP restricted") || live.stdout.includes("restricted"));
+    // The cluster lists PSPs by name, the file in its own order: compare the rules
+    // files' entries (required versions, lists, macros, rules) as sets.
+    const entries = (t: string) =>
+      parseAllDocuments(t).flatMap((d) => d.toJS() ?? []).map((e: unknown) => canonical(e)).sort();
+    const liveEntries = entries(live.stdout);
+    assert.ok(liveEntries.length > 100, `${liveEntries.length} entries`);
+    assert.deepEqual(liveEntries, entries(file.stdout));
+    // names given: only those PSPs, same rules as from a file holding just them
+    const two = await runCli([
+      "convert",
+      ...kubeArgs(s),
+      "--policy",
+      "restricted",
+      "--policy",
+      "seccomp",
+    ]);
+    assert.equal(two.code, 0, two.stderr);
+    const dir = await Deno.makeTempDir();
+    try {
+      const items = (await readJson("psps.json")).items
+        .filter((p: Obj) => ["restricted", "seccomp"].includes(p.metadata.name));
+      await Deno.writeTextFile(
+        `${dir}/two.json`,
+        JSON.stringify({ kind: "List", apiVersion: "v1", items }),
+      );
+      const twoFile = await runCli(["convert", `${dir}/two.json`]);
+      assert.deepEqual(entries(two.stdout), entries(twoFile.stdout));
+      assert.match(two.stdout, /PSP restricted /);
+      assert.doesNotMatch(two.stdout, /PSP privileged /);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    const missing = await runCli(["convert", ...kubeArgs(s), "--policy", "no-such-psp"]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /podsecuritypolicies "no-such-psp" not found/);
   },
 });
 
