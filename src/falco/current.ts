@@ -119,11 +119,16 @@ function effectiveOutOfRanges(
     name: ctx.id(`pod_${snake(key)}_outside`),
     cond: outOfRanges(jv(...POD_SC, key), ranges),
   };
-  const cond = anyContainer(ctx, (c) =>
-    or(
-      outOfRanges(jv(...c, "securityContext", key), ranges),
-      and(containerLacks(c, key), macro(podBad.name)),
-    ));
+  // A container's own value: found in the JSON text of each kind (the key only occurs in
+  // container securityContexts there; negative values are outside every range too).
+  const outside = `(${["-[0-9]+", outsideRangesPattern(ranges) ?? []].flat().join("|")})`;
+  const own = KINDS.map((kind) =>
+    cmp(jv(...SPEC, kind), "regex", str(`^.*"${key}":${outside}[,}].*$`))
+  );
+  const cond = or(
+    ...own,
+    and(macro(podBad.name), anyContainer(ctx, (c) => containerLacks(c, key))),
+  );
   return { cond, macros: [podBad] };
 }
 
@@ -508,8 +513,8 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       const { rule, ranges } = ctx.psp.spec.supplementalGroups ?? {};
       if (rule !== "MustRunAs" && rule !== "MayRunAs") return undefined;
       if (!ranges?.length) return unusable(ctx, "supplementalGroups", `${rule} without ranges`);
-      const outside = outsideRangesPattern(ranges);
-      if (outside === undefined) return undefined;
+      // Negative groups are outside every range too.
+      const outside = ["-[0-9]+", outsideRangesPattern(ranges) ?? []].flat().join("|");
       ctx.uncover(
         "supplementalGroups",
         "an explicitly empty list (refused under MustRunAs) is not written in the audit event, so it looks unset (defaulted)",
@@ -518,7 +523,7 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
         cond: cmp(
           jv(...POD_SC, "supplementalGroups"),
           "regex",
-          str(`^.([0-9]+,)*${outside}[^0-9].*$`),
+          str(`^.(-?[0-9]+,)*(${outside})[^0-9].*$`),
         ),
         text: `supplementalGroups outside of the ${rule} ranges [${rangesText(ranges)}]`,
       };
@@ -685,22 +690,19 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       }
       if (rule === "MustRunAsNonRoot") {
         return {
-          cond: anyContainer(ctx, (c) =>
+          cond: or(
+            ...KINDS.map((kind) =>
+              cmp(jv(...SPEC, kind), "regex", str('^.*("runAsNonRoot":false|"runAsUser":0)[,}].*$'))
+            ),
             and(
-              exists(jv(...c)),
-              or(
-                cmp(jv(...c, "securityContext", "runAsNonRoot"), "=", str("false")),
-                and(
-                  not(exists(jv(...c, "securityContext", "runAsNonRoot"))),
-                  cmp(jv(...POD_SC, "runAsNonRoot"), "=", str("false")),
-                ),
-                cmp(jv(...c, "securityContext", "runAsUser"), "=", str("0")),
-                and(
-                  not(exists(jv(...c, "securityContext", "runAsUser"))),
-                  cmp(jv(...POD_SC, "runAsUser"), "=", str("0")),
-                ),
-              ),
-            )),
+              cmp(jv(...POD_SC, "runAsNonRoot"), "=", str("false")),
+              anyContainer(ctx, (c) => containerLacks(c, "runAsNonRoot")),
+            ),
+            and(
+              cmp(jv(...POD_SC, "runAsUser"), "=", str("0")),
+              anyContainer(ctx, (c) => containerLacks(c, "runAsUser")),
+            ),
+          ),
           text: "runAsNonRoot=false or runAsUser=0 when MustRunAsNonRoot is set",
         };
       }
