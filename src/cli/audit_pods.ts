@@ -31,6 +31,12 @@ import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts"
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import denoJson from "../../deno.json" with { type: "json" };
+import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
+import {
+  clusterAuditInputs,
+  type ClusterAuditOptions,
+  needsCluster,
+} from "../cluster/audit_source.ts";
 
 /** Output formats of `-o`. */
 export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as const;
@@ -75,6 +81,10 @@ export interface AuditPodsOptions {
   showAdmitted: boolean;
   failOn: "refused" | "changed";
   color: boolean;
+  /** Cluster: also audit the pod templates of workloads. */
+  workloads?: boolean;
+  /** Cluster: decide PSP use by SubjectAccessReview instead of reading RBAC. */
+  checkAccess?: boolean;
 }
 
 /** Prints a warning on stderr (terminal-safe). */
@@ -266,16 +276,37 @@ export function rbacAccessFromObjects(
   return rbacAccessCheck(index, requester);
 }
 
-/** Checks flag combinations that commander cannot. */
-export function checkUsage(opts: AuditPodsOptions): void {
-  if (opts.pspFile.length === 0) {
+/**
+ * Checks flag combinations that commander cannot. With a cluster configured,
+ * missing PSP or pod inputs are read from it instead.
+ */
+export function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
+  const podFiles = opts.filename.length > 0 || opts.auditLog.length > 0;
+  if (opts.workloads && podFiles) {
     throw new UsageError(
-      "no PodSecurityPolicies: pass --psp-file (reading them from a cluster is not available yet)",
+      "--workloads reads workloads from the cluster; it cannot be used with -f or --audit-log",
     );
   }
-  if (opts.filename.length === 0 && opts.auditLog.length === 0) {
+  if (opts.checkAccess && opts.rbacFile.length) {
+    throw new UsageError("--check-access and --rbac-file cannot be used together");
+  }
+  if (!clusterAvailable && (opts.workloads || opts.checkAccess)) {
     throw new UsageError(
-      "nothing to audit: pass -f/--filename or --audit-log (reading pods from a cluster is not available yet)",
+      `${
+        opts.workloads ? "--workloads" : "--check-access"
+      } needs a cluster: no kubeconfig found (pass --kubeconfig or set KUBECONFIG)`,
+    );
+  }
+  if (clusterAvailable) {
+    // PSPs and pods not given as files come from the cluster
+  } else if (opts.pspFile.length === 0) {
+    throw new UsageError(
+      "no PodSecurityPolicies: pass --psp-file (or a kubeconfig, to read them from a cluster)",
+    );
+  }
+  if (!clusterAvailable && !podFiles) {
+    throw new UsageError(
+      "nothing to audit: pass -f/--filename or --audit-log (or a kubeconfig, to read pods from a cluster)",
     );
   }
   const stdin = [...opts.pspFile, ...opts.filename, ...opts.auditLog, ...opts.rbacFile]
@@ -290,7 +321,11 @@ export function checkUsage(opts: AuditPodsOptions): void {
 export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs): Promise<number> {
   const policies = await inputs.policies();
   if (policies.length === 0) {
-    throw new UsageError("no PodSecurityPolicy found in the --psp-file inputs");
+    throw new UsageError(
+      `no PodSecurityPolicy found in ${
+        opts.pspFile.length ? "the --psp-file inputs" : "the cluster"
+      }`,
+    );
   }
   let only: Set<string> | undefined;
   if (opts.policy.length) {
@@ -323,13 +358,13 @@ const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** The audit-pods command. */
 export function auditPodsCommand() {
-  return new Command("audit-pods")
+  const cmd = new Command("audit-pods")
     .description(
       "Dry-run PodSecurityPolicy admission: for every pod, workload template or audit-log pod " +
         "creation, would the PSPs admit it, with which PSP, change it (how), or refuse it (why, in " +
         "the API server's words).",
     )
-    .usage("--psp-file FILE (-f FILE | --audit-log FILE) [options]")
+    .usage("[--psp-file FILE] [-f FILE | --audit-log FILE | -n NAMESPACE | -A] [options]")
     .option("--psp-file <path>", "PSPs: file, directory or - (repeatable)", collect)
     .option(
       "-f, --filename <path>",
@@ -369,6 +404,14 @@ export function auditPodsCommand() {
         .choices(["refused", "changed"] as const).default("refused" as const),
     )
     .option("--no-color", "no colours in the table (also: NO_COLOR, or output not a terminal)")
+    .option(
+      "--workloads",
+      "cluster: also audit the pod templates of Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, ReplicaSets and ReplicationControllers",
+    )
+    .option(
+      "--check-access",
+      "cluster: ask the API server (SubjectAccessReview) which PSPs each service account may use, instead of reading RBAC",
+    )
     .addHelpText(
       "after",
       `
@@ -376,6 +419,14 @@ Examples:
   kubectl falco-psp audit-pods --psp-file psps/ -f deploy.yaml
   kubectl falco-psp audit-pods --psp-file psps.yaml --audit-log /var/log/kube-audit.log -o json
   kubectl falco-psp audit-pods --psp-file psps.yaml -f app/ -R --rbac-file rbac.yaml -o sarif
+  kubectl falco-psp audit-pods -A --workloads          # pods, workloads, PSPs and RBAC of the cluster
+  kubectl falco-psp audit-pods -n prod --psp-file new-psps.yaml --check-access
+
+Without -f/--audit-log, pods (and with --workloads the workload templates) are read from the
+cluster of the kubeconfig context; without --psp-file, so are the PSPs (a cluster without the
+PodSecurityPolicy API needs --psp-file). Which PSPs a pod may use then comes from the cluster's
+RBAC (or --check-access, or --rbac-file). --as/--as-group name the pod creator for that check;
+API calls use the kubeconfig's user.
 
 Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
@@ -396,7 +447,28 @@ Exit codes:
         output: flags.output as OutputFormat,
         showAdmitted: flags.showAdmitted ?? false,
       };
-      checkUsage(opts);
-      Deno.exitCode = await runAuditPods(opts, fileInputs(opts));
+      const cluster: ClusterAuditOptions = {
+        pspFile: opts.pspFile,
+        podFilesGiven: opts.filename.length > 0 || opts.auditLog.length > 0,
+        rbacFile: opts.rbacFile,
+        workloads: opts.workloads ?? false,
+        checkAccess: opts.checkAccess ?? false,
+        requester: opts.as ? { user: opts.as, groups: opts.asGroup } : undefined,
+      };
+      // --as/--as-group here name the pod creator, not an identity to impersonate.
+      const clusterFlags = { ...flags, as: undefined, asGroup: undefined } as ClusterFlags;
+      const useCluster = needsCluster(cluster) && clusterConfigured(clusterFlags);
+      checkUsage(opts, useCluster);
+      const files = fileInputs(opts);
+      const inputs = useCluster
+        ? await clusterAuditInputs(cluster, clusterFlags, {
+          files,
+          accessFromObjects: (objects) => rbacAccessFromObjects(objects, cluster.requester),
+          warn,
+        })
+        : files;
+      Deno.exitCode = await runAuditPods(opts, inputs);
     });
+  // --as/--as-group are the pod creator's (see above), not kubectl's impersonation flags.
+  return addClusterOptions(cmd, ["as", "asGroup"]);
 }
