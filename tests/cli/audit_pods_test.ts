@@ -21,7 +21,8 @@ async function auditPods(args: string[], stdin?: string): Promise<Run> {
     stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    // No cluster: these tests are about file inputs, whatever kubeconfig the machine has.
+    env: { NO_COLOR: "1", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
   }).spawn();
   if (stdin !== undefined) {
     const w = child.stdin.getWriter();
