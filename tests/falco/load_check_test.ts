@@ -44,6 +44,7 @@ function problems(label: string, yaml: string, target: "current" | "0.27"): stri
     ...r.errors.map((e) => `${label}: error: ${e}`),
     ...r.warnings.map((w) => `${label}: warning: ${w}`),
     ...r.requirements.map((q) => `${label}: requirement: ${q}`),
+    ...r.hazards.map((h) => `${label}: runtime hazard: ${h}`),
   ];
 }
 

@@ -280,3 +280,36 @@ Deno.test("loader: bad YAML and bad items are errors", () => {
   assert.match(loadRules("- foo: bar\n", "0.27").errors.join(), /Unknown rule object/);
   assert.match(loadRules("- foo: bar\n", "current").warnings.join(), /LOAD_UNKNOWN_ITEM/);
 });
+
+Deno.test("load check, current: stale plugin pointers after a unary check are flagged", () => {
+  const r = checkLoad(
+    HEADER_CURRENT +
+      rule("R", "ka.req.pod.fs_group exists and ka.verb=create and ka.req.pod.fs_group=5") +
+      rule("S", "json.value[/a] exists and json.value[/a]=1 and json.value[/b]=2") +
+      rule("T", "json.value[/a] exists and ka.verb=create and json.value[/a]=1"),
+    "current",
+  );
+  assert.deepEqual([r.errors, r.warnings], [[], []]);
+  assert.equal(r.hazards.length, 1);
+  assert.match(
+    r.hazards[0],
+    /^rule R: ka\.req\.pod\.fs_group is read by `ka\.req\.pod\.fs_group exists`/,
+  );
+});
+
+Deno.test("load check, current: the filter compiler's value warnings", () => {
+  const w = (cond: string) =>
+    checkLoad(HEADER_CURRENT + rule("R", cond), "current").warnings.map((x) =>
+      x.replace(/^.*: R: /, "")
+    );
+  assert.deepEqual(w('json.value[/a] regex "^abc.*$"'), [
+    "regex check with '^abc.*$' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'",
+  ]);
+  assert.deepEqual(w('json.value[/a] regex "^a[bc]$"'), []);
+  assert.deepEqual(w("json.value[/a] = ka.verb"), [
+    "'ka.verb' may be a valid field misused as a const string value",
+  ]);
+  assert.deepEqual(w('ka.verb in (create, "tolower(ka.verb)")'), [
+    "'tolower(ka.verb)' may be a valid field transformer misused as a const string value",
+  ]);
+});

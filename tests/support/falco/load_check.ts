@@ -8,8 +8,8 @@
  * requirements: what issue 2 asks of the file beyond loading cleanly (current target
  * declares required_engine_version and the k8saudit/json plugin requirements).
  */
-import type { Mode } from "./ast.ts";
-import { forEachCheck } from "./ast.ts";
+import type { CheckExpr, Expr, Mode } from "./ast.ts";
+import { fieldsOf, forEachCheck, renderExpr, renderFieldRef } from "./ast.ts";
 import { loadRules, type RuleSet } from "./rules.ts";
 
 /** The outcome of loading a rules file in a target Falco. */
@@ -18,6 +18,14 @@ export interface LoadCheck {
   warnings: string[];
   /** Issue-2 requirements the file misses (not Falco diagnostics). */
   requirements: string[];
+  /**
+   * Runtime hazards of current Falco 0.40-0.42 (not load diagnostics): a plugin field first
+   * read by a unary check (`exists`) is cached as a shallow pointer into the plugin's buffer
+   * (no FTR_STORAGE on unary checks until falcosecurity/libs#2935, 2026); when the same
+   * plugin extracts another field before a later comparison of that field in the same rule,
+   * the comparison reads stale memory.
+   */
+  hazards: string[];
   ruleset: RuleSet;
 }
 
@@ -69,7 +77,11 @@ export function checkLoad(yamlText: string, mode: Mode): LoadCheck {
   const errors = [...ruleset.errors];
   const warnings = [...ruleset.warnings];
   const requirements: string[] = [];
+  const hazards: string[] = [];
   if (mode === "current" && errors.length === 0) {
+    for (const rule of ruleset.rules) {
+      for (const h of unaryCacheHazards(rule.expr)) hazards.push(`rule ${rule.name}: ${h}`);
+    }
     for (const rel of CURRENT_RELEASES) {
       const tag = `Falco ${rel.falco}`;
       if (ruleset.requiredEngineVersion !== undefined) {
@@ -136,5 +148,43 @@ export function checkLoad(yamlText: string, mode: Mode): LoadCheck {
       );
     }
   }
-  return { errors, warnings, requirements, ruleset };
+  return { errors, warnings, requirements, hazards, ruleset };
+}
+
+function pluginOf(field: string): string | undefined {
+  if (field.startsWith("ka.")) return "k8saudit";
+  if (/^(json|jevt)\./.test(field)) return "json";
+  return undefined;
+}
+
+/** Flags `F exists ... (other field of F's plugin) ... F <op> v` in evaluation order. */
+export function unaryCacheHazards(expr: Expr): string[] {
+  const checks: CheckExpr[] = [];
+  forEachCheck(expr, (c) => checks.push(c));
+  const found = new Set<string>();
+  const seenCompare = new Set<string>();
+  checks.forEach((c, i) => {
+    if (c.value !== undefined || c.op !== "exists") return;
+    const f = renderFieldRef(fieldsOf(c)[0]);
+    const plugin = pluginOf(c.field);
+    if (!plugin || (c.transformers ?? []).length > 0) return;
+    let clobbered = false;
+    for (let k = i + 1; k < checks.length; k++) {
+      const d = checks[k];
+      const refs = fieldsOf(d);
+      const readsF = renderFieldRef(refs[0]) === f;
+      if (readsF && d.value !== undefined && clobbered && !seenCompare.has(renderExpr(d))) {
+        found.add(
+          `${f} is read by \`${f} exists\` and later compared (${
+            renderExpr(d)
+          }) after another ${plugin} field`,
+        );
+      }
+      if (readsF && d.value !== undefined) seenCompare.add(renderExpr(d));
+      if (refs.some((r) => pluginOf(r.field) === plugin && renderFieldRef(r) !== f)) {
+        clobbered = true;
+      }
+    }
+  });
+  return [...found];
 }

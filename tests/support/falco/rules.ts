@@ -1024,6 +1024,9 @@ function compileCurrent(c: Collected, set: RuleSet): void {
       throw e;
     }
     noteFields(set, r.source, expr);
+    for (const w of compilerValueWarnings(expr, r.source)) {
+      set.warnings.push(`LOAD_COMPILE_CONDITION: ${what}: ${w}`);
+    }
     if (hasUnsafeNaCheck(expr)) {
       set.warnings.push(
         `LOAD_UNSAFE_NA_CHECK: ${what}: Comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition. If you need to check for the existence of a field, consider using the 'exists' operator instead.`,
@@ -1065,6 +1068,56 @@ function compileCurrent(c: Collected, set: RuleSet): void {
       );
     }
   }
+}
+
+/**
+ * The value warnings of libsinsp's filter compiler (check_value_and_add_warnings): a regex
+ * that simpler operators could do, a constant that is a field name (a forgotten val()), a
+ * constant that looks like a transformer call.
+ */
+function compilerValueWarnings(expr: Expr, source: string): string[] {
+  const out: string[] = [];
+  const isField = (v: string): boolean => {
+    const m = /^([A-Za-z][A-Za-z0-9_.]*)(\[[^\]]*\])?$/.exec(v);
+    if (!m) return false;
+    if (source === "k8s_audit") {
+      return FIELDS_CURRENT.has(m[1]) || PLUGIN_GENERIC_FIELDS_CURRENT.includes(m[1]);
+    }
+    return SYSCALL_FIELDS.has(m[1]) || SYSCALL_ARG_FIELDS.has(m[1]);
+  };
+  forEachCheck(expr, (c) => {
+    if (!c.value || c.value.kind === "field") return;
+    const items = c.value.kind === "list" ? c.value.items : [c.value.item];
+    for (const { value } of items) {
+      if (c.op === "regex" && regexMayBeSimple(value)) {
+        out.push(
+          `regex check with '${value}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`,
+        );
+      }
+      const nospaces = value.replace(/\s/g, "");
+      if (isField(nospaces)) {
+        out.push(`'${value}' may be a valid field misused as a const string value`);
+      }
+      if (/^(tolower|toupper|b64|basename|len|val)\(.*\)$/.test(nospaces)) {
+        out.push(`'${value}' may be a valid field transformer misused as a const string value`);
+      }
+    }
+  });
+  return out;
+}
+
+/** sinsp_filter_compiler::check_warnings_regex_value's heuristic. */
+function regexMayBeSimple(v: string): boolean {
+  const len = v.length;
+  for (let i = 0; i < len; i++) {
+    if ((i === 0 && v[i] === "^") || (i === len - 1 && v[i] === "$")) continue;
+    if (((i === 0 && len > 1) || i === len - 2) && v[i] === "." && "+*?".includes(v[i + 1])) {
+      i++;
+      continue;
+    }
+    if (".+*?^$()[]{}|\\".includes(v[i])) return false;
+  }
+  return true;
 }
 
 function hasUnsafeNaCheck(expr: Expr): boolean {
