@@ -302,9 +302,11 @@ Deno.test("load check, current: the filter compiler's value warnings", () => {
     checkLoad(HEADER_CURRENT + rule("R", cond), "current").warnings.map((x) =>
       x.replace(/^.*: R: /, "")
     );
-  assert.deepEqual(w('json.value[/a] regex "^abc.*$"'), [
-    "regex check with '^abc.*$' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'",
+  assert.deepEqual(w('json.value[/a] regex "^abc.*"'), [
+    "regex check with '^abc.*' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'",
   ]);
+  // libsinsp only skips a trailing `.*` when it ends the pattern (a final `$` counts)
+  assert.deepEqual(w('json.value[/a] regex "^abc.*$"'), []);
   assert.deepEqual(w('json.value[/a] regex "^a[bc]$"'), []);
   assert.deepEqual(w("json.value[/a] = ka.verb"), [
     "'ka.verb' may be a valid field misused as a const string value",
