@@ -145,3 +145,51 @@ Deno.test("kubectl completes the plugin through kubectl_complete-falco_psp", asy
   const shell = await complete("completion", "");
   assert.deepEqual(shell.lines, ["bash", "zsh", "fish"]);
 });
+
+Deno.test("kubectl completes contexts from KUBECONFIG and namespaces from the cluster", async () => {
+  const { dir, env } = await installed();
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    requests.push(new URL(req.url).pathname);
+    return Response.json({
+      kind: "NamespaceList",
+      apiVersion: "v1",
+      metadata: {},
+      items: ["default", "payments", "platform"].map((name) => ({ metadata: { name } })),
+    });
+  });
+  try {
+    const kubeconfig = join(dir, "kubeconfig");
+    await Deno.writeTextFile(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+current-context: local
+contexts:
+- {name: local, context: {cluster: local, user: me}}
+- {name: staging, context: {cluster: local, user: me, namespace: web}}
+clusters:
+- {name: local, cluster: {server: "http://127.0.0.1:${server.addr.port}", insecure-skip-tls-verify: true}}
+users:
+- {name: me, user: {token: not-printed}}
+`,
+    );
+    const withKubeconfig = { ...env, KUBECONFIG: kubeconfig };
+    const ask = async (...words: string[]) => {
+      const r = await exec("kubectl", ["__complete", "falco-psp", ...words], withKubeconfig);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes("not-printed"));
+      return r.stdout.trimEnd().split("\n");
+    };
+    assert.deepEqual(await ask("audit-pods", "--context", ""), [
+      "local\tcluster local",
+      "staging\tcluster local, namespace web",
+      ":4",
+    ]);
+    assert.deepEqual(await ask("audit-pods", "-n", "p"), ["payments", "platform", ":4"]);
+    // (kubectl itself may ask for /version; the plugin lists namespaces once.)
+    assert.equal(requests.filter((p) => p === "/api/v1/namespaces").length, 1, requests.join());
+  } finally {
+    await server.shutdown();
+  }
+});
