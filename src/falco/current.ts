@@ -515,10 +515,12 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       if (!ranges?.length) return unusable(ctx, "supplementalGroups", `${rule} without ranges`);
       // Negative groups are outside every range too.
       const outside = ["-[0-9]+", outsideRangesPattern(ranges) ?? []].flat().join("|");
-      ctx.uncover(
-        "supplementalGroups",
-        "an explicitly empty list (refused under MustRunAs) is not written in the audit event, so it looks unset (defaulted)",
-      );
+      if (rule === "MustRunAs") {
+        ctx.uncover(
+          "supplementalGroups",
+          "an explicitly empty list (refused under MustRunAs) is not written in the audit event, so it looks unset (defaulted)",
+        );
+      }
       return {
         cond: cmp(
           jv(...POD_SC, "supplementalGroups"),

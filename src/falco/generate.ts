@@ -279,6 +279,13 @@ function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
   items.push(m("ka_pod", and(...parts)));
   const scope: Cond[] = [macro(ctx.id("ka_pod"))];
   const images = ctx.scope.images;
+  for (const image of images ?? []) {
+    if (image.includes(":")) {
+      ctx.warnings.push(
+        `PodSecurityPolicy ${ctx.psp.metadata?.name}: falco-rules-psp-images: ${image}: the k8saudit plugin cuts image repositories at the first ':' (a registry port), so this item never matches a pod`,
+      );
+    }
+  }
   if (images) {
     items.push(m(
       "ka_match_image",
