@@ -300,7 +300,7 @@ Deno.test("load check, current: stale plugin pointers after a unary check are fl
 Deno.test("load check, current: the filter compiler's value warnings", () => {
   const w = (cond: string) =>
     checkLoad(HEADER_CURRENT + rule("R", cond), "current").warnings.map((x) =>
-      x.replace(/^.*: R: /, "")
+      x.replace(/^.*rule R: /, "")
     );
   assert.deepEqual(w('json.value[/a] regex "^abc.*"'), [
     "regex check with '^abc.*' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'",
