@@ -134,6 +134,27 @@ function noteOption(state: WalkState, option: AnyOption, value: string | undefin
   if (key && value !== undefined) state.target[key] = value;
 }
 
+/**
+ * Takes the value of `option` (given as `words[i]`) from the next word, as
+ * commander does (an optional value only when the next word is not a flag);
+ * at the end of the words, the value is the word being completed. Returns the
+ * index of the last word used.
+ */
+function readValue(state: WalkState, option: AnyOption, words: string[], i: number): number {
+  const next = words[i + 1];
+  if (next === undefined) {
+    noteOption(state, option, undefined);
+    state.pendingValueFor = option;
+    return i;
+  }
+  if (option.required || !next.startsWith("-")) {
+    noteOption(state, option, next);
+    return i + 1;
+  }
+  noteOption(state, option, undefined);
+  return i;
+}
+
 /** Reads the words before the one being completed, like commander would parse them. */
 function walk(program: AnyCommand, words: string[]): WalkState {
   const state: WalkState = {
@@ -167,16 +188,8 @@ function walk(program: AnyCommand, words: string[]): WalkState {
       const option = findOption(state.command, eq >= 0 ? word.slice(0, eq) : word);
       if (!option) continue; // unknown flag: assume it takes no value
       if (eq >= 0) noteOption(state, option, word.slice(eq + 1));
-      else if (takesValue(option)) {
-        const next = words[i + 1];
-        if (next === undefined) {
-          noteOption(state, option, undefined);
-          state.pendingValueFor = option;
-        } else if (option.required || !next.startsWith("-")) {
-          noteOption(state, option, next);
-          i++;
-        } else noteOption(state, option, undefined);
-      } else noteOption(state, option, undefined);
+      else if (takesValue(option)) i = readValue(state, option, words, i);
+      else noteOption(state, option, undefined);
       continue;
     }
     // Short flags, possibly combined (`-Rv`) or with an attached value (`-ojson`).
@@ -189,16 +202,7 @@ function walk(program: AnyCommand, words: string[]): WalkState {
       }
       const attached = word.slice(j + 1);
       if (attached) noteOption(state, option, attached);
-      else {
-        const next = words[i + 1];
-        if (next === undefined) {
-          noteOption(state, option, undefined);
-          state.pendingValueFor = option;
-        } else if (option.required || !next.startsWith("-")) {
-          noteOption(state, option, next);
-          i++;
-        } else noteOption(state, option, undefined);
-      }
+      else i = readValue(state, option, words, i);
       break;
     }
   }
