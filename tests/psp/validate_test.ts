@@ -63,8 +63,8 @@ Deno.test("oracle: validatePsp agrees with the real API server on every invalidP
 Deno.test("oracle: every PSP the real API server created is valid", async () => {
   const corpus = JSON.parse(await Deno.readTextFile(new URL("corpus.json", ORACLE)));
   for (const p of corpus.psps as PodSecurityPolicy[]) {
-    assert.deepEqual(checkPspShape(p).errors, [], p.metadata.name);
-    assert.deepEqual(validatePsp(p), [], p.metadata.name);
+    assert.deepEqual(checkPspShape(p).errors, [], p.metadata.name ?? "");
+    assert.deepEqual(validatePsp(p), [], p.metadata.name ?? "");
   }
 });
 
