@@ -23,7 +23,7 @@ import { CURRENT_FIELD_RULES } from "./current.ts";
 import type { AuditCheck } from "./field_rule.ts";
 import { legacyHeader, legacyRules } from "./legacy.ts";
 import { renderRulesYaml, type RulesItem } from "./rules_file.ts";
-import { GenerateError, namePrefix, outputName, pspScope } from "./scope.ts";
+import { GenerateError, namePrefix, outputName, pspScope, shown } from "./scope.ts";
 
 export { GenerateError } from "./scope.ts";
 
@@ -212,9 +212,9 @@ function currentItems(ctx: PspContext): RulesItem[] {
         ? `PodSecurityPolicy ${ctx.name}: a pod create that PSP admission would refuse because of ${fieldName}`
         : `PodSecurityPolicy ${ctx.name}: a pod create that PSP admission would change because of ${fieldName} (not a violation)`,
       condition: render(cond),
-      output: `${kaDetail} ${
-        violation ? "validation failure" : "would change the pod"
-      }--${check.text} ${KA_OUTPUT_TAIL}`,
+      output: `${kaDetail} ${violation ? "validation failure" : "would change the pod"}--${
+        shown(check.text)
+      } ${KA_OUTPUT_TAIL}`,
       priority: violation ? "WARNING" : "NOTICE",
       source: "k8s_audit",
       tags: ["k8s-psp", violation ? "psp-violation" : "psp-mutation"],

@@ -28,6 +28,7 @@ import type { RulesItem } from "./rules_file.ts";
 import { render } from "./condition.ts";
 import { SECCOMP_ALLOWED_PROFILES } from "../model/psp.ts";
 import { CURRENT_FIELD_RULES } from "./current.ts";
+import { shown } from "./scope.ts";
 
 const ka = (name: string) => field(name);
 const jevt = (...path: (string | number)[]) => jsonField(path, "jevt.value");
@@ -213,7 +214,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   const kc = macro(ctx.id("ka_container"));
   const sc = macro(ctx.id("container"));
   const fail = `Pod Security Policy ${ctx.name} validation failure--`;
-  const kaOut = (text: string) => `${fail}${text} ${LEGACY_KA_OUTPUT_TAIL}`;
+  const kaOut = (text: string) => `${fail}${shown(text)} ${LEGACY_KA_OUTPUT_TAIL}`;
   const kaDesc = (what: string) =>
     `Detect a psp validation failure for ${what} using k8s audit logs\n`;
   const rules: LegacyRule[] = [];

@@ -40,6 +40,14 @@ export function outputName(name: string): string {
   return name;
 }
 
+/**
+ * Text from the PSP shown in a rule output: Falco reads `%name` there as a field, so `%`,
+ * control characters and anything outside printable ASCII become `?`.
+ */
+export function shown(text: string): string {
+  return text.replace(/[^\x20-\x7e]|%/g, "?");
+}
+
 /** Image repository names allowed in the scope list (no tag or digest, no quoting needed). */
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 /** Namespace names (DNS labels). */

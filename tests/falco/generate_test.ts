@@ -241,3 +241,24 @@ Deno.test("mutation rules are not violations and have a lower priority", () => {
   const uids = items.find((i) => i.macro === "mut_psp_allowed_uids");
   assert.equal(uids?.condition, "user.uid>=1000 and user.uid<=2000");
 });
+
+Deno.test("PSP text in outputs cannot add Falco output fields; in conditions it stays one quoted value", () => {
+  const p = psp("paths", {
+    volumes: ["hostPath"],
+    allowedHostPaths: [{ pathPrefix: "/var/%ka.user.name) or (x" }],
+  });
+  for (const target of ["current", "0.27"] as const) {
+    const items = parseYaml(generateRules([p], { target, prefix: true }).yaml) as Item[];
+    const rule = items.find((i) =>
+      String(i.rule).startsWith("PSP paths Violation (allowedHostPaths)")
+    );
+    assert.ok(rule, target);
+    assert.ok(!String(rule.output).includes("%ka.user.name)"), `${target}: ${rule.output}`);
+    assert.match(String(rule.output), /\/var\/\?ka\.user\.name\) or \(x/);
+    assert.ok(String(rule.condition).includes('"/var/%ka.user.name) or (x'), `${target}: quoted`);
+    assert.deepEqual(
+      checkLoad(generateRules([p], { target, prefix: true }).yaml, target).errors,
+      [],
+    );
+  }
+});
