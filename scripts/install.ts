@@ -116,7 +116,11 @@ async function main(): Promise<number> {
   if (!onPath) {
     console.log(`\n${binDir} is not on PATH; add it, e.g.:\n  export PATH="${binDir}:$PATH"`);
   }
-  console.log("\nTry: kubectl falco-psp --help");
+  console.log(
+    "\nTry: kubectl falco-psp --help\n" +
+      "Completion: 'kubectl falco-psp <TAB>' works once kubectl's own completion is loaded\n" +
+      "(e.g. source <(kubectl completion bash)); see 'kubectl falco-psp completion --help'.",
+  );
   return 0;
 }
 
