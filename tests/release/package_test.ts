@@ -167,14 +167,18 @@ Deno.test("Krew manifest: valid Plugin, one platform per target, uri/sha256/bin/
     assert.equal(m.apiVersion, "krew.googlecontainertools.github.com/v1alpha2");
     assert.equal(m.kind, "Plugin");
     assert.equal(m.metadata.name, "falco-psp");
+    assert.match(m.metadata.name, /^[\w-]+$/, "krew's safe plugin name");
     assert.equal(m.spec.version, "v1.2.3");
     assert.match(m.spec.homepage, /^https:\/\//);
     assert.ok(m.spec.shortDescription.length > 0 && m.spec.shortDescription.length <= 50);
+    assert.doesNotMatch(m.spec.shortDescription, /[\r\n]/);
     assert.ok(m.spec.description.length > m.spec.shortDescription.length);
     assert.equal(m.spec.platforms.length, TARGETS.length);
     const selectors = new Set<string>();
     for (const [i, p] of m.spec.platforms.entries()) {
       const archive = result.archives[i];
+      assert.deepEqual(Object.keys(p.selector), ["matchLabels"]);
+      assert.deepEqual(Object.keys(p.selector.matchLabels).sort(), ["arch", "os"]);
       const { os, arch } = p.selector.matchLabels;
       assert.deepEqual({ os, arch }, { os: archive.target.os, arch: archive.target.arch });
       selectors.add(`${os}/${arch}`);
