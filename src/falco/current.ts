@@ -127,14 +127,23 @@ function effectiveOutOfRanges(
   );
   const cond = or(
     ...own,
-    and(macro(podBad.name), anyContainer(ctx, (c) => containerLacks(c, key))),
+    and(macro(podBad.name), macro(withoutOwn(ctx, key).name)),
   );
-  return { cond, macros: [podBad] };
+  return { cond, macros: [podBad, withoutOwn(ctx, key)] };
+}
+
+/** The macro "some container does not set its own `securityContext.<key>`" (shared by rules). */
+function withoutOwn(ctx: PspContext, key: string): MacroDef {
+  return {
+    name: ctx.id(`container_without_${snake(key)}`),
+    cond: anyContainer(ctx, (c) => containerLacks(c, key)),
+  };
 }
 
 /** Some container has neither its own nor a pod-level `securityContext.<key>`. */
-function effectiveUnset(ctx: PspContext, key: string): Cond {
-  return and(not(exists(jv(...POD_SC, key))), anyContainer(ctx, (c) => containerLacks(c, key)));
+function effectiveUnset(ctx: PspContext, key: string): { cond: Cond; macros: MacroDef[] } {
+  const m = withoutOwn(ctx, key);
+  return { cond: and(not(exists(jv(...POD_SC, key))), macro(m.name)), macros: [m] };
 }
 
 function snake(s: string): string {
@@ -698,13 +707,14 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
             ),
             and(
               cmp(jv(...POD_SC, "runAsNonRoot"), "=", str("false")),
-              anyContainer(ctx, (c) => containerLacks(c, "runAsNonRoot")),
+              macro(withoutOwn(ctx, "runAsNonRoot").name),
             ),
             and(
               cmp(jv(...POD_SC, "runAsUser"), "=", str("0")),
-              anyContainer(ctx, (c) => containerLacks(c, "runAsUser")),
+              macro(withoutOwn(ctx, "runAsUser").name),
             ),
           ),
+          macros: [withoutOwn(ctx, "runAsNonRoot"), withoutOwn(ctx, "runAsUser")],
           text: "runAsNonRoot=false or runAsUser=0 when MustRunAsNonRoot is set",
         };
       }
@@ -714,7 +724,7 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       const { rule, ranges } = ctx.psp.spec.runAsUser ?? {};
       if (rule === "MustRunAs" && ranges?.length) {
         return {
-          cond: effectiveUnset(ctx, "runAsUser"),
+          ...effectiveUnset(ctx, "runAsUser"),
           text: `container without runAsUser: admission sets ${ranges[0].min}`,
         };
       }
@@ -776,7 +786,7 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       const { rule, ranges } = ctx.psp.spec.runAsGroup ?? {};
       if (rule !== "MustRunAs" || !ranges?.length) return undefined;
       return {
-        cond: effectiveUnset(ctx, "runAsGroup"),
+        ...effectiveUnset(ctx, "runAsGroup"),
         text: `container without runAsGroup: admission sets ${ranges[0].min}`,
       };
     },
