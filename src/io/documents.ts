@@ -3,8 +3,8 @@
  * (multi-document), JSON, and `kind: List` / `*List` documents, each object
  * tagged with where it came from (file, document, item, line).
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments } from "yaml";
-import type { Node as YamlNode } from "yaml";
+import { Composer, isMap, isSeq, LineCounter, Parser } from "yaml";
+import type { CST, Node as YamlNode } from "yaml";
 import { InputError, IoError, type SourceRef } from "./errors.ts";
 
 /** One Kubernetes object read from input. */
@@ -18,6 +18,13 @@ export interface LoadedObject {
 /** Limits that keep hostile input bounded. */
 export const MAX_ALIAS_COUNT = 1000;
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** Deepest nesting of mappings and sequences accepted (Kubernetes objects stay far below). */
+export const MAX_NESTING = 100;
+/**
+ * Longest single scalar accepted, in characters: 3 MiB is the API server's request size
+ * limit, so no Kubernetes object can hold a longer value.
+ */
+export const MAX_SCALAR_CHARS = 3 * 1024 * 1024;
 
 const INPUT_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -93,19 +100,37 @@ export function decodeText(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    let offset = 0;
-    // find the first offending byte for the message
-    for (let i = 1; i <= bytes.length; i++) {
-      try {
-        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, i));
-        offset = i;
-      } catch {
-        if (i - offset > 4) break;
-      }
-    }
-    const line = new TextDecoder().decode(bytes.subarray(0, offset)).split("\n").length;
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
     throw new InputError({ file, line }, undefined, `invalid UTF-8 near byte offset ${offset}`);
   }
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (one linear pass). */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number, min: number;
+    if (b >= 0xc2 && b <= 0xdf) [n, min] = [1, 0x80];
+    else if (b >= 0xe0 && b <= 0xef) [n, min] = [2, 0x800];
+    else if (b >= 0xf0 && b <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return bytes.length;
 }
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -132,29 +157,29 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
  */
 export function parseObjects(text: string, file: string): LoadedObject[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    strict: true,
-  });
-  const list = Array.isArray(docs) ? docs : [docs];
-  const out: LoadedObject[] = [];
   const pos = (offset: number | undefined) => {
     if (offset === undefined) return undefined;
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({ uniqueKeys: true, strict: true });
+  const list = Array.from(
+    composer.compose(boundedTokens(parser.parse(text), (document, offset, detail) => {
+      throw new InputError({ file, document, ...pos(offset) }, undefined, detail);
+    })),
+  );
+  const out: LoadedObject[] = [];
+  let sawObject = false;
   list.forEach((doc, i) => {
     const document = i + 1;
     const err = doc.errors[0];
     if (err) {
       const p = pos(err.pos?.[0]);
-      throw new InputError(
-        { file, document, ...p },
-        undefined,
-        `invalid YAML/JSON: ${err.message.split("\n")[0]}`,
-      );
+      const message = /call stack/i.test(err.message)
+        ? `nesting too deep to read (more than ${MAX_NESTING} levels are refused)`
+        : err.message.split("\n")[0];
+      throw new InputError({ file, document, ...p }, undefined, `invalid YAML/JSON: ${message}`);
     }
     if (doc.contents === null) return;
     let value: unknown;
@@ -162,9 +187,19 @@ export function parseObjects(text: string, file: string): LoadedObject[] {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
       const p = pos(doc.contents.range?.[0]);
-      throw new InputError({ file, document, ...p }, undefined, (e as Error).message);
+      const message = (e as Error).message;
+      throw new InputError(
+        { file, document, ...p },
+        undefined,
+        /alias count/i.test(message)
+          ? `YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT}; an alias bomb?)`
+          : /call stack/i.test(message)
+          ? `nesting too deep to read (more than ${MAX_NESTING} levels are refused)`
+          : message,
+      );
     }
     if (value === null || value === undefined) return;
+    sawObject = true;
     const root = doc.contents;
     const start = pos(root.range?.[0]);
     if (!isMap(root) || typeof value !== "object" || Array.isArray(value)) {
@@ -209,7 +244,56 @@ export function parseObjects(text: string, file: string): LoadedObject[] {
     }
     out.push({ object: obj, source: { file, document, ...start }, locate: locateIn(root) });
   });
+  if (!sawObject) {
+    throw new InputError(
+      { file },
+      undefined,
+      "empty input: no Kubernetes objects (only blank documents or comments)",
+    );
+  }
   return out;
+}
+
+/**
+ * Passes the parser's tokens through, refusing (via `fail`, with the 1-based document number
+ * and the offending offset) nesting deeper than MAX_NESTING and scalars longer than
+ * MAX_SCALAR_CHARS before the composer, whose recursion and string handling they would
+ * exhaust. The walk is iterative.
+ */
+function* boundedTokens(
+  tokens: Iterable<CST.Token>,
+  fail: (document: number, offset: number, detail: string) => never,
+): Generator<CST.Token> {
+  let document = 0;
+  for (const token of tokens) {
+    if (token.type === "document") {
+      document++;
+      const stack: [CST.Token, number][] = token.value ? [[token.value, 0]] : [];
+      while (stack.length) {
+        const [t, depth] = stack.pop()!;
+        if (t.type === "block-map" || t.type === "block-seq" || t.type === "flow-collection") {
+          if (depth >= MAX_NESTING) {
+            fail(
+              document,
+              t.offset,
+              `nesting deeper than ${MAX_NESTING} levels (no Kubernetes object is that deep)`,
+            );
+          }
+          for (const item of t.items as CST.CollectionItem[]) {
+            if (item.value) stack.push([item.value, depth + 1]);
+            if (item.key) stack.push([item.key, depth + 1]);
+          }
+        } else if ("source" in t && t.source.length > MAX_SCALAR_CHARS) {
+          fail(
+            document,
+            t.offset,
+            `a single value of ${t.source.length} characters (more than ${MAX_SCALAR_CHARS}, the API server's request size limit)`,
+          );
+        }
+      }
+    }
+    yield token;
+  }
 }
 
 /** Reads every object from the given paths (files, directories, `-`). */

@@ -1,0 +1,349 @@
+/**
+ * Hostile and broken input through the real CLI (issue 5): malformed YAML/JSON, wrong types,
+ * duplicate keys, alias bombs, deep nesting, huge values, invalid UTF-8, empty and binary
+ * files, as PSP input of `convert` and `audit-pods` and as pod input of `audit-pods`. Each
+ * must be a clear error naming the file and a position, exit code 2, no stack trace, no hang,
+ * and no output: stdout stays empty and a pre-existing `--rules-path` file is untouched with
+ * no temporary file left beside it. Unknown fields are warnings, not errors.
+ */
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import {
+  assertInputError,
+  assertNoTrace,
+  type CliRun,
+  GOOD_PODS,
+  GOOD_PSP,
+  HOSTILE,
+  runCli,
+  snapshotDir,
+} from "./cli.ts";
+
+/** How a hostile file is fed to the CLI. */
+type Role = "convert" | "audit-psp" | "audit-pod";
+
+interface Case {
+  name: string;
+  /** Path of the hostile file (fixtures/hostile/ or generated). */
+  file: string;
+  roles: Role[];
+  /** What follows the file name in the error line. */
+  position: RegExp;
+  message: RegExp;
+}
+
+const ALL: Role[] = ["convert", "audit-psp", "audit-pod"];
+const SENTINEL = "# previous rules: must survive a failed convert\n- list: keep\n  items: [x]\n";
+
+const BIG = await Deno.makeTempDir({ prefix: "hostile_big_" });
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Large inputs are generated, not committed. */
+async function generate(name: string, bytes: Uint8Array): Promise<string> {
+  const path = `${BIG}/${name}`;
+  await Deno.writeFile(path, bytes);
+  return path;
+}
+
+const DEEP_SEQ = await generate("deep-seq.yaml", enc("[".repeat(100_000)));
+const DEEP_MAP_JSON = await generate(
+  "deep-map.json",
+  enc('{"a":'.repeat(100_000) + "1" + "}".repeat(100_000)),
+);
+const DEEP_BLOCK = await generate(
+  "deep-block.yaml",
+  enc(Array.from({ length: 2_000 }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " 1\n"),
+);
+const HUGE_JSON = await generate(
+  "huge-value.json",
+  enc(JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "huge" },
+    spec: { containers: [{ name: "c", image: "x".repeat(50 * 1024 * 1024) }] },
+  })),
+);
+const LATE_BAD_UTF8 = await generate(
+  "late-invalid-utf8.yaml",
+  new Uint8Array([...enc(`# ${"x".repeat(5_000_000)}\nkind: Pod\n# `), 0xc3, 0x28, 0x0a]),
+);
+
+const CASES: Case[] = [
+  {
+    name: "malformed YAML (unclosed flow sequence)",
+    file: `${HOSTILE}malformed.yaml`,
+    roles: ALL,
+    position: /^ \(document 1, line 11:3\)/,
+    message: /invalid YAML\/JSON: .*end with a \]/,
+  },
+  {
+    name: "malformed JSON (object never closed)",
+    file: `${HOSTILE}malformed.json`,
+    roles: ALL,
+    position: /^ \(document 1, line 3:1\)/,
+    message: /invalid YAML\/JSON: Flow map must end with a \}/,
+  },
+  {
+    name: 'PSP with privileged: "yes"',
+    file: `${HOSTILE}psp-wrong-type.yaml`,
+    roles: ["convert", "audit-psp"],
+    position: /^ \(document 1, line 10:15\): spec\.privileged: /,
+    message: /Invalid value: "yes": must be a boolean/,
+  },
+  {
+    name: 'pod with securityContext.privileged: "yes"',
+    file: `${HOSTILE}pod-wrong-type.yaml`,
+    roles: ["audit-pod"],
+    position: /^ \(document 1, line 11:19\): spec\.containers\[0\]\.securityContext\.privileged: /,
+    message: /expected a boolean, got string "yes"/,
+  },
+  {
+    name: "duplicate keys (YAML)",
+    file: `${HOSTILE}duplicate-keys.yaml`,
+    roles: ALL,
+    position: /^ \(document 1, line 11:3\)/,
+    message: /Map keys must be unique/,
+  },
+  {
+    name: "duplicate keys (JSON)",
+    file: `${HOSTILE}duplicate-keys.json`,
+    roles: ALL,
+    position: /^ \(document 1, line 2:\d+\)/,
+    message: /Map keys must be unique/,
+  },
+  {
+    name: "YAML alias bomb",
+    file: `${HOSTILE}alias-bomb.yaml`,
+    roles: ALL,
+    position: /^ \(document 1, line 2:1\)/,
+    message: /aliases expand to too many nodes/,
+  },
+  {
+    name: "100,000 nested [",
+    file: DEEP_SEQ,
+    roles: ALL,
+    position: /^ \(document 1, line 1:101\)/,
+    message: /nesting deeper than 100 levels/,
+  },
+  {
+    name: "100,000 nested JSON objects",
+    file: DEEP_MAP_JSON,
+    roles: ["audit-pod"],
+    position: /^ \(document 1, line 1:501\)/,
+    message: /nesting deeper than 100 levels/,
+  },
+  {
+    name: "2,000 nested block mappings",
+    file: DEEP_BLOCK,
+    roles: ["audit-psp"],
+    position: /^ \(document 1, line 101:101\)/,
+    message: /nesting deeper than 100 levels/,
+  },
+  {
+    name: "a 50 MB string in JSON",
+    file: HUGE_JSON,
+    roles: ALL,
+    position: /^ \(document 1, line 1:\d+\)/,
+    message: /a single value of 52428802 characters/,
+  },
+  {
+    name: "invalid UTF-8 (Latin-1 byte)",
+    file: `${HOSTILE}invalid-utf8.yaml`,
+    roles: ALL,
+    position: /^ \(line 10\)/,
+    message: /invalid UTF-8 near byte offset 215/,
+  },
+  {
+    name: "invalid UTF-8 after 5 MB",
+    file: LATE_BAD_UTF8,
+    roles: ALL,
+    position: /^ \(line 3\)/,
+    message: /invalid UTF-8 near byte offset 5000015/,
+  },
+  {
+    name: "empty file",
+    file: `${HOSTILE}empty.yaml`,
+    roles: ALL,
+    position: /^: /,
+    message: /empty input/,
+  },
+  {
+    name: "only comments and ---",
+    file: `${HOSTILE}comments-only.yaml`,
+    roles: ALL,
+    position: /^: /,
+    message: /empty input: no Kubernetes objects/,
+  },
+  {
+    name: "binary file",
+    file: `${HOSTILE}binary.yaml`,
+    roles: ALL,
+    position: /^: binary data \(NUL byte at offset 7\)/,
+    message: /not YAML or JSON/,
+  },
+];
+
+/** Runs one role; for convert, into a pre-existing --rules-path whose directory is checked. */
+async function runRole(role: Role, file: string): Promise<{ run: CliRun; after?: () => void }> {
+  if (role === "audit-psp") {
+    return { run: await runCli(["audit-pods", "--psp-file", file, "-f", GOOD_PODS]) };
+  }
+  if (role === "audit-pod") {
+    return { run: await runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", file]) };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "hostile_out_" });
+  const rules = `${dir}/rules.yaml`;
+  await Deno.writeTextFile(rules, SENTINEL);
+  const before = await snapshotDir(dir);
+  const run = await runCli(["convert", file, "--rules-path", rules]);
+  const after = await snapshotDir(dir);
+  await Deno.remove(dir, { recursive: true });
+  return {
+    run,
+    after: () =>
+      assert.deepEqual(after, before, "convert: the rules file or its directory changed"),
+  };
+}
+
+// Every run starts now (a few at a time) so that the subprocesses overlap; each test awaits its own.
+const RUNS = CASES.map((c) => Promise.all(c.roles.map((role) => runRole(role, c.file))));
+
+for (const [n, c] of CASES.entries()) {
+  Deno.test(`hostile input: ${c.name} -> clean error, exit 2 (${c.roles.join(", ")})`, async () => {
+    const results = await RUNS[n];
+    c.roles.forEach((role, i) => {
+      const { run, after } = results[i];
+      assertInputError(run, `${role} ${c.name}`, c);
+      after?.();
+    });
+  });
+}
+
+Deno.test("hostile input on stdin: binary to convert, malformed JSON to audit-pods -f -", async () => {
+  const [convert, audit] = await Promise.all([
+    runCli(["convert", "-"], { stdin: await Deno.readFile(`${HOSTILE}binary.yaml`) }),
+    runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", "-"], {
+      stdin: await Deno.readFile(`${HOSTILE}malformed.json`),
+    }),
+  ]);
+  assertInputError(convert, "convert -", {
+    file: "-",
+    position: /^: binary data \(NUL byte at offset 7\)/,
+    message: /not YAML or JSON/,
+  });
+  assertInputError(audit, "audit-pods -f -", {
+    file: "-",
+    position: /^ \(document 1, line 3:1\)/,
+    message: /invalid YAML\/JSON: Flow map must end with a \}/,
+  });
+});
+
+Deno.test("hostile input via FALCOCTL_PSP_PATH names the file too", async () => {
+  const file = `${HOSTILE}psp-wrong-type.yaml`;
+  const r = await runCli(["convert"], { env: { FALCOCTL_PSP_PATH: file } });
+  assertInputError(r, "FALCOCTL_PSP_PATH", {
+    file,
+    position: /^ \(document 1, line 10:15\): spec\.privileged: /,
+    message: /must be a boolean/,
+  });
+});
+
+Deno.test("a bad input among good ones: no rules file is created, nothing is printed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hostile_out_" });
+  try {
+    const rules = `${dir}/rules.yaml`;
+    const r = await runCli([
+      "convert",
+      `${HOSTILE}../psp/good/restricted.yaml`,
+      `${HOSTILE}duplicate-keys.yaml`,
+      "--rules-path",
+      rules,
+    ]);
+    assertInputError(r, "convert good+bad", {
+      file: `${HOSTILE}duplicate-keys.yaml`,
+      position: /^ \(document 1, line 11:3\)/,
+      message: /Map keys must be unique/,
+    });
+    assert.deepEqual([...(await snapshotDir(dir)).keys()], [], "a file was written");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--output-dir: a PSP the generator refuses leaves the directory as it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hostile_out_" });
+  try {
+    const input = `${dir}/in.yaml`;
+    const good = await Deno.readTextFile(GOOD_PSP);
+    const bad = good.replace("name: restricted", "name: second").replace(
+      "  annotations:\n",
+      '  annotations:\n    falco-rules-psp-images: \'[nginx, "x\\" or ka.verb=get"]\'\n',
+    );
+    await Deno.writeTextFile(input, `${good}\n---\n${bad}`);
+    const out = `${dir}/rules`;
+    await Deno.mkdir(out);
+    await Deno.writeTextFile(`${out}/restricted.yaml`, SENTINEL);
+    const before = await snapshotDir(out);
+    const r = await runCli(["convert", input, "--output-dir", out]);
+    assertInputError(r, "convert --output-dir", {
+      file: input,
+      position: /^ \(document 2, line \d+:\d+\)/,
+      message: /falco-rules-psp-images.*not a valid image repository/,
+    });
+    assert.deepEqual(await snapshotDir(out), before, "the output directory changed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("unknown PSP field: a warning naming file, line and field; convert still succeeds", async () => {
+  const file = `${HOSTILE}psp-unknown-field.yaml`;
+  const [convert, audit] = await Promise.all([
+    runCli(["convert", file]),
+    runCli(["audit-pods", "--psp-file", file, "-f", GOOD_PODS]),
+  ]);
+  for (const [what, r] of [["convert", convert], ["audit-pods", audit]] as const) {
+    assertNoTrace(r, what);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^warning: ${
+          file.replaceAll(".", "\\.")
+        } \\(document 1, line 10:16\\): unknown field spec\\.privilegedd ignored`,
+        "m",
+      ),
+      `${what}: ${r.stderr}`,
+    );
+    assert.doesNotMatch(r.stderr, /^error:/m, what);
+  }
+  assert.equal(convert.code, 0, convert.stderr);
+  assert.ok(Array.isArray(parseYaml(convert.stdout)), "convert printed a rules file");
+  // the restricted fixtures pods: one is refused (privileged) by this RunAsAny-everything PSP
+  assert.equal(audit.code, 1, audit.stderr);
+});
+
+Deno.test("unknown pod field: a warning naming file, line and field, not an error", async () => {
+  const file = `${HOSTILE}pod-unknown-field.yaml`;
+  const r = await runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", file, "-o", "json"]);
+  assertNoTrace(r, "audit-pods");
+  assert.doesNotMatch(r.stderr, /^error:/m);
+  assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
+  assert.equal(JSON.parse(r.stdout).kind, "AuditReport");
+  // A typo such as `privilegd` silently audits a different pod than the user meant.
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^warning: ${
+        file.replaceAll(".", "\\.")
+      } \\(document 1, line 12:\\d+\\): .*spec\\.containers\\[0\\]\\.securityContext\\.privilegd`,
+      "m",
+    ),
+    `no warning for the unknown field:\n${r.stderr}`,
+  );
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(BIG, { recursive: true });
+  } catch { /* gone */ }
+});
