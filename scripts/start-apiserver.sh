@@ -221,7 +221,7 @@ for _ in 1 2 3; do
 done
 $ok || fail "kube-apiserver did not become ready" apiserver.log
 
-# --- kubeconfig: contexts admin (token), cert-admin (client certificate), restricted.
+# --- kubeconfig: contexts admin (token), cert-admin (client certificate), restricted, user-1..5.
 cat >"$DIR/kubeconfig" <<EOF
 apiVersion: v1
 kind: Config
@@ -241,6 +241,7 @@ users:
 - name: restricted
   user:
     token: $RESTRICTED_TOKEN
+$(for i in 1 2 3 4 5; do printf -- '- name: user-%s\n  user:\n    token: %s\n' "$i" "${USER_TOKENS[$((i - 1))]}"; done)
 contexts:
 - name: admin
   context: {cluster: e2e, user: admin, namespace: default}
@@ -248,6 +249,7 @@ contexts:
   context: {cluster: e2e, user: cert-admin}
 - name: restricted
   context: {cluster: e2e, user: restricted, namespace: default}
+$(for i in 1 2 3 4 5; do printf -- '- name: user-%s\n  context: {cluster: e2e, user: user-%s, namespace: default}\n' "$i" "$i"; done)
 current-context: admin
 EOF
 chmod 600 "$DIR/kubeconfig"

@@ -446,6 +446,88 @@ Deno.test({
 
 Deno.test({
   ...E2E_TEST,
+  name:
+    "e2e: audit-pods -A with some namespaces forbidden audits the rest and says what it skipped",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const rbac = "/apis/rbac.authorization.k8s.io/v1";
+    const ref = (kind: string, name: string) => ({
+      apiGroup: "rbac.authorization.k8s.io",
+      kind,
+      name,
+    });
+    const user2 = [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "user-2" }];
+    await create(s, [
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "visible", namespace: "e2e-a" },
+        spec: { serviceAccountName: "sa-all", containers: [{ name: "c", image: "nginx" }] },
+      },
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "hidden", namespace: "e2e-b" },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      },
+    ]);
+    await s.admin.post(`${rbac}/clusterroles`, {
+      metadata: { name: "e2e-user2-reader" },
+      rules: [
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+        {
+          apiGroups: ["rbac.authorization.k8s.io"],
+          resources: ["clusterroles", "clusterrolebindings", "roles", "rolebindings"],
+          verbs: ["list"],
+        },
+      ],
+    });
+    await s.admin.post(`${rbac}/clusterrolebindings`, {
+      metadata: { name: "e2e-user2-reader" },
+      roleRef: ref("ClusterRole", "e2e-user2-reader"),
+      subjects: user2,
+    });
+    await s.admin.post(`${rbac}/namespaces/e2e-a/roles`, {
+      metadata: { name: "pod-lister" },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }],
+    });
+    await s.admin.post(`${rbac}/namespaces/e2e-a/rolebindings`, {
+      metadata: { name: "user2-pod-lister" },
+      roleRef: ref("Role", "pod-lister"),
+      subjects: user2,
+    });
+    const res = await runCli([
+      "audit-pods",
+      ...kubeArgs(s, "user-2"),
+      "-A",
+      "--psp-file",
+      fixture("psps.json"),
+      "-o",
+      "json",
+    ]);
+    assert.ok(res.code === 0 || res.code === 1, `exit ${res.code}: ${res.stderr}`);
+    const report = JSON.parse(res.stdout);
+    const names = report.items.map((i: Obj) => `${i.namespace}/${i.name}`);
+    assert.ok(names.includes("e2e-a/visible"), String(names));
+    assert.ok(!names.includes("e2e-b/hidden"), String(names));
+    // every namespace whose pods could not be read is named on stderr, with the permission
+    assert.match(
+      res.stderr,
+      /not audited: pods in namespace "e2e-b": .*verb "list" on resource "pods"/,
+    );
+    assert.match(res.stderr, /not audited: pods in namespace "kube-system"/);
+    const visible = report.items.find((i: Obj) => i.name === "visible");
+    assert.notEqual(
+      visible.verdict,
+      "refused",
+      "sa-all may use every PSP (from the cluster's RBAC)",
+    );
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
   name: "e2e: stop the API server (commands_test.ts)",
   ignore,
   fn: () => server.stop(),
