@@ -166,8 +166,11 @@ export function convertCommand() {
       "do not prefix lists, macros and rules with the PSP name (one PSP per file)",
     )
     .addOption(
-      new Option("--falco-version <version>", "the Falco the rules are for")
-        .choices(["current", "0.27"] as const)
+      new Option(
+        "--falco-version <version>",
+        "the Falco the rules are for: current (0.40, 0.41, 0.42) or 0.27",
+      )
+        .choices(["current", "0.27", "0.40", "0.41", "0.42"] as const)
         .default("current" as const),
     )
     .option("-r, --recursive", "read directories recursively", false)
@@ -209,7 +212,7 @@ Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on 
         rulesPath: o.rulesPath,
         outputDir: o.outputDir,
         prefix: o.prefix,
-        falcoVersion: o.falcoVersion,
+        falcoVersion: o.falcoVersion === "0.27" ? "0.27" : "current",
         recursive: o.recursive,
       }, source);
     });

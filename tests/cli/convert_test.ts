@@ -187,6 +187,16 @@ Deno.test("convert: usage errors exit 2", async () => {
   }
 });
 
+Deno.test("convert: --falco-version 0.42 is the current target", async () => {
+  const [a, b] = await Promise.all([
+    convert(["--falco-version", "0.42", SEED_PSP]),
+    convert([SEED_PSP]),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  assert.match(a.stdout, /required_engine_version: 0\.46\.0/);
+});
+
 Deno.test("convert: help speaks of kubectl falco-psp convert", async () => {
   const r = await convert(["--help"]);
   assert.equal(r.code, 0);
