@@ -7,7 +7,7 @@
  * steps (given by the command) are kept for everything read from files.
  */
 import type { LoadedObject } from "../io/documents.ts";
-import type { SourceRef } from "../io/errors.ts";
+import { IoError, type SourceRef } from "../io/errors.ts";
 import { loadPsps } from "../psp/load.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
@@ -113,7 +113,16 @@ export async function clusterAuditInputs(
     async access(): Promise<AccessCheck | undefined> {
       if (o.rbacFile.length) return await steps.files.access();
       if (o.checkAccess) return reviewAccess(client, o.requester, () => policyNames);
-      const rbac = await listRbac(client, o.podFilesGiven ? {} : { namespace: scope.namespace });
+      let rbac;
+      try {
+        rbac = await listRbac(client, o.podFilesGiven ? {} : { namespace: scope.namespace });
+      } catch (e) {
+        throw new IoError(
+          `${
+            (e as Error).message
+          } (audit-pods reads the cluster's RBAC to know which PSPs each pod may use; instead, pass --check-access to ask the API server, or --rbac-file)`,
+        );
+      }
       clearProgress();
       reportProblems(rbac.problems, steps.warn);
       const objects = [

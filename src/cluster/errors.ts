@@ -224,14 +224,16 @@ export function describeFailure(err: unknown, ctx: FailureContext): IoError {
         if (!t) return fin(`forbidden by ${where}${serverText}`);
         const ns = t.namespace ? ` -n ${t.namespace}` : "";
         const res = t.group ? `${t.resource}.${t.group}` : t.resource;
+        // The server says who may not do what: `pods is forbidden: User "x" cannot list ...`.
+        const said = /is forbidden: (.*)$/s.exec(err.apiStatus?.message ?? "")?.[1];
         return fin(
-          `forbidden: cannot ${
-            whatLabel(t)
-          }${serverText}. Missing permission: verb "${t.verb}" on resource "${t.resource}" in API group ${
+          `forbidden: ${
+            said ?? `cannot ${whatLabel(t)}`
+          }. Missing permission: verb "${t.verb}" on resource "${t.resource}" in API group ${
             groupLabel(t.group)
           } ${
             scopeLabel(t)
-          }. Ask a cluster admin for a Role/ClusterRole granting it (check with: kubectl auth can-i ${t.verb} ${res}${
+          }; ask a cluster admin for a Role/ClusterRole granting it (check: kubectl auth can-i ${t.verb} ${res}${
             t.name ? `/${t.name}` : ""
           }${ns}).`,
         );
