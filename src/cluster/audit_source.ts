@@ -13,6 +13,7 @@ import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import type { AccessCheck, AuditInputs, AuditPolicy } from "../cli/audit_pods.ts";
 import { clearProgress, type ClusterClient, connect } from "./client.ts";
+import { NoPspApiError } from "./errors.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
 import {
   listNamespaced,
@@ -95,7 +96,13 @@ export async function clusterAuditInputs(
       if (o.pspFile.length) {
         policies = await steps.files.policies();
       } else {
-        const objects = await listPodSecurityPolicies(client, [], NO_PSP_API_HINT);
+        let objects;
+        try {
+          objects = await listPodSecurityPolicies(client, [], NO_PSP_API_HINT);
+        } catch (e) {
+          if (e instanceof NoPspApiError || !/^forbidden/.test((e as Error).message)) throw e;
+          throw new IoError(`${(e as Error).message} (or ${NO_PSP_API_HINT})`);
+        }
         clearProgress();
         const { psps, warnings } = loadPsps(objects.map(clusterObject), {
           allowInvalidNames: true,
