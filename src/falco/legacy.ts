@@ -27,7 +27,7 @@ import type { MacroDef, PspContext } from "./context.ts";
 import type { RulesItem } from "./rules_file.ts";
 import { render } from "./condition.ts";
 import { SECCOMP_ALLOWED_PROFILES } from "../model/psp.ts";
-import { CURRENT_FIELD_RULES } from "./current.ts";
+import { CURRENT_FIELD_RULES, MAX_CONTAINERS } from "./current.ts";
 import { shown } from "./scope.ts";
 
 const ka = (name: string) => field(name);
@@ -606,6 +606,46 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       source: "k8s_audit",
     });
   }
+  // falcoctl's container checks only read spec.containers; init and ephemeral containers get
+  // their own rules, one JSON value per container (the first MAX_CONTAINERS of each kind).
+  // Not with --no-prefix: that reproduces falcoctl v0.0.2 (the Falco 0.27 docs) rule for rule.
+  const otherContainers = (key: string, value: string): Cond =>
+    or(
+      ...(["initContainers", "ephemeralContainers"] as const).flatMap((kind) =>
+        ctx.indices(["requestObject", "spec", kind], MAX_CONTAINERS).map((i) =>
+          cmp(jevt("requestObject", "spec", kind, i, "securityContext", key), "=", word(value))
+        )
+      ),
+    );
+  for (
+    const [f, on, key, value, text] of [
+      ["privileged", !spec.privileged, "privileged", "true", "privileged=true"],
+      [
+        "allowPrivilegeEscalation",
+        spec.allowPrivilegeEscalation === false,
+        "allowPrivilegeEscalation",
+        "true",
+        "allowPrivilegeEscalation=true",
+      ],
+      [
+        "readOnlyRootFilesystem",
+        !!spec.readOnlyRootFilesystem,
+        "readOnlyRootFilesystem",
+        "false",
+        "readOnlyRootFilesystem=false",
+      ],
+    ] as const
+  ) {
+    if (!on || ctx.prefix === "") continue;
+    rules.push({
+      label: `${f}, init and ephemeral containers`,
+      suffix: "K8s Audit",
+      desc: kaDesc(`an init or ephemeral container with ${text}`),
+      cond: and(kc, otherContainers(key, value)),
+      output: kaOut(`init or ephemeral container with ${text}`),
+      source: "k8s_audit",
+    });
+  }
   // Fields falcoctl missed that a Falco 0.27 field can check.
   const rc = spec.runtimeClass;
   if (rc && !rc.allowedRuntimeClassNames.includes("*")) {
@@ -703,7 +743,9 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   }
   ctx.uncover(
     "initContainers/ephemeralContainers",
-    "Falco 0.27 fields only read spec.containers; init and ephemeral containers are not checked",
+    ctx.prefix === ""
+      ? "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init and ephemeral containers are not checked without name prefixes (falcoctl v0.0.2 output)"
+      : "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init and ephemeral containers are checked for privileged, allowPrivilegeEscalation and readOnlyRootFilesystem only",
   );
   if (
     ctx.psp.metadata?.annotations?.["apparmor.security.beta.kubernetes.io/allowedProfileNames"] !==

@@ -174,3 +174,33 @@ for (const dir of LEGACY_EXTRA_FIELDS) {
     for (const p of await pods(dir, "pass.yaml")) assert.ok(!fires(p), JSON.stringify(p.metadata));
   });
 }
+
+Deno.test("fixtures/fields/privileged: with prefixes the Falco 0.27 rules check init and ephemeral containers", async () => {
+  const { psps } = await loadPspFiles([new URL("privileged/psp.yaml", FIELDS_DIR).pathname], {});
+  const ruleset = loadRules(
+    generateRules([psps[0].psp], { target: "0.27", prefix: true }).yaml,
+    "0.27",
+  );
+  assert.deepEqual([ruleset.errors, ruleset.warnings], [[], []]);
+  const fired = async (file: string) =>
+    Object.fromEntries(
+      (await pods("privileged", file)).map((p) => [
+        (p.metadata as { name: string }).name,
+        firingRules(ruleset, auditEvent(p)).map((r) => r.name).filter((n) =>
+          n.includes("(privileged")
+        ),
+      ]),
+    );
+  assert.deepEqual(await fired("fail.yaml"), {
+    "privileged": ["PSP f_privileged Violation (privileged) K8s Audit"],
+    "init-privileged": [
+      "PSP f_privileged Violation (privileged, init and ephemeral containers) K8s Audit",
+    ],
+    // falcoctl's own rule: Falco 0.27 gives <NA> for all containers when one lacks the field.
+    "sidecar-privileged": [],
+    "ephemeral-privileged": [
+      "PSP f_privileged Violation (privileged, init and ephemeral containers) K8s Audit",
+    ],
+  });
+  assert.deepEqual(await fired("pass.yaml"), { "plain": [], "privileged-false": [] });
+});
