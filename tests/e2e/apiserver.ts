@@ -32,8 +32,13 @@ export function unavailableReason(): string | undefined {
   if (!executable(apiserverBinary())) {
     return `kube-apiserver not found at ${apiserverBinary()}; run scripts/build-apiserver.sh (.ci/run does)`;
   }
-  const etcd = Deno.env.get("FALCO_PSP_ETCD") ?? "/usr/bin/etcd";
-  if (!executable(etcd)) return `etcd not found at ${etcd}; run scripts/build-apiserver.sh`;
+  const onPath = (Deno.env.get("PATH") ?? "").split(":").map((d) => `${d}/etcd`).find(executable);
+  const etcd = Deno.env.get("FALCO_PSP_ETCD") ?? onPath ?? "/usr/bin/etcd";
+  if (!executable(etcd)) return `etcd not found (${etcd}); run scripts/build-apiserver.sh`;
+  for (const tool of ["openssl", "curl", "bash"]) {
+    const found = (Deno.env.get("PATH") ?? "").split(":").some((d) => executable(`${d}/${tool}`));
+    if (!found) return `${tool} not found on PATH (scripts/start-apiserver.sh needs it)`;
+  }
   return undefined;
 }
 
