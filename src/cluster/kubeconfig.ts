@@ -415,6 +415,11 @@ export function effectiveConnection(
   if (typeof clusterBody.server !== "string" || clusterBody.server === "") {
     throw new IoError(`cluster "${clusterName}" in kubeconfig ${merged.path} has no server`);
   }
+  if (/^http:/i.test(clusterBody.server)) {
+    // Plain HTTP (e.g. `kubectl proxy`): no TLS to verify. client-node refuses http
+    // servers unless this is set.
+    clusterBody["insecure-skip-tls-verify"] = true;
+  }
   if (flags.insecureSkipTlsVerify) {
     clusterBody["insecure-skip-tls-verify"] = true;
     delete clusterBody["certificate-authority"];

@@ -3,8 +3,10 @@ import {
   ClusterClient,
   type HttpRequest,
   type HttpResponse,
+  httpsTransport,
   withQuery,
 } from "../../src/cluster/client.ts";
+import { loadConnection } from "../../src/cluster/kubeconfig.ts";
 import { ApiError, TransportError } from "../../src/cluster/errors.ts";
 import { IoError } from "../../src/io/errors.ts";
 
@@ -199,4 +201,61 @@ Deno.test("client.fail maps errors to IoError (exit 3) without the credential", 
   assert.equal(e.exitCode, 3);
   assert.match(e.message, /TLS failure/);
   assert.doesNotMatch(e.message, /s3cret-token/);
+});
+
+Deno.test({
+  name:
+    "httpsTransport: plain HTTP (kubectl proxy), bearer token, one header line per impersonated group",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    let request = "";
+    const served = (async () => {
+      const conn = await listener.accept();
+      const buf = new Uint8Array(65536);
+      const n = await conn.read(buf);
+      request = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      const body = JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: {}, items: [] });
+      await conn.write(
+        new TextEncoder().encode(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
+      conn.close();
+    })();
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/kc`,
+        JSON.stringify({
+          "current-context": "c",
+          clusters: [{ name: "k", cluster: { server: `http://127.0.0.1:${port}` } }],
+          users: [{ name: "u", user: { token: "tok-abcdef" } }],
+          contexts: [{ name: "c", context: { cluster: "k", user: "u" } }],
+        }),
+      );
+      const conn = await loadConnection({
+        kubeconfig: `${dir}/kc`,
+        as: "jane",
+        asGroup: ["g1", "g2"],
+      });
+      const client = new ClusterClient(httpsTransport(conn, "test-agent"), CTX, { retries: 0 });
+      assert.deepEqual(await client.list("/api/v1/pods"), []);
+      await served;
+      const lines = request.split("\r\n").map((l) => l.toLowerCase());
+      assert.ok(lines[0].startsWith("get /api/v1/pods?limit=500 "), lines[0]);
+      assert.ok(lines.includes("authorization: bearer tok-abcdef"));
+      assert.ok(lines.includes("impersonate-user: jane"));
+      assert.deepEqual(lines.filter((l) => l.startsWith("impersonate-group:")), [
+        "impersonate-group: g1",
+        "impersonate-group: g2",
+      ]);
+      assert.ok(lines.includes("user-agent: test-agent"));
+    } finally {
+      listener.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
