@@ -273,6 +273,7 @@ export class ClusterClient {
     for (let restart = 0;; restart++) {
       const items: Record<string, unknown>[] = [];
       let cont: string | undefined;
+      let pages = 0;
       try {
         do {
           const page = await this.get<ListBody>(path, {
@@ -286,7 +287,9 @@ export class ClusterClient {
             items.push({ apiVersion: page.apiVersion, kind, ...item });
           }
           cont = page.metadata?.continue || undefined;
-          this.#opts.onPage?.(options.what ?? path, items.length);
+          // progress only for listings of more than one page
+          if (cont || pages > 0) this.#opts.onPage?.(options.what ?? path, items.length);
+          pages++;
         } while (cont);
         return items;
       } catch (e) {

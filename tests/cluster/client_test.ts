@@ -259,3 +259,30 @@ Deno.test({
     }
   },
 });
+
+Deno.test("progress is reported only for listings of more than one page", async () => {
+  const seen: string[] = [];
+  const page = (names: string[], cont?: string) =>
+    json(200, {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { continue: cont },
+      items: names.map((name) => ({ metadata: { name } })),
+    });
+  const client = new ClusterClient(
+    (req) =>
+      Promise.resolve(
+        req.path === "/one"
+          ? page(["a"])
+          : req.query?.continue
+          ? page(["c"])
+          : page(["a", "b"], "next"),
+      ),
+    CTX,
+    { onPage: (what, n) => seen.push(`${what}:${n}`), pageSize: 2 },
+  );
+  await client.list("/one", { what: "small" });
+  assert.deepEqual(seen, []);
+  await client.list("/two", { what: "pods" });
+  assert.deepEqual(seen, ["pods:2", "pods:3"]);
+});
