@@ -82,6 +82,8 @@ TIMEOUT="${FALCO_PSP_START_TIMEOUT:-120}"
 [ -x "$ETCD" ] || { log "etcd not found ($ETCD); run scripts/build-apiserver.sh (installs etcd-server)"; exit 4; }
 command -v openssl >/dev/null || { log "openssl not found"; exit 4; }
 command -v curl >/dev/null || { log "curl not found"; exit 4; }
+# setsid keeps the servers out of the caller's process group (and terminal signals).
+SETSID=$(command -v setsid || true)
 
 if [ -z "$DIR" ]; then DIR=$(mktemp -d "${TMPDIR:-/tmp}/falco-psp-e2e.XXXXXX"); fi
 mkdir -p "$DIR"
@@ -140,7 +142,7 @@ start_etcd() {
   ETCD_PEER=$(pick_port)
   [ "$ETCD_CLIENT" != "$ETCD_PEER" ] || ETCD_PEER=$((ETCD_CLIENT + 1))
   rm -rf "$DIR/etcd-data"
-  setsid "$ETCD" --name e2e --data-dir "$DIR/etcd-data" \
+  $SETSID "$ETCD" --name e2e --data-dir "$DIR/etcd-data" \
     --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT" \
     --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" \
@@ -180,7 +182,7 @@ start_apiserver() {
   else
     args+=(--runtime-config=policy/v1beta1=false --disable-admission-plugins=ServiceAccount)
   fi
-  setsid "$APISERVER" "${args[@]}" </dev/null >"$DIR/apiserver.log" 2>&1 &
+  $SETSID "$APISERVER" "${args[@]}" </dev/null >"$DIR/apiserver.log" 2>&1 &
   APISERVER_PID=$!
   APISERVER_URL="https://127.0.0.1:$PORT"
   for _ in $(seq 1 $((TIMEOUT * 2))); do
@@ -263,7 +265,7 @@ chmod +x "$DIR/stop.sh"
 WATCHDOG_PID=""
 if [ -n "$PARENT" ]; then
   # Runs with $DIR on its command line so that stop_dir recognises it.
-  setsid bash -c 'while kill -0 "$1" 2>/dev/null && [ -d "$2" ]; do sleep 2; done; [ -d "$2" ] && "$2/stop.sh"' \
+  $SETSID bash -c 'while kill -0 "$1" 2>/dev/null && [ -d "$2" ]; do sleep 2; done; [ -d "$2" ] && "$2/stop.sh"' \
     watchdog "$PARENT" "$DIR" </dev/null >/dev/null 2>&1 &
   WATCHDOG_PID=$!
 fi
