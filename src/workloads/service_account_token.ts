@@ -1,0 +1,88 @@
+/**
+ * What the ServiceAccount admission plugin does to a pod before PSP admission
+ * sees it (psp-admission.md §1, step 2): unless automounting is disabled, every
+ * container and init container gets a read-only mount of the service account
+ * token at /var/run/secrets/kubernetes.io/serviceaccount, and the pod gets the
+ * token volume, appended to `spec.volumes`. A PSP must then allow that volume's
+ * type: `secret` (Kubernetes <= 1.20) or a `projected` volume (1.21+, which PSP
+ * allows whenever `secret` is allowed). Pods read from a cluster already carry it;
+ * manifests and audit-log request objects do not.
+ */
+import type { Container, Pod, Volume, VolumeMount } from "../model/pod.ts";
+
+/** Which token volume the ServiceAccount plugin adds: 1.21+ `projected`, 1.20 `secret`, or none. */
+export type TokenVolumeMode = "projected" | "secret" | "none";
+
+export const TOKEN_VOLUME_MODES: readonly TokenVolumeMode[] = ["projected", "secret", "none"];
+
+/** Where the plugin mounts the token. */
+export const TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+const PROJECTED_PREFIX = "kube-api-access-";
+/** Stands in for the plugin's random 5-character suffix (names never appear in PSP messages). */
+const SUFFIX = "xxxxx";
+
+/**
+ * Returns the pod as the ServiceAccount admission plugin would hand it to PSP
+ * admission; the input pod is not modified (unchanged pods are returned as is).
+ * The service account's own `automountServiceAccountToken` is unknown offline
+ * and taken as not disabling it.
+ */
+export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode): Pod {
+  if (mode === "none") return pod;
+  if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return pod;
+  const spec = pod.spec;
+  if (spec.automountServiceAccountToken === false) return pod;
+  const sa = spec.serviceAccountName || spec.serviceAccount || "default";
+  const volumes = spec.volumes ?? [];
+  const secretName = `${sa}-token-${SUFFIX}`;
+  const existing = volumes.find((v) =>
+    mode === "projected"
+      ? v.name.startsWith(PROJECTED_PREFIX)
+      : (v.secret as { secretName?: string } | undefined)?.secretName === secretName
+  );
+  let name = existing?.name;
+  if (name === undefined) {
+    name = mode === "projected" ? `${PROJECTED_PREFIX}${SUFFIX}` : secretName;
+    if (mode === "secret" && volumes.some((v) => v.name === name)) name = `${secretName}-${SUFFIX}`;
+  }
+  const mount: VolumeMount = { name, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
+  let needsVolume = false;
+  const addMount = (cs: Container[] | null | undefined) => {
+    if (!cs) return cs;
+    return cs.map((c) => {
+      if ((c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH)) return c;
+      needsVolume = true;
+      return { ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] };
+    });
+  };
+  const initContainers = addMount(spec.initContainers);
+  const containers = addMount(spec.containers) ?? [];
+  if (!needsVolume) return pod;
+  const newSpec = { ...spec, containers };
+  if (spec.initContainers) newSpec.initContainers = initContainers;
+  if (!existing) newSpec.volumes = [...volumes, tokenVolume(name, mode, secretName)];
+  return { ...pod, spec: newSpec };
+}
+
+function tokenVolume(name: string, mode: "projected" | "secret", secretName: string): Volume {
+  if (mode === "secret") return { name, secret: { secretName, defaultMode: 420 } };
+  return {
+    name,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+        {
+          downwardAPI: {
+            items: [{
+              path: "namespace",
+              fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" },
+            }],
+          },
+        },
+      ],
+    },
+  };
+}
