@@ -88,8 +88,9 @@ export function loadClean(yaml: string, target: FalcoTarget, what: string): Rule
 /** A literal as compared: regex patterns are masked (checked by evaluation instead). */
 type Subst = (value: string) => string;
 
+/** Literal values (whether one is quoted or bare does not change what it compares with). */
 function items(v: ValueItem[], op: string, subst: Subst): unknown[] {
-  return v.map((i) => ({ quoted: i.quoted, value: op === "regex" ? "<regex>" : subst(i.value) }));
+  return v.map((i) => (op === "regex" ? "<regex>" : subst(i.value)));
 }
 
 /** The expression without positions, literals mapped through `subst`. */
