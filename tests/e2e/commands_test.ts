@@ -441,6 +441,18 @@ Deno.test({
       conv.stderr,
       /verb "list" on resource "podsecuritypolicies" in API group "policy"/,
     );
+    // --as impersonates for convert's API calls (admin may impersonate; "nobody" may not list PSPs)
+    const as = await runCli([
+      "convert",
+      ...kubeArgs(s),
+      "--as",
+      "nobody",
+      "--as-group",
+      "nobodies",
+    ]);
+    assert.equal(as.code, 3, as.stderr);
+    assert.match(as.stderr, /User "nobody" cannot list resource "podsecuritypolicies"/);
+    assert.ok(!as.stderr.includes(s.env.ADMIN_TOKEN));
   },
 });
 
