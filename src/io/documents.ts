@@ -149,30 +149,44 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return out;
 }
 
+/** Where a piece of a larger stream starts (for parsing one document of a stream at a time). */
+export interface TextOffset {
+  /** Documents before this text in its file (numbers continue from here). */
+  documents?: number;
+  /** Lines before this text in its file. */
+  lines?: number;
+  /** A text without objects is not an error (the file may have others). */
+  allowEmpty?: boolean;
+}
+
 /**
  * Parses YAML or JSON text into Kubernetes objects. Lists (`kind: List` or any
  * kind ending in `List` with an `items` array) are flattened, each item keeping
  * its index. Empty documents are skipped; a document that is not a mapping is an
- * error; syntax errors name the line and column.
+ * error; syntax errors name the line and column (offset by `at` for a piece of a stream).
  */
-export function parseObjects(text: string, file: string): LoadedObject[] {
+export function parseObjects(text: string, file: string, at: TextOffset = {}): LoadedObject[] {
   const lineCounter = new LineCounter();
   const pos = (offset: number | undefined) => {
     if (offset === undefined) return undefined;
     const p = lineCounter.linePos(offset);
-    return { line: p.line, column: p.col };
+    return { line: p.line + (at.lines ?? 0), column: p.col };
   };
   const parser = new Parser(lineCounter.addNewLine);
   const composer = new Composer({ uniqueKeys: true, strict: true });
   const list = Array.from(
     composer.compose(boundedTokens(parser.parse(text), (document, offset, detail) => {
-      throw new InputError({ file, document, ...pos(offset) }, undefined, detail);
+      throw new InputError(
+        { file, document: document + (at.documents ?? 0), ...pos(offset) },
+        undefined,
+        detail,
+      );
     })),
   );
   const out: LoadedObject[] = [];
   let sawObject = false;
   list.forEach((doc, i) => {
-    const document = i + 1;
+    const document = i + 1 + (at.documents ?? 0);
     const err = doc.errors[0];
     if (err) {
       const p = pos(err.pos?.[0]);
@@ -244,7 +258,7 @@ export function parseObjects(text: string, file: string): LoadedObject[] {
     }
     out.push({ object: obj, source: { file, document, ...start }, locate: locateIn(root) });
   });
-  if (!sawObject) {
+  if (!sawObject && !at.allowEmpty) {
     throw new InputError(
       { file },
       undefined,
