@@ -114,14 +114,29 @@ function byName(a: Compiled, b: Compiled): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/** Sorted orders of candidate lists seen before, checked element by element before reuse. */
+const orderCache = new WeakMap<
+  readonly CompiledPolicy[],
+  { source: CompiledPolicy[]; sorted: Compiled[] }
+>();
+
 function admissionOrder(candidates: readonly CompiledPolicy[]): readonly Compiled[] {
+  const cached = orderCache.get(candidates);
+  if (
+    cached !== undefined && cached.source.length === candidates.length &&
+    cached.source.every((p, i) => p === candidates[i])
+  ) return cached.sorted;
+  let sorted = true;
   for (let i = 0; i < candidates.length; i++) {
-    if (!(candidates[i] instanceof Compiled)) asCompiled(candidates[i]);
+    asCompiled(candidates[i]);
     if (i > 0 && byName(candidates[i - 1] as Compiled, candidates[i] as Compiled) > 0) {
-      return (candidates as Compiled[]).slice().sort(byName);
+      sorted = false;
     }
   }
-  return candidates as readonly Compiled[];
+  if (sorted) return candidates as readonly Compiled[];
+  const result = (candidates as Compiled[]).slice().sort(byName);
+  orderCache.set(candidates, { source: [...candidates], sorted: result });
+  return result;
 }
 
 /** The name the API server uses in messages: name, else generateName, else `Unknown`. */

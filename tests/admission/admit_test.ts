@@ -270,3 +270,14 @@ Deno.test("admit: compiling does not touch the PSP; a compiled PSP carries no st
   );
   assert.throws(() => admitPod(goodPod(), [{ name: "fake", error: null }]), TypeError);
 });
+
+Deno.test("admit: reusing and then changing a candidate list still follows the list's content", () => {
+  const list = [compilePolicy(permissivePSP({}, {}, "z")), compilePolicy(defaultPSP({}, {}, "m"))];
+  assert.equal(admitPod(goodPod(), list).policy, "m");
+  assert.equal(admitPod(goodPod(), list).policy, "m"); // cached order
+  list.push(compilePolicy(defaultPSP({}, {}, "a")));
+  assert.equal(admitPod(goodPod(), list).policy, "a");
+  list[2] = compilePolicy(defaultPSP({ privileged: true }, {}, "b"));
+  const d = admitPod(goodPod(), list);
+  assert.deepEqual(d.results.map((r) => r.policy), ["b", "m", "z"]);
+});
