@@ -8,14 +8,9 @@
  */
 import { Command, Option } from "@commander-js/extra-typings";
 import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
-import {
-  expandPaths,
-  type LoadedObject,
-  loadObjects,
-  parseObjects,
-  readText,
-} from "../io/documents.ts";
-import { EXIT_OK, EXIT_REFUSED, InputError, UsageError } from "../io/errors.ts";
+import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
+import { streamObjects } from "../io/stream.ts";
+import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
 import { writeOutput } from "../io/atomic_write.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
@@ -164,7 +159,10 @@ export async function writeChunks(chunks: Iterable<string>): Promise<void> {
   await flush();
 }
 
-/** Pod subjects from `-f` paths, read one file at a time; other kinds are counted for a warning. */
+/**
+ * Pod subjects from `-f` paths, streamed one document (or JSON line) at a time;
+ * other kinds are counted for a warning.
+ */
 export async function* fileSubjects(
   paths: readonly string[],
   recursive: boolean,
@@ -172,11 +170,7 @@ export async function* fileSubjects(
   skipped: Map<string, number>,
 ): AsyncGenerator<PodSubject> {
   for (const file of await expandPaths(paths, recursive)) {
-    const text = await readText(file);
-    if (text.trim() === "") {
-      throw new InputError({ file }, undefined, "empty input: no Kubernetes objects");
-    }
-    for (const lo of parseObjects(text, file)) {
+    for await (const lo of streamObjects(file)) {
       const { subject, edge: e } = extractFromObject(lo);
       if (e) edge(e);
       if (subject) yield subject;

@@ -5,9 +5,10 @@
  * subject, with the namespace from `objectRef` and the requesting user from the
  * event (`impersonatedUser` when set). ReplicaSet and Job creations give the
  * owner edges that group pods under their Deployment or CronJob. The file is
- * read line by line.
+ * streamed line by line (never held whole).
  */
-import { InputError, IoError } from "../io/errors.ts";
+import { InputError } from "../io/errors.ts";
+import { jsonProblem, MAX_LINE_CHARS, readLines as streamLines } from "../io/stream.ts";
 import { controllerOf, DEFAULT_NAMESPACE, extractFromObject, type OwnerEdge } from "./extract.ts";
 import type { PodSubject, Requester } from "./subject.ts";
 
@@ -19,53 +20,12 @@ export interface AuditLogStats {
   duplicates: number;
 }
 
-/** Reads a file (or stdin for `-`) line by line, decoding UTF-8 strictly. */
-export async function* readLines(file: string): AsyncGenerator<string> {
-  let f: Deno.FsFile | undefined;
-  let stream: ReadableStream<Uint8Array>;
-  try {
-    if (file === "-") stream = Deno.stdin.readable;
-    else {
-      f = await Deno.open(file);
-      stream = f.readable;
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new InputError({ file }, undefined, "no such file or directory");
-    }
-    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let rest = "";
-  let lineNo = 0;
-  try {
-    for await (const chunk of stream) {
-      let text: string;
-      try {
-        text = rest + decoder.decode(chunk, { stream: true });
-      } catch {
-        throw new InputError({ file, line: lineNo + 1 }, undefined, "invalid UTF-8");
-      }
-      const parts = text.split("\n");
-      rest = parts.pop() ?? "";
-      for (const p of parts) {
-        lineNo++;
-        yield p;
-      }
-    }
-    rest += decoder.decode();
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    if (e instanceof TypeError) {
-      throw new InputError({ file, line: lineNo + 1 }, undefined, "invalid UTF-8");
-    }
-    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
-  } finally {
-    try {
-      f?.close();
-    } catch { /* already closed by the stream */ }
-  }
-  if (rest !== "") yield rest;
+/**
+ * Reads an audit log (or stdin for `-`) line by line, in chunks, decoding UTF-8
+ * strictly; lines longer than MAX_LINE_CHARS are refused (see io/stream.ts).
+ */
+export function readLines(file: string): AsyncGenerator<string> {
+  return streamLines(file, { maxLineChars: MAX_LINE_CHARS });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -110,8 +70,9 @@ function controllerEdge(event: Record<string, unknown>): OwnerEdge | undefined {
 
 /**
  * Yields a pod subject for every pod creation in an audit log. Blank lines are
- * skipped; a line that is not a JSON audit event is an InputError naming the
- * file and line. `stats` is filled in as the log is read.
+ * skipped; a line that is not a JSON audit event (or has a duplicate key, a
+ * huge value, deep nesting), and a log without events, is an InputError naming
+ * the file (and line). `stats` is filled in as the log is read.
  */
 export async function* auditLogSubjects(
   file: string,
@@ -122,10 +83,12 @@ export async function* auditLogSubjects(
   const seen = new Set<string>();
   const withoutObject = new Set<string>();
   let lineNo = 0;
+  let events = 0;
   for await (const raw of lines) {
     lineNo++;
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
     if (line.trim() === "") continue;
+    events++;
     let event: unknown;
     try {
       event = JSON.parse(line);
@@ -134,6 +97,14 @@ export async function* auditLogSubjects(
         { file, line: lineNo },
         undefined,
         `not a JSON audit event: ${(e as Error).message}`,
+      );
+    }
+    const problem = jsonProblem(line);
+    if (problem) {
+      throw new InputError(
+        { file, line: lineNo, column: problem.offset + 1 },
+        undefined,
+        problem.detail,
       );
     }
     if (
@@ -186,5 +157,6 @@ export async function* auditLogSubjects(
     if (!subject) continue;
     yield { ...subject, requester: requesterOf(event) };
   }
+  if (events === 0) throw new InputError({ file }, undefined, "empty input: no audit events");
   stats.withoutRequestObject += withoutObject.size;
 }

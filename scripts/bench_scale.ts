@@ -1,0 +1,279 @@
+/**
+ * Scale benchmarks of the real CLI (issue 5, "Scale"), run as subprocesses of the Deno running
+ * this script (`Deno.execPath() run -A main.ts ...`). Prints numbers next to their targets; it is
+ * not a test and asserts nothing.
+ *
+ *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_scale.ts [files|convert|startup|all]
+ *     [--pods 100000] [--psps 30] [--inputs yaml,jsonl,auditlog] [--formats table,json]
+ *     [--owned 0.75] [--runs 5] [--keep] [--oracle DIR]
+ *
+ * files    audit-pods over generated pods (the oracle corpus pods with varied names and
+ *          namespaces; `--owned` of them belong to ReplicaSets of 10 pods, as in a cluster)
+ *          x the first `--psps` corpus PSPs, from a multi-document YAML file, a JSON-lines
+ *          file, and an audit log; per output format: wall time, (pod, PSP) evaluations per
+ *          second (per wall second and per CPU second of the child), peak RSS of the child.
+ * convert  `convert` of 250, 500 and 1,000 PSPs (corpus PSPs renamed) into one rules file:
+ *          time and output size, and the size/time per PSP to show linear growth.
+ * startup  median of `--runs` runs: `--help`, and `audit-pods` of one pod against one PSP.
+ *
+ * Peak RSS is the child's maximum resident set size from `/usr/bin/time -v` (the kernel's
+ * ru_maxrss), or, without it, the last VmHWM read from /proc/<pid>/status while it runs.
+ * The machine is shared: CPU-second rates are steadier than wall-clock ones.
+ */
+import { stringify } from "yaml";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const TARGET_RSS_MB = 300;
+const TARGET_EVALS = 350_000;
+
+function arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : fallback;
+}
+const what = Deno.args[0] && !Deno.args[0].startsWith("--") ? Deno.args[0] : "all";
+const oracle = arg("--oracle", new URL("../../shared/oracle/", import.meta.url).pathname);
+const podCount = Number(arg("--pods", "100000"));
+const pspCount = Number(arg("--psps", "30"));
+const inputs = arg("--inputs", "yaml,jsonl,auditlog").split(",");
+const formats = arg("--formats", "table,json").split(",");
+const owned = Number(arg("--owned", "0.75"));
+const runs = Number(arg("--runs", "5"));
+const keep = Deno.args.includes("--keep");
+
+type Obj = Record<string, unknown>;
+const corpus = JSON.parse(await Deno.readTextFile(`${oracle}/corpus.json`)) as {
+  psps: Obj[];
+  pods: Obj[];
+};
+const dir = await Deno.makeTempDir({ prefix: "bench_scale_" });
+
+/** What one child run cost. */
+interface Measured {
+  code: number;
+  wallS: number;
+  cpuS: number | null;
+  rssMB: number | null;
+  outBytes: number;
+  stderr: string;
+}
+
+const hasTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
+
+/** Runs `deno run -A main.ts <args>`, stdout to a file, and measures it. */
+async function runCli(args: string[]): Promise<Measured> {
+  const deno = [Deno.execPath(), "run", "-A", `${ROOT}main.ts`, ...args];
+  const [cmd, ...cmdArgs] = hasTime ? ["/usr/bin/time", "-v", ...deno] : deno;
+  const outPath = `${dir}/stdout`;
+  const out = await Deno.open(outPath, { write: true, create: true, truncate: true });
+  const start = performance.now();
+  const child = new Deno.Command(cmd, {
+    args: cmdArgs,
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
+  }).spawn();
+  let hwmKB = 0;
+  const poll = hasTime ? undefined : setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${child.pid}/status`));
+      if (m) hwmKB = Math.max(hwmKB, Number(m[1]));
+    } catch { /* exited */ }
+  }, 20);
+  const [, stderrBytes, status] = await Promise.all([
+    child.stdout.pipeTo(out.writable),
+    new Response(child.stderr).arrayBuffer(),
+    child.status,
+  ]);
+  const wallS = (performance.now() - start) / 1000;
+  if (poll !== undefined) clearInterval(poll);
+  let stderr = new TextDecoder().decode(stderrBytes);
+  let cpuS: number | null = null;
+  let rssMB: number | null = hwmKB ? hwmKB / 1024 : null;
+  if (hasTime) {
+    const num = (re: RegExp) => Number(re.exec(stderr)?.[1] ?? NaN);
+    cpuS = num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/);
+    rssMB = num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024;
+    stderr = stderr.slice(0, stderr.indexOf("\tCommand being timed"));
+  }
+  const outBytes = (await Deno.stat(outPath)).size;
+  return { code: status.code, wallS, cpuS, rssMB, outBytes, stderr };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The i-th generated pod: a corpus pod with its own name and namespace, maybe owned. */
+function pod(i: number): Obj {
+  const base = corpus.pods[i % corpus.pods.length] as Obj & { metadata: Obj };
+  const namespace = `team-${i % 50}`;
+  const meta: Obj = { ...base.metadata, namespace };
+  // Pods of one ReplicaSet share a corpus pod (the same template), 10 pods per ReplicaSet.
+  if ((i % 100) / 100 < owned) {
+    const rs = Math.floor(i / (corpus.pods.length * 10));
+    const hash = `h${(i % corpus.pods.length).toString(36)}x${rs.toString(36)}`;
+    const rsName = `${base.metadata.name}-${rs}-${hash}`;
+    meta.name = `${rsName}-${i.toString(36)}`;
+    meta.labels = { app: String(base.metadata.name), "pod-template-hash": hash };
+    meta.ownerReferences = [{
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: rsName,
+      uid: `00000000-0000-0000-0000-${String(rs).padStart(12, "0")}`,
+      controller: true,
+    }];
+  } else meta.name = `${base.metadata.name}-${i}`;
+  return { ...base, metadata: meta };
+}
+
+/** Writes `count` lines/documents from `render(i)` in batches. */
+async function writeGenerated(path: string, render: (i: number) => string): Promise<number> {
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  const enc = new TextEncoder();
+  let batch = "";
+  for (let i = 0; i < podCount; i++) {
+    batch += render(i);
+    if (batch.length > 1 << 20) {
+      await f.write(enc.encode(batch));
+      batch = "";
+    }
+  }
+  await f.write(enc.encode(batch));
+  f.close();
+  return (await Deno.stat(path)).size;
+}
+
+async function benchFiles(): Promise<void> {
+  const psps = corpus.psps.slice(0, pspCount);
+  const pspFile = `${dir}/psps.yaml`;
+  await Deno.writeTextFile(pspFile, psps.map((p) => stringify(p)).join("---\n"));
+  const files: Record<string, { args: string[]; bytes: number }> = {};
+  const t0 = performance.now();
+  for (const input of inputs) {
+    if (input === "yaml") {
+      const path = `${dir}/pods.yaml`;
+      const bytes = await writeGenerated(path, (i) => `---\n${stringify(pod(i))}`);
+      files[input] = { args: ["-f", path], bytes };
+    } else if (input === "jsonl") {
+      const path = `${dir}/pods.jsonl`;
+      const bytes = await writeGenerated(path, (i) => JSON.stringify(pod(i)) + "\n");
+      files[input] = { args: ["-f", path], bytes };
+    } else if (input === "auditlog") {
+      const path = `${dir}/audit.log`;
+      const bytes = await writeGenerated(path, (i) => {
+        const p = pod(i) as { metadata: Obj };
+        return JSON.stringify({
+          kind: "Event",
+          apiVersion: "audit.k8s.io/v1",
+          level: "Request",
+          auditID: `a-${i}`,
+          stage: "ResponseComplete",
+          requestURI: `/api/v1/namespaces/${p.metadata.namespace}/pods`,
+          verb: "create",
+          user: { username: "system:serviceaccount:kube-system:replicaset-controller" },
+          objectRef: { resource: "pods", namespace: p.metadata.namespace, apiVersion: "v1" },
+          requestObject: p,
+        }) + "\n";
+      });
+      files[input] = { args: ["--audit-log", path], bytes };
+    } else throw new Error(`unknown input ${input} (yaml, jsonl, auditlog)`);
+  }
+  console.log(
+    `audit-pods from files: ${fmt(podCount)} pods (${Math.round(owned * 100)}% in ReplicaSets ` +
+      `of 10) x ${psps.length} PSPs = ${fmt(podCount * psps.length)} evaluations per run ` +
+      `(inputs generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `targets: peak RSS < ${TARGET_RSS_MB} MB, >= ${fmt(TARGET_EVALS)} evaluations/s\n`,
+  );
+  const evals = podCount * psps.length;
+  for (const [input, { args, bytes }] of Object.entries(files)) {
+    for (const format of formats) {
+      const m = await runCli(["audit-pods", "--psp-file", pspFile, ...args, "-o", format]);
+      const ok = m.code === 0 || m.code === 1;
+      const rate = evals / m.wallS;
+      const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
+      console.log(
+        `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)}: ` +
+          (ok
+            ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
+              `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +
+              `${m.cpuS?.toFixed(1) ?? "?"} s CPU, ${fmt(cpuRate)} evals/CPU-s; ` +
+              `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB ` +
+              `[${
+                (m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"
+              } < ${TARGET_RSS_MB}]; ` +
+              `output ${mb(m.outBytes)}`
+            : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
+      );
+    }
+  }
+}
+
+async function benchConvert(): Promise<void> {
+  console.log("\nconvert: N PSPs (corpus PSPs renamed) into one rules file (-R)");
+  const perPsp: number[] = [];
+  for (const n of [250, 500, 1000]) {
+    const docs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = corpus.psps[i % corpus.psps.length] as Obj & { metadata: Obj };
+      docs.push(stringify({ ...p, metadata: { ...p.metadata, name: `${p.metadata.name}-${i}` } }));
+    }
+    const input = `${dir}/psps-${n}.yaml`;
+    const rules = `${dir}/rules-${n}.yaml`;
+    await Deno.writeTextFile(input, docs.join("---\n"));
+    const m = await runCli(["convert", input, "-R", rules]);
+    const size = m.code === 0 ? (await Deno.stat(rules)).size : 0;
+    perPsp.push(m.wallS / n);
+    console.log(
+      `${String(n).padStart(5)} PSPs: ` +
+        (m.code === 0
+          ? `${m.wallS.toFixed(2)} s wall, ${m.cpuS?.toFixed(2) ?? "?"} s CPU, ` +
+            `rules ${mb(size)} (${fmt(size / n)} bytes/PSP), ` +
+            `${(m.wallS / n * 1000).toFixed(2)} ms/PSP, peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB`
+          : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
+    );
+  }
+  console.log(
+    `time per PSP at 1000 / at 250: ${(perPsp[2] / perPsp[0]).toFixed(2)} ` +
+      `(1.0 = linear; includes ~startup/N)`,
+  );
+}
+
+async function benchStartup(): Promise<void> {
+  console.log(`\nstartup: median of ${runs} runs`);
+  const pspFile = `${dir}/one-psp.yaml`;
+  const podFile = `${dir}/one-pod.yaml`;
+  await Deno.writeTextFile(pspFile, stringify(corpus.psps[0]));
+  await Deno.writeTextFile(podFile, stringify(corpus.pods[0]));
+  const cases: [string, string[]][] = [
+    ["--help", ["--help"]],
+    ["one-pod audit", ["audit-pods", "--psp-file", pspFile, "-f", podFile]],
+  ];
+  for (const [label, args] of cases) {
+    const walls: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const m = await runCli(args);
+      if (m.code > 1) throw new Error(`${label}: exit ${m.code}: ${m.stderr}`);
+      walls.push(m.wallS);
+      if (m.rssMB !== null) rss.push(m.rssMB);
+    }
+    console.log(
+      `${label.padEnd(14)}: ${(median(walls) * 1000).toFixed(0)} ms (min ${
+        (Math.min(...walls) * 1000).toFixed(0)
+      } ms), peak RSS ${rss.length ? median(rss).toFixed(0) : "?"} MB`,
+    );
+  }
+}
+
+try {
+  if (what === "files" || what === "all") await benchFiles();
+  if (what === "convert" || what === "all") await benchConvert();
+  if (what === "startup" || what === "all") await benchStartup();
+} finally {
+  if (keep) console.log(`\ninputs kept in ${dir}`);
+  else await Deno.remove(dir, { recursive: true });
+}

@@ -1,0 +1,415 @@
+/**
+ * Streaming input: files (or stdin) of any size read in chunks, split into lines
+ * and documents as they arrive, so that a multi-document YAML file, a JSON-lines
+ * file or an audit log of 100,000 objects is never held whole in memory. Each
+ * document is parsed on its own (YAML documents with the `yaml` library through
+ * parseObjects, JSON lines with JSON.parse after a bounds check), with file,
+ * document and line numbers as if the file had been parsed whole.
+ */
+import {
+  firstInvalidUtf8,
+  type LoadedObject,
+  MAX_FILE_BYTES,
+  MAX_NESTING,
+  MAX_SCALAR_CHARS,
+  parseObjects,
+} from "./documents.ts";
+import { InputError, IoError } from "./errors.ts";
+
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Longest line of a line-oriented input (audit log) accepted, in characters. */
+export const MAX_LINE_CHARS = 32 * 1024 * 1024;
+
+/** Options of readLineBatches. */
+export interface LineOptions {
+  /** Longest line accepted (characters); longer is an InputError naming the line. */
+  maxLineChars?: number;
+  /** What a line is in the error message about a long one (`line`, `document`). */
+  what?: string;
+  /** Whether the error about binary data names the line (else only the file, as for a whole file). */
+  binaryLine?: boolean;
+}
+
+async function open(file: string): Promise<{ read(p: Uint8Array): Promise<number | null> }> {
+  if (file === "-") return Deno.stdin;
+  try {
+    return await Deno.open(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InputError({ file }, undefined, "no such file or directory");
+    }
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new InputError({ file }, undefined, "is a directory, not a file");
+    }
+    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function countNewlines(bytes: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < end; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Reads a file (or stdin for `-`) in chunks and yields its lines (without the
+ * `\n`; a `\r` before it stays), in batches: every complete line of one chunk.
+ * UTF-8 is decoded strictly (a BOM is dropped); a NUL byte (binary data), an
+ * invalid UTF-8 sequence or a line longer than `maxLineChars` is an InputError
+ * naming the line. Memory holds one chunk and one line.
+ */
+export async function* readLineBatches(
+  file: string,
+  opts: LineOptions = {},
+): AsyncGenerator<string[]> {
+  const max = opts.maxLineChars ?? MAX_LINE_CHARS;
+  const f = await open(file);
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const buf = new Uint8Array(CHUNK_BYTES);
+  /** Lines completed before the current chunk. */
+  let lineNo = 0;
+  let offset = 0;
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const tooLong = () =>
+    new InputError(
+      { file, line: lineNo + 1 },
+      undefined,
+      `${opts.what ?? "line"} longer than ${max} characters`,
+    );
+  try {
+    while (true) {
+      let n: number | null;
+      try {
+        n = await f.read(buf);
+      } catch (e) {
+        throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      const bytes = n === null ? new Uint8Array() : buf.subarray(0, n);
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) {
+        throw new InputError(
+          opts.binaryLine === false
+            ? { file }
+            : { file, line: lineNo + 1 + countNewlines(bytes, nul) },
+          undefined,
+          `binary data (NUL byte at offset ${offset + nul}), not YAML or JSON`,
+        );
+      }
+      let text: string;
+      try {
+        text = n === null ? decoder.decode() : decoder.decode(bytes, { stream: true });
+      } catch {
+        const bad = firstInvalid(bytes);
+        throw new InputError(
+          { file, line: lineNo + 1 + countNewlines(bytes, bad) },
+          undefined,
+          `invalid UTF-8 near byte offset ${offset + bad}`,
+        );
+      }
+      offset += bytes.length;
+      const lines: string[] = [];
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+        let line = text.slice(start, nl);
+        if (pending.length) {
+          pending.push(line);
+          pendingChars += line.length;
+          if (pendingChars > max) throw tooLong();
+          line = pending.join("");
+          pending = [];
+          pendingChars = 0;
+        } else if (line.length > max) throw tooLong();
+        lines.push(line);
+        lineNo++;
+        start = nl + 1;
+      }
+      if (start < text.length) {
+        pending.push(start === 0 ? text : text.slice(start));
+        pendingChars += text.length - start;
+        if (pendingChars > max) throw tooLong();
+      }
+      if (n === null) {
+        if (pending.length) lines.push(pending.join(""));
+        if (lines.length) yield lines;
+        return;
+      }
+      if (lines.length) yield lines;
+    }
+  } finally {
+    if (file !== "-") {
+      try {
+        (f as Deno.FsFile).close();
+      } catch { /* closed */ }
+    }
+  }
+}
+
+/**
+ * Offset of the first invalid UTF-8 sequence in a chunk. Continuation bytes at its
+ * start finish a character begun in the previous chunk and are skipped.
+ */
+function firstInvalid(bytes: Uint8Array): number {
+  let skip = 0;
+  while (skip < 3 && skip < bytes.length && (bytes[skip] & 0xc0) === 0x80) skip++;
+  return skip + firstInvalidUtf8(bytes.subarray(skip));
+}
+
+/** Yields the lines of a file one at a time (see readLineBatches). */
+export async function* readLines(file: string, opts: LineOptions = {}): AsyncGenerator<string> {
+  for await (const batch of readLineBatches(file, opts)) yield* batch;
+}
+
+/**
+ * A problem with one JSON text that JSON.parse accepts but a Kubernetes object
+ * reader must not: a duplicate key, nesting deeper than MAX_NESTING, a string
+ * longer than MAX_SCALAR_CHARS. `offset` is where it starts. One linear pass;
+ * the text must be valid JSON.
+ */
+export function jsonProblem(text: string): { offset: number; detail: string } | undefined {
+  const stack: (Set<string> | null)[] = [];
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < text.length) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) {
+          escaped = true;
+          j += 2;
+        } else if (d === 0x22) break;
+        else j++;
+      }
+      // Counted with the quotes, as the YAML reader counts a quoted scalar.
+      if (j - i + 1 > MAX_SCALAR_CHARS) {
+        return {
+          offset: i,
+          detail: `a single value of ${
+            j - i + 1
+          } characters (more than ${MAX_SCALAR_CHARS}, the API server's request size limit)`,
+        };
+      }
+      const keys = stack[stack.length - 1];
+      if (keyNext && keys) {
+        const key = escaped ? JSON.parse(text.slice(i, j + 1)) as string : text.slice(i + 1, j);
+        if (keys.has(key)) {
+          return { offset: i, detail: `duplicate key ${JSON.stringify(key)} in a mapping` };
+        }
+        keys.add(key);
+      }
+      keyNext = false;
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (stack.length >= MAX_NESTING) {
+        return {
+          offset: i,
+          detail: `nesting deeper than ${MAX_NESTING} levels (no Kubernetes object is that deep)`,
+        };
+      }
+      stack.push(c === 0x7b ? new Set() : null);
+      keyNext = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      keyNext = stack[stack.length - 1] !== null && stack.length > 0;
+    }
+  }
+  return undefined;
+}
+
+/** A line holding a YAML document marker (`---` or `...` at column 0, then a space or nothing). */
+function marker(line: string): "start" | "end" | undefined {
+  const c = line.charCodeAt(0);
+  if (c !== 0x2d && c !== 0x2e) return undefined;
+  const m = c === 0x2d ? "---" : "...";
+  if (!line.startsWith(m)) return undefined;
+  const next = line.charCodeAt(3);
+  if (line.length > 3 && next !== 0x20 && next !== 0x09 && next !== 0x0d) return undefined;
+  return c === 0x2d ? "start" : "end";
+}
+
+/** Whether YAML text holds more than blank lines, comments and directives. */
+function hasContent(lines: readonly string[]): boolean {
+  for (const l of lines) {
+    const t = l.trimStart();
+    if (t === "" || t.startsWith("#")) continue;
+    if (t.startsWith("%") && t.length === l.length) continue;
+    return true;
+  }
+  return false;
+}
+
+/** One YAML document's text and where it starts in its file. */
+export interface DocumentPiece {
+  text: string;
+  /** Lines before it in the file. */
+  lines: number;
+}
+
+/**
+ * Splits a YAML stream, line by line, into one text per document: a new one
+ * begins at a `---` line and ends after a `...` line (both at column 0, where
+ * the YAML spec forbids them inside a document). Comments and directives
+ * before a `---` stay with the document they precede.
+ */
+export class YamlSplitter {
+  #lines: string[] = [];
+  #chars = 0;
+  #first = 0;
+  #lineNo = 0;
+
+  constructor(readonly file: string, readonly maxChars = MAX_FILE_BYTES) {}
+
+  /** Adds the next line; returns the document it completes, if any. */
+  push(line: string): DocumentPiece | undefined {
+    const m = marker(line);
+    let done: DocumentPiece | undefined;
+    if (m === "start" && hasContent(this.#lines)) done = this.#take();
+    this.#lines.push(line);
+    this.#chars += line.length + 1;
+    this.#lineNo++;
+    if (this.#chars > this.maxChars) {
+      throw new InputError(
+        { file: this.file, line: this.#first + 1 },
+        undefined,
+        `a YAML document larger than ${this.maxChars} characters`,
+      );
+    }
+    if (m === "end") return done ?? this.#take();
+    return done;
+  }
+
+  /** The last document at the end of input, if it holds more than comments. */
+  end(): DocumentPiece | undefined {
+    return hasContent(this.#lines) ? this.#take() : undefined;
+  }
+
+  #take(): DocumentPiece {
+    const piece = { text: this.#lines.join("\n") + "\n", lines: this.#first };
+    this.#first = this.#lineNo;
+    this.#lines = [];
+    this.#chars = 0;
+    return piece;
+  }
+}
+
+/** A line of JSON holding one mapping, parsed; undefined when it is not. */
+function jsonMapping(line: string): Record<string, unknown> | undefined {
+  const t = line.trim();
+  if (!t.startsWith("{") || !t.endsWith("}")) return undefined;
+  try {
+    const value = JSON.parse(t);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON line as a Kubernetes object, or undefined when the YAML reader must decide. */
+function fastJsonObject(line: string): Record<string, unknown> | undefined {
+  const value = jsonMapping(line);
+  const kind = value?.kind;
+  if (typeof kind === "string" && kind.endsWith("List")) return undefined; // flattened by parseObjects
+  return value;
+}
+
+/**
+ * Streams the Kubernetes objects of one file (or stdin): a YAML stream of any
+ * number of documents, or JSON lines (one object per line, recognised when the
+ * first line that is not blank or a comment is a whole JSON object). Objects
+ * come out as parseObjects would give them for the whole file (same document
+ * numbers, lines and errors), one document in memory at a time. A file without
+ * objects is an InputError. JSON-lines objects locate their fields lazily (by
+ * parsing their line again when asked).
+ */
+export async function* streamObjects(file: string): AsyncGenerator<LoadedObject> {
+  let mode: "unknown" | "yaml" | "json" = "unknown";
+  const splitter = new YamlSplitter(file);
+  let documents = 0;
+  let lineNo = 0;
+  let objects = 0;
+  let blank = true;
+  const parsePiece = (piece: DocumentPiece) => {
+    const out = parseObjects(piece.text, file, {
+      documents,
+      lines: piece.lines,
+      allowEmpty: true,
+    });
+    documents++;
+    objects += out.length;
+    return out;
+  };
+  for await (
+    const batch of readLineBatches(file, {
+      maxLineChars: MAX_FILE_BYTES,
+      what: "document line",
+      binaryLine: false,
+    })
+  ) {
+    for (const line of batch) {
+      lineNo++;
+      if (mode === "unknown") {
+        const t = line.trim();
+        if (t !== "") blank = false;
+        if (t !== "" && !t.startsWith("#")) {
+          mode = jsonMapping(line) ? "json" : "yaml";
+        }
+      }
+      if (mode === "json") {
+        const t = line.trimStart();
+        if (t === "" || t.startsWith("#")) continue;
+        yield* jsonLine(line, lineNo, documents + 1);
+        documents++;
+        continue;
+      }
+      const piece = splitter.push(line);
+      if (piece) yield* parsePiece(piece);
+    }
+  }
+  if (mode !== "json") {
+    const piece = splitter.end();
+    if (piece) yield* parsePiece(piece);
+  }
+  if (objects === 0) {
+    throw new InputError(
+      { file },
+      undefined,
+      blank
+        ? "empty input: no Kubernetes objects"
+        : "empty input: no Kubernetes objects (only blank documents or comments)",
+    );
+  }
+
+  function* jsonLine(line: string, at: number, document: number): Generator<LoadedObject> {
+    const obj = fastJsonObject(line);
+    if (!obj) {
+      // Not plain JSON (YAML flow syntax, a List, a syntax error): the YAML reader decides.
+      const out = parseObjects(line, file, { documents: document - 1, lines: at - 1 });
+      objects += out.length;
+      yield* out;
+      return;
+    }
+    const problem = jsonProblem(line);
+    if (problem) {
+      throw new InputError(
+        { file, document, line: at, column: problem.offset + 1 },
+        undefined,
+        problem.detail,
+      );
+    }
+    objects++;
+    let located: LoadedObject | undefined;
+    yield {
+      object: obj,
+      source: { file, document, line: at, column: 1 },
+      locate(path) {
+        located ??= parseObjects(line, file, { documents: document - 1, lines: at - 1 })[0];
+        return located?.locate(path);
+      },
+    };
+  }
+}
