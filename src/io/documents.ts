@@ -173,7 +173,8 @@ export function parseObjects(text: string, file: string, at: TextOffset = {}): L
     return { line: p.line + (at.lines ?? 0), column: p.col };
   };
   const parser = new Parser(lineCounter.addNewLine);
-  const composer = new Composer({ uniqueKeys: true, strict: true });
+  // merge keys (`<<: *base`) as kubectl's YAML 1.1 reader supports them
+  const composer = new Composer({ uniqueKeys: true, strict: true, merge: true });
   const list = Array.from(
     composer.compose(boundedTokens(parser.parse(text), (document, offset, detail) => {
       throw new InputError(
@@ -272,7 +273,7 @@ export function parseObjects(text: string, file: string, at: TextOffset = {}): L
  * Passes the parser's tokens through, refusing (via `fail`, with the 1-based document number
  * and the offending offset) nesting deeper than MAX_NESTING and scalars longer than
  * MAX_SCALAR_CHARS before the composer, whose recursion and string handling they would
- * exhaust. The walk is iterative.
+ * exhaust, and collection keys (which no JSON object has). The walk is iterative.
  */
 function* boundedTokens(
   tokens: Iterable<CST.Token>,
@@ -295,7 +296,18 @@ function* boundedTokens(
           }
           for (const item of t.items as CST.CollectionItem[]) {
             if (item.value) stack.push([item.value, depth + 1]);
-            if (item.key) stack.push([item.key, depth + 1]);
+            if (!item.key) continue;
+            if (
+              item.key.type === "block-map" || item.key.type === "block-seq" ||
+              item.key.type === "flow-collection"
+            ) {
+              fail(
+                document,
+                item.key.offset,
+                "a mapping key that is a collection (keys are strings)",
+              );
+            }
+            stack.push([item.key, depth + 1]);
           }
         } else if ("source" in t && t.source.length > MAX_SCALAR_CHARS) {
           fail(
