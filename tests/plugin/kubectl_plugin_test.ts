@@ -129,18 +129,17 @@ Deno.test("kubectl completes the plugin through kubectl_complete-falco_psp", asy
     return { lines: lines.slice(0, -1), directive: lines[lines.length - 1] };
   };
   const top = await complete("");
-  assert.deepEqual(top.lines.map((l) => l.split("\t")[0]).sort(), [
-    "audit-pods",
-    "completion",
-    "convert",
-    "help",
-  ]);
+  const topNames = top.lines.map((l) => l.split("\t")[0]);
+  for (const name of ["audit-pods", "completion", "convert", "help"]) {
+    assert.ok(topNames.includes(name), topNames.join());
+  }
   assert.ok(top.lines.every((l) => l.includes("\t")), "with descriptions");
   assert.equal(top.directive, ":4");
   const output = await complete("audit-pods", "-o", "");
   assert.ok(output.lines.includes("json") && output.lines.includes("yaml"), output.lines.join());
   const flags = await complete("audit-pods", "--psp");
-  assert.deepEqual(flags.lines.map((l) => l.split("\t")[0]), ["--psp-file"]);
+  const flagNames = flags.lines.map((l) => l.split("\t")[0]);
+  assert.ok(flagNames.includes("--psp-file") && flagNames.every((f) => f.startsWith("--psp")));
 
   const shell = await complete("completion", "");
   assert.deepEqual(shell.lines, ["bash", "zsh", "fish"]);
