@@ -108,11 +108,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** The i-th generated pod: a corpus pod with its own name and namespace, maybe owned. */
 function pod(i: number): Obj {
   const base = corpus.pods[i % corpus.pods.length] as Obj & { metadata: Obj };
-  const namespace = `team-${i % 50}`;
-  const meta: Obj = { ...base.metadata, namespace };
-  // Pods of one ReplicaSet share a corpus pod (the same template), 10 pods per ReplicaSet.
+  const meta: Obj = { ...base.metadata, namespace: `team-${i % 50}` };
+  // Pods of one ReplicaSet share a corpus pod (the same template) and a namespace, 10 pods per
+  // ReplicaSet.
   if ((i % 100) / 100 < owned) {
     const rs = Math.floor(i / (corpus.pods.length * 10));
+    meta.namespace = `team-${(rs * corpus.pods.length + (i % corpus.pods.length)) % 50}`;
     const hash = `h${(i % corpus.pods.length).toString(36)}x${rs.toString(36)}`;
     const rsName = `${base.metadata.name}-${rs}-${hash}`;
     meta.name = `${rsName}-${i.toString(36)}`;

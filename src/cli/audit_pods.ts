@@ -16,7 +16,7 @@ import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
 import { buildRbacIndex, type RbacIndex, usablePolicies } from "../rbac/authorize.ts";
 import { loadRbac } from "../rbac/load.ts";
-import { ReportBuilder } from "../report/build.ts";
+import { ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
 import { renderJsonChunks, renderYamlChunks } from "../report/document.ts";
 import { renderJunitChunks } from "../report/junit.ts";
 import { type AuditReport, reportFails } from "../report/model.ts";
@@ -91,12 +91,14 @@ export function warn(message: string): void {
  * Audits every subject: for each pod, the PSPs it may use (`only`, then
  * `access`), then `admitPod` (the other PSPs still count as existing); the
  * decisions go into the report builder. Holds only the report's items, not the pods.
+ * `reportOptions.positions: false` skips finding input positions of fields (SARIF only).
  */
 export async function auditPods(
   policies: readonly AuditPolicy[],
   inputs: Pick<AuditInputs, "subjects">,
   access: AccessCheck | undefined,
   only?: ReadonlySet<string>,
+  reportOptions: ReportBuilderOptions = {},
 ): Promise<AuditReport> {
   const compiled = new Map<string, CompiledPolicy>();
   for (const p of policies) compiled.set(p.psp.metadata.name!, compilePolicy(p.psp));
@@ -110,7 +112,7 @@ export async function auditPods(
     };
   };
   const fixed = decide(names);
-  const builder = new ReportBuilder(names);
+  const builder = new ReportBuilder(names, reportOptions);
   for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
     const { candidates, otherPolicies } = access ? decide(await access(subject, names)) : fixed;
     builder.add(subject, admitPod(subject.pod, candidates, { otherPolicies }));
@@ -335,7 +337,10 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
     only = new Set(opts.policy);
   }
   const access = await inputs.access();
-  const report = await auditPods(policies, inputs, access, only);
+  // Field positions are printed by SARIF only; finding them costs a lookup per field.
+  const report = await auditPods(policies, inputs, access, only, {
+    positions: opts.output === "sarif",
+  });
   const color = opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
     Deno.stdout.isTerminal();
   await writeChunks(

@@ -38,12 +38,61 @@ interface Group {
   /** Id of the decision's fingerprint (identical decisions share one id and one results list). */
   fingerprint: number;
   item: AuditItem;
-  /** Template subjects in the group: workload key -> its pod count. */
-  templates: Map<string, number | null>;
+  /** Template subjects in the group: workload key -> its pod count (made on the first one). */
+  templates: Map<string, number | null> | undefined;
   /** Bare pods in the group. */
   pods: number;
   /** The `pod-template-hash` label of the group's pods, for the Deployment heuristic. */
   templateHash?: string;
+}
+
+/** ReportBuilder options. */
+export interface ReportBuilderOptions {
+  /**
+   * Find the input position of every violated or changed field (only SARIF prints them;
+   * costly for big inputs). Default true.
+   */
+  positions?: boolean;
+}
+
+/** Field path -> object keys, for the field paths seen so far (few distinct ones). */
+const OBJECT_PATHS = new Map<string, (string | number)[]>();
+
+function cachedObjectPath(field: string): (string | number)[] {
+  let path = OBJECT_PATHS.get(field);
+  if (!path) {
+    path = objectPath(field);
+    if (OBJECT_PATHS.size < 10_000) OBJECT_PATHS.set(field, path);
+  }
+  return path;
+}
+
+/** A string that decides `s` among others of a key: its length, then itself. */
+function part(s: string): string {
+  return `${s.length}:${s}`;
+}
+
+/**
+ * A string identifying everything of a decision the report keeps (verdict, PSP,
+ * results, admitted pod, message without the pod's name): decisions with equal
+ * fingerprints are rendered alike. Built from length-prefixed parts (cheaper
+ * than JSON for 30 PSPs' results of every pod).
+ */
+function fingerprintOf(decision: DecisionLike, admitted: AdmittedPod | null): string {
+  let k = decision.verdict + (decision.policy === null ? "-" : part(decision.policy));
+  for (const r of decision.results) {
+    k += part(r.policy) + (r.allowed ? "1" : "0") + r.violations.length + ":" + r.changes.length +
+      ";";
+    for (const v of r.violations) k += part(v.field) + part(v.message) + part(v.text);
+    for (const c of r.changes) {
+      k += part(c.field) + part(JSON.stringify(c.from ?? null)) +
+        part(JSON.stringify(c.to ?? null));
+    }
+    k += r.error === undefined ? "-" : part(r.error);
+  }
+  // The message names the pod; pods that differ only by name share a decision.
+  const message = decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "");
+  return k + "|" + part(JSON.stringify(admitted)) + (message === undefined ? "-" : part(message));
 }
 
 /** Projects a pod onto the fields admission may change (see AdmittedPod). */
@@ -90,12 +139,14 @@ export function objectPath(field: string): (string | number)[] {
 function positionsOf(subject: PodSubject, results: readonly ReportPolicyResult[]) {
   const fields: Record<string, FieldPosition> = {};
   if (!subject.locate) return fields;
+  const find = (f: string) => {
+    if (f in fields) return;
+    const at = subject.locate!([...subject.podPath, ...cachedObjectPath(f)]);
+    if (at) fields[f] = at;
+  };
   for (const r of results) {
-    for (const f of [...r.violations.map((v) => v.field), ...r.changes.map((c) => c.field)]) {
-      if (f in fields) continue;
-      const at = subject.locate([...subject.podPath, ...objectPath(f)]);
-      if (at) fields[f] = at;
-    }
+    for (const v of r.violations) find(v.field);
+    for (const c of r.changes) find(c.field);
   }
   return fields;
 }
@@ -111,8 +162,12 @@ export class ReportBuilder {
     { id: number; results: ReportPolicyResult[]; admitted: AdmittedPod | null }
   >();
 
+  readonly #positions: boolean;
+
   /** `policies`: the candidate PSP names in the admission's order (for the summary). */
-  constructor(readonly policies: readonly string[]) {}
+  constructor(readonly policies: readonly string[], opts: ReportBuilderOptions = {}) {
+    this.#positions = opts.positions ?? true;
+  }
 
   /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
   addEdge(edge: OwnerEdge): void {
@@ -124,14 +179,7 @@ export class ReportBuilder {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
     const row = subject.owner ?? subject.workload;
     const admittedPod = admittedView(decision.admitted);
-    const fingerprint = JSON.stringify([
-      decision.verdict,
-      decision.policy,
-      decision.results,
-      admittedPod,
-      // The message names the pod; pods that differ only by name share a decision.
-      decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "") ?? null,
-    ]);
+    const fingerprint = fingerprintOf(decision, admittedPod);
     let shared = this.#decisions.get(fingerprint);
     if (!shared) {
       shared = {
@@ -174,7 +222,7 @@ export class ReportBuilder {
           ...(subject.source.line !== undefined
             ? { line: subject.source.line, column: subject.source.column ?? 1 }
             : {}),
-          fields: positionsOf(subject, decision.results),
+          fields: this.#positions ? positionsOf(subject, decision.results) : {},
         },
       };
       const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
@@ -182,7 +230,7 @@ export class ReportBuilder {
         row,
         fingerprint: shared.id,
         item,
-        templates: new Map(),
+        templates: undefined,
         pods: 0,
         ...(hash ? { templateHash: hash } : {}),
       };
@@ -190,6 +238,7 @@ export class ReportBuilder {
     }
     if (subject.fromTemplate) {
       const k = workloadKey(subject.workload);
+      g.templates ??= new Map();
       if (!g.templates.has(k)) g.templates.set(k, subject.podCount);
     } else g.pods += subject.podCount ?? 1;
   }
@@ -253,11 +302,11 @@ function cmp(a: string, b: string): number {
  */
 function podCount(row: WorkloadRef, groups: Group[]): number | null {
   const own = workloadKey(row);
-  for (const g of groups) if (g.templates.has(own)) return g.templates.get(own)!;
+  for (const g of groups) if (g.templates?.has(own)) return g.templates.get(own)!;
   let sum: number | null = null;
   let anyTemplate = false;
   for (const g of groups) {
-    for (const n of g.templates.values()) {
+    for (const n of g.templates?.values() ?? []) {
       anyTemplate = true;
       if (n !== null) sum = (sum ?? 0) + n;
     }

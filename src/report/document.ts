@@ -31,11 +31,20 @@ function itemDocument(it: AuditItem): Record<string, unknown> {
   };
 }
 
-/** The JSON document in chunks (one item per chunk at most). */
+/**
+ * The JSON document in chunks (one item field per chunk at most). Items that
+ * share a decision share the rendering of its results and admitted pod.
+ */
 export function* renderJsonChunks(report: AuditReport): Generator<string> {
-  const doc = reportDocument(report);
-  doc.items = new LazyArray(() => report.items.map(itemDocument));
-  yield* jsonChunks(doc, 2);
+  const doc = {
+    apiVersion: report.apiVersion,
+    kind: report.kind,
+    items: new LazyArray(function* () {
+      for (const it of report.items) yield itemDocument(it);
+    }),
+    summary: report.summary,
+  };
+  yield* jsonChunks(doc, 3, "", new WeakMap());
   yield "\n";
 }
 

@@ -23,16 +23,23 @@ function indentRest(text: string, indent: string): string {
  * `JSON.stringify(value, null, 2)` (undefined members skipped, undefined array
  * elements as null), descending `depth` levels before stringifying whole
  * values, so that no chunk holds more than one element of a big array.
- * LazyArray values are rendered as arrays at any depth.
+ * LazyArray values are rendered as arrays at any depth. With `memo`, an object
+ * stringified whole is rendered once per indentation and reused when it comes
+ * again (reports share one results list among the items with the same decision).
  */
-export function* jsonChunks(value: unknown, depth = 4, indent = ""): Generator<string> {
+export function* jsonChunks(
+  value: unknown,
+  depth = 4,
+  indent = "",
+  memo?: WeakMap<object, { indent: string; text: string }>,
+): Generator<string> {
   if (value instanceof LazyArray || (Array.isArray(value) && depth > 0)) {
     const inner = indent + "  ";
     let first = true;
     for (const el of value instanceof LazyArray ? value.items() : value) {
       yield first ? `[\n${inner}` : `,\n${inner}`;
       first = false;
-      yield* jsonChunks(el === undefined ? null : el, depth - 1, inner);
+      yield* jsonChunks(el === undefined ? null : el, depth - 1, inner, memo);
     }
     yield first ? "[]" : `\n${indent}]`;
     return;
@@ -44,9 +51,20 @@ export function* jsonChunks(value: unknown, depth = 4, indent = ""): Generator<s
       if (v === undefined || typeof v === "function") continue;
       yield `${first ? "{\n" : ",\n"}${inner}${JSON.stringify(k)}: `;
       first = false;
-      yield* jsonChunks(v, depth - 1, inner);
+      yield* jsonChunks(v, depth - 1, inner, memo);
     }
     yield first ? "{}" : `\n${indent}}`;
+    return;
+  }
+  if (memo && typeof value === "object" && value !== null) {
+    const known = memo.get(value);
+    if (known?.indent === indent) {
+      yield known.text;
+      return;
+    }
+    const text = indentRest(JSON.stringify(value, null, 2) ?? "null", indent);
+    memo.set(value, { indent, text });
+    yield text;
     return;
   }
   yield indentRest(JSON.stringify(value, null, 2) ?? "null", indent);
