@@ -33,6 +33,12 @@ interface Case {
 }
 
 const ALL: Role[] = ["convert", "audit-psp", "audit-pod"];
+/**
+ * convert and `audit-pods --psp-file` read PSP files with the same loader (loadPspFiles), so
+ * format-level cases run through convert and `audit-pods -f` (pods are read another way) and
+ * only some through `--psp-file` too, to keep the suite fast.
+ */
+const FORMAT: Role[] = ["convert", "audit-pod"];
 const SENTINEL = "# previous rules: must survive a failed convert\n- list: keep\n  items: [x]\n";
 
 const BIG = await Deno.makeTempDir({ prefix: "hostile_big_" });
@@ -79,7 +85,7 @@ const CASES: Case[] = [
   {
     name: "malformed JSON (object never closed)",
     file: `${HOSTILE}malformed.json`,
-    roles: ALL,
+    roles: FORMAT,
     position: /^ \(document 1, line 3:1\)/,
     message: /invalid YAML\/JSON: Flow map must end with a \}/,
   },
@@ -107,14 +113,14 @@ const CASES: Case[] = [
   {
     name: "duplicate keys (JSON)",
     file: `${HOSTILE}duplicate-keys.json`,
-    roles: ALL,
+    roles: FORMAT,
     position: /^ \(document 1, line 2:\d+\)/,
     message: /Map keys must be unique/,
   },
   {
     name: "YAML alias bomb",
     file: `${HOSTILE}alias-bomb.yaml`,
-    roles: ALL,
+    roles: FORMAT,
     position: /^ \(document 1, line 2:1\)/,
     message: /aliases expand to too many nodes/,
   },
@@ -142,7 +148,7 @@ const CASES: Case[] = [
   {
     name: "a 50 MB string in JSON",
     file: HUGE_JSON,
-    roles: ALL,
+    roles: FORMAT,
     position: /^ \(document 1, line 1:\d+\)/,
     message: /a single value of 52428802 characters/,
   },
@@ -156,7 +162,7 @@ const CASES: Case[] = [
   {
     name: "invalid UTF-8 after 5 MB",
     file: LATE_BAD_UTF8,
-    roles: ALL,
+    roles: FORMAT,
     position: /^ \(line 3\)/,
     message: /invalid UTF-8 near byte offset 5000015/,
   },
@@ -170,14 +176,14 @@ const CASES: Case[] = [
   {
     name: "only comments and ---",
     file: `${HOSTILE}comments-only.yaml`,
-    roles: ALL,
+    roles: FORMAT,
     position: /^: /,
     message: /empty input: no Kubernetes objects/,
   },
   {
     name: "binary file",
     file: `${HOSTILE}binary.yaml`,
-    roles: ALL,
+    roles: FORMAT,
     position: /^: binary data \(NUL byte at offset 7\)/,
     message: /not YAML or JSON/,
   },
