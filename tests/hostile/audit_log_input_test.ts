@@ -67,6 +67,28 @@ const CASES: LogCase[] = [
     message: /invalid UTF-8/,
   },
   {
+    name: "a duplicate key in an event",
+    file: await log(
+      "duplicate-key",
+      enc(`${event().replace('"verb":"create"', '"verb":"create","verb":"get"')}\n`),
+    ),
+    position: /^ \(line 1:\d+\)/,
+    message: /duplicate key "verb"/,
+  },
+  {
+    name: "100,000 nested arrays in a requestObject",
+    file: await log(
+      "deep",
+      enc(
+        `${event()}\n${
+          event({ args: "DEEP" }).replace('"DEEP"', "[".repeat(100_000) + "]".repeat(100_000))
+        }\n`,
+      ),
+    ),
+    position: /^ \(line 2:\d+\)/,
+    message: /nesting deeper than 100 levels/,
+  },
+  {
     name: "an empty log",
     file: await log("empty", new Uint8Array()),
     position: /^: /,
