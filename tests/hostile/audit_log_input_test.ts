@@ -2,7 +2,7 @@
  * Hostile and broken audit logs (`audit-pods --audit-log`, JSON lines) through the real CLI:
  * a clear error naming the file and line, exit code 2, no stack trace, no hang, no output.
  */
-import { assertInputError, GOOD_PSP, runCli } from "./cli.ts";
+import { assertInputError, type CliRun, GOOD_PSP, runCli } from "./cli.ts";
 
 const DIR = await Deno.makeTempDir({ prefix: "hostile_log_" });
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -103,13 +103,15 @@ const CASES: LogCase[] = [
   },
 ];
 
-const RUNS = CASES.map((c) =>
-  runCli(["audit-pods", "--psp-file", GOOD_PSP, "--audit-log", c.file], { timeoutMs: 10_000 })
-);
+let runs: Promise<CliRun>[] | undefined;
+const startRuns = () =>
+  runs ??= CASES.map((c) =>
+    runCli(["audit-pods", "--psp-file", GOOD_PSP, "--audit-log", c.file], { timeoutMs: 10_000 })
+  );
 
 for (const [n, c] of CASES.entries()) {
   Deno.test(`hostile audit log: ${c.name} -> clean error, exit 2`, async () => {
-    assertInputError(await RUNS[n], `--audit-log ${c.name}`, c);
+    assertInputError(await startRuns()[n], `--audit-log ${c.name}`, c);
   });
 }
 

@@ -211,12 +211,15 @@ async function runRole(role: Role, file: string): Promise<{ run: CliRun; after?:
   };
 }
 
-// Every run starts now (a few at a time) so that the subprocesses overlap; each test awaits its own.
-const RUNS = CASES.map((c) => Promise.all(c.roles.map((role) => runRole(role, c.file))));
+// The first case test starts every case's runs (a few at a time) so that the subprocesses
+// overlap; each test awaits its own.
+let runs: Promise<{ run: CliRun; after?: () => void }[]>[] | undefined;
+const startRuns = () =>
+  runs ??= CASES.map((c) => Promise.all(c.roles.map((role) => runRole(role, c.file))));
 
 for (const [n, c] of CASES.entries()) {
   Deno.test(`hostile input: ${c.name} -> clean error, exit 2 (${c.roles.join(", ")})`, async () => {
-    const results = await RUNS[n];
+    const results = await startRuns()[n];
     c.roles.forEach((role, i) => {
       const { run, after } = results[i];
       assertInputError(run, `${role} ${c.name}`, c);
@@ -241,6 +244,32 @@ Deno.test("hostile input on stdin: binary to convert, malformed JSON to audit-po
     file: "-",
     position: /^ \(document 1, line 3:1\)/,
     message: /invalid YAML\/JSON: Flow map must end with a \}/,
+  });
+});
+
+Deno.test("hostile --rbac-file: malformed YAML and an alias bomb are input errors too", async () => {
+  const [malformed, bomb] = await Promise.all(
+    ["malformed.yaml", "alias-bomb.yaml"].map((f) =>
+      runCli([
+        "audit-pods",
+        "--psp-file",
+        GOOD_PSP,
+        "-f",
+        GOOD_PODS,
+        "--rbac-file",
+        `${HOSTILE}${f}`,
+      ])
+    ),
+  );
+  assertInputError(malformed, "--rbac-file malformed", {
+    file: `${HOSTILE}malformed.yaml`,
+    position: /^ \(document 1, line 11:3\)/,
+    message: /invalid YAML\/JSON/,
+  });
+  assertInputError(bomb, "--rbac-file alias bomb", {
+    file: `${HOSTILE}alias-bomb.yaml`,
+    position: /^ \(document 1, line 2:1\)/,
+    message: /aliases expand to too many nodes/,
   });
 });
 
