@@ -17,13 +17,13 @@ import { NoPspApiError } from "./errors.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
 import {
   listNamespaced,
-  listPods,
   listPodSecurityPolicies,
   listRbac,
   listWorkloads,
   type Problem,
   type Scope,
   serviceAccountRequester,
+  streamPods,
   usablePspsByReview,
 } from "./resources.ts";
 
@@ -156,14 +156,17 @@ export async function* clusterSubjects(
   edge: (e: OwnerEdge) => void,
   warn: (m: string) => void,
 ): AsyncGenerator<PodSubject> {
-  const pods = await listPods(client, scope);
-  clearProgress();
-  reportProblems(pods.problems, warn);
+  // Pods are streamed page by page: the audit keeps only its report rows.
+  const problems: Problem[] = [];
   const fallbackNs = scope.namespace ?? "default";
-  for (const pod of pods.items) {
-    const { subject } = extractFromObject(clusterObject(pod), fallbackNs);
-    if (subject) yield subject;
+  for await (const page of streamPods(client, scope, problems)) {
+    for (const pod of page) {
+      const { subject } = extractFromObject(clusterObject(pod), fallbackNs);
+      if (subject) yield subject;
+    }
   }
+  clearProgress();
+  reportProblems(problems, warn);
   if (workloads) {
     const res = await listWorkloads(client, scope);
     clearProgress();

@@ -264,16 +264,19 @@ export class ClusterClient {
   }
 
   /**
-   * Lists a collection page by page (`limit` + `continue`). Each item gets the
+   * Lists a collection page by page (`limit` + `continue`), yielding each page
+   * so that a caller need not hold the whole collection. Each item gets the
    * list's apiVersion and its kind (the list's kind without "List"), which the
    * API leaves out of list items. On 410 Gone (continue token expired) the
-   * listing restarts from the beginning, a bounded number of times.
+   * listing restarts from the beginning, a bounded number of times, skipping
+   * the objects already yielded (by uid, else namespace/name).
    */
-  async list(path: string, options: ListOptions = {}): Promise<Record<string, unknown>[]> {
+  async *pages(path: string, options: ListOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
+    const seen = new Set<string>();
+    let count = 0;
+    let pages = 0;
     for (let restart = 0;; restart++) {
-      const items: Record<string, unknown>[] = [];
       let cont: string | undefined;
-      let pages = 0;
       try {
         do {
           const page = await this.get<ListBody>(path, {
@@ -283,15 +286,21 @@ export class ClusterClient {
             fieldSelector: options.fieldSelector,
           });
           const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
+          const items: Record<string, unknown>[] = [];
           for (const item of page.items ?? []) {
+            const key = objectKey(item);
+            if (restart > 0 && seen.has(key)) continue;
+            seen.add(key);
             items.push({ apiVersion: page.apiVersion, kind, ...item });
           }
+          count += items.length;
           cont = page.metadata?.continue || undefined;
           // progress only for listings of more than one page
-          if (cont || pages > 0) this.#opts.onPage?.(options.what ?? path, items.length);
+          if (cont || pages > 0) this.#opts.onPage?.(options.what ?? path, count);
           pages++;
+          yield items;
         } while (cont);
-        return items;
+        return;
       } catch (e) {
         if (e instanceof ApiError && e.status === 410 && restart < this.#opts.listRestarts) {
           continue;
@@ -301,10 +310,24 @@ export class ClusterClient {
     }
   }
 
+  /** Lists a whole collection (see `pages`). */
+  async list(path: string, options: ListOptions = {}): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for await (const page of this.pages(path, options)) out.push(...page);
+    return out;
+  }
+
   /** Maps any failure from this client to a user-facing IoError. */
   fail(err: unknown, hint?: Partial<FailureContext>): Error {
     return describeFailure(err, { ...this.failureContext, ...hint });
   }
+}
+
+function objectKey(item: Record<string, unknown>): string {
+  const meta = (item.metadata ?? {}) as Record<string, unknown>;
+  return typeof meta.uid === "string" && meta.uid
+    ? meta.uid
+    : `${meta.namespace ?? ""}/${meta.name ?? ""}`;
 }
 
 function parseStatus(body: string): ApiStatus | undefined {

@@ -96,56 +96,108 @@ export async function listPodSecurityPolicies(
 }
 
 /**
- * Lists a namespaced collection in `scope`. In one namespace a failure is an
- * error. Across all namespaces a forbidden cluster-wide list falls back to
- * listing the namespaces one by one; those still forbidden become problems.
+ * Streams a namespaced collection in `scope`, page by page. In one namespace a
+ * failure is an error. Across all namespaces a forbidden cluster-wide list
+ * falls back to listing the namespaces one by one; those still forbidden are
+ * pushed to `problems` (an error only when every namespace is forbidden).
  */
-export async function listNamespaced(
+export async function* streamNamespaced(
   client: ClusterClient,
   ref: CollectionRef,
   scope: Scope,
-): Promise<Listing> {
+  problems: Problem[],
+): AsyncGenerator<Obj[]> {
   const opts = {
     labelSelector: scope.labelSelector,
     fieldSelector: scope.fieldSelector,
     what: label(ref),
   };
+  const inNamespace = (ns: string) =>
+    `${prefix(ref)}/namespaces/${encodeURIComponent(ns)}/${ref.resource}`;
   if (scope.namespace !== undefined) {
-    const path = `${prefix(ref)}/namespaces/${encodeURIComponent(scope.namespace)}/${ref.resource}`;
-    return { items: await client.list(path, opts), problems: [] };
+    yield* client.pages(inNamespace(scope.namespace), opts);
+    return;
   }
+  const all = client.pages(`${prefix(ref)}/${ref.resource}`, opts);
+  let first: IteratorResult<Obj[]>;
   try {
-    return { items: await client.list(`${prefix(ref)}/${ref.resource}`, opts), problems: [] };
+    first = await all.next();
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 403)) throw e;
-    let namespaces: string[];
-    try {
-      namespaces = await listNamespaceNames(client);
-    } catch (nsErr) {
-      // Neither the cluster-wide list nor the namespace list is allowed: report the first.
-      if (nsErr instanceof ApiError && nsErr.status === 403) throw e;
-      throw nsErr;
-    }
-    const items: Obj[] = [];
-    const problems: Problem[] = [];
-    for (const ns of namespaces) {
-      const path = `${prefix(ref)}/namespaces/${encodeURIComponent(ns)}/${ref.resource}`;
-      try {
-        items.push(...await client.list(path, opts));
-      } catch (inner) {
-        if (!(inner instanceof ApiError && inner.status === 403)) throw inner;
-        problems.push({ resource: label(ref), namespace: ns, message: client.fail(inner).message });
-      }
-    }
-    if (problems.length === namespaces.length) throw e;
-    return { items, problems };
+    yield* perNamespace(client, ref, inNamespace, opts, problems, e);
+    return;
   }
+  if (first.done) return;
+  yield first.value;
+  yield* all;
+}
+
+async function* perNamespace(
+  client: ClusterClient,
+  ref: CollectionRef,
+  inNamespace: (ns: string) => string,
+  opts: { labelSelector?: string; fieldSelector?: string; what: string },
+  problems: Problem[],
+  clusterWide: ApiError,
+): AsyncGenerator<Obj[]> {
+  let namespaces: string[];
+  try {
+    namespaces = await listNamespaceNames(client);
+  } catch (nsErr) {
+    // Neither the cluster-wide list nor the namespace list is allowed: report the first.
+    if (nsErr instanceof ApiError && nsErr.status === 403) throw clusterWide;
+    throw nsErr;
+  }
+  let forbidden = 0;
+  for (const ns of namespaces) {
+    try {
+      yield* client.pages(inNamespace(ns), opts);
+    } catch (inner) {
+      if (!(inner instanceof ApiError && inner.status === 403)) throw inner;
+      forbidden++;
+      problems.push({ resource: label(ref), namespace: ns, message: client.fail(inner).message });
+    }
+  }
+  if (forbidden === namespaces.length) throw clusterWide;
+}
+
+/** Lists a namespaced collection in `scope` (see streamNamespaced). */
+export async function listNamespaced(
+  client: ClusterClient,
+  ref: CollectionRef,
+  scope: Scope,
+): Promise<Listing> {
+  const items: Obj[] = [];
+  const problems: Problem[] = [];
+  for await (const page of streamNamespaced(client, ref, scope, problems)) items.push(...page);
+  return { items, problems };
 }
 
 /** Names of all namespaces. */
 export async function listNamespaceNames(client: ClusterClient): Promise<string[]> {
   const items = await client.list("/api/v1/namespaces", { what: "namespaces" });
   return items.map((n) => String((n.metadata as Obj | undefined)?.name ?? "")).filter((n) => n);
+}
+
+/**
+ * Pods in scope, page by page (each with apiVersion v1 and kind Pod);
+ * namespaces that could not be read are pushed to `problems`.
+ */
+export async function* streamPods(
+  client: ClusterClient,
+  scope: Scope,
+  problems: Problem[],
+): AsyncGenerator<Obj[]> {
+  try {
+    yield* streamNamespaced(
+      client,
+      { group: "", version: "v1", resource: "pods" },
+      scope,
+      problems,
+    );
+  } catch (e) {
+    throw client.fail(e);
+  }
 }
 
 /** Pods in scope, each with apiVersion v1 and kind Pod. */

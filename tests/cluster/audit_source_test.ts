@@ -131,3 +131,28 @@ Deno.test("reviewAccess: a pod may use what its service account or the requester
     "system:authenticated",
   ]);
 });
+
+Deno.test("clusterSubjects streams pods: the next page is requested only when the audit needs it", async () => {
+  const { client, calls } = fakeClient((req) => {
+    if (req.path !== "/api/v1/namespaces/big/pods") return undefined;
+    const n = req.query?.continue ? 2 : 1;
+    return json(200, {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { continue: n === 1 ? "page2" : undefined },
+      items: [{
+        metadata: { name: `p${n}`, namespace: "big", uid: `u${n}` },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      }],
+    });
+  });
+  const podCalls = () => calls.filter((c) => c.path.endsWith("/pods")).length;
+  const it = clusterSubjects(client, { namespace: "big" }, false, () => {}, () => {});
+  const first = await it.next();
+  assert.equal((first.value as PodSubject).workload.name, "p1");
+  assert.equal(podCalls(), 1);
+  const second = await it.next();
+  assert.equal((second.value as PodSubject).workload.name, "p2");
+  assert.equal(podCalls(), 2);
+  await it.return(undefined);
+});
