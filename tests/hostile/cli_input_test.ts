@@ -300,6 +300,23 @@ Deno.test("a bad input among good ones: no rules file is created, nothing is pri
       message: /Map keys must be unique/,
     });
     assert.deepEqual([...(await snapshotDir(dir)).keys()], [], "a file was written");
+    // audit-pods reads its inputs as a stream: a bad document after many good pods and a
+    // good file still prints no partial report
+    const many = `${dir}/pods.yaml`;
+    const pod = await Deno.readTextFile(GOOD_PODS);
+    await Deno.writeTextFile(
+      many,
+      `${Array(200).fill(pod).join("\n---\n")}\n---\n${await Deno.readTextFile(
+        `${HOSTILE}pod-wrong-type.yaml`,
+      )}`,
+    );
+    const audit = await runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", GOOD_PODS, "-f", many]);
+    assertInputError(audit, "audit-pods good+bad", {
+      file: many,
+      position:
+        /^ \(document 401, line \d+:19\): spec\.containers\[0\]\.securityContext\.privileged/,
+      message: /expected a boolean/,
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
