@@ -14,6 +14,9 @@ command -v go >/dev/null || need_pkgs+=(golang-go)
 command -v rsync >/dev/null || need_pkgs+=(rsync)
 command -v etcd >/dev/null || [ -x /usr/bin/etcd ] || need_pkgs+=(etcd-server)
 command -v dpkg-source >/dev/null || need_pkgs+=(dpkg-dev)
+# scripts/start-apiserver.sh needs these to make certificates and wait for readiness
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+command -v curl >/dev/null || need_pkgs+=(curl)
 if [ -x "$BIN" ] && [ ${#need_pkgs[@]} -eq 0 ]; then echo "$BIN"; exit 0; fi
 
 if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
