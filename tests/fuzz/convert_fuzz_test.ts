@@ -7,7 +7,7 @@
  * benign value, literals equal to the hostile text).
  */
 import assert from "node:assert/strict";
-import { stringify as stringifyYaml } from "yaml";
+import { parseAllDocuments, stringify as stringifyYaml } from "yaml";
 import { generateRules } from "../../src/falco/generate.ts";
 import { parseObjects } from "../../src/io/documents.ts";
 import { loadPsps } from "../../src/psp/load.ts";
@@ -76,6 +76,10 @@ Deno.test("fuzz convert: random and mutated PSPs give input errors or loadable Y
         return `uncaught ${(e as Error).name} (${target}): ${(e as Error).message}\n${text}`;
       }
       tally.rules++;
+      const doc = parseAllDocuments(yaml);
+      if (!Array.isArray(doc) || doc.length !== 1 || doc[0].errors.length) {
+        return `not one YAML document (${target}):\n${yaml.slice(0, 500)}`;
+      }
       const check = checkLoad(yaml, target);
       if (check.errors.length) {
         return `load errors (${target}): ${check.errors.join("; ")}\nPSP: ${text}`;
