@@ -540,6 +540,55 @@ Deno.test({
 
 Deno.test({
   ...E2E_TEST,
+  name: "e2e: pods owned by a Deployment's ReplicaSet are grouped under the Deployment",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const ns = "e2e-grouping";
+    await create(s, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }]);
+    const spec = { containers: [{ name: "c", image: "nginx" }] };
+    const labels = { app: "web", "pod-template-hash": "5d7f9" };
+    // No controller-manager runs here: make the objects it would have made.
+    const deploy = await s.admin.post<Obj>(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: { name: "web" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: { metadata: { labels }, spec },
+      },
+    });
+    const owner = (kind: string, o: Obj) => [{
+      apiVersion: "apps/v1",
+      kind,
+      name: o.metadata.name,
+      uid: o.metadata.uid,
+      controller: true,
+    }];
+    const rs = await s.admin.post<Obj>(`/apis/apps/v1/namespaces/${ns}/replicasets`, {
+      metadata: { name: "web-5d7f9", labels, ownerReferences: owner("Deployment", deploy) },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec },
+      },
+    });
+    for (const suffix of ["abcde", "fghij"]) {
+      await s.admin.post(`/api/v1/namespaces/${ns}/pods`, {
+        metadata: { name: `web-5d7f9-${suffix}`, labels, ownerReferences: owner("ReplicaSet", rs) },
+        spec,
+      });
+    }
+    await s.admin.post(`/api/v1/namespaces/${ns}/pods`, { metadata: { name: "loner" }, spec });
+    const res = await runCli(["audit-pods", ...kubeArgs(s), "-n", ns, "-o", "json"]);
+    assert.ok(res.code === 0 || res.code === 1, res.stderr);
+    const rows = JSON.parse(res.stdout).items.map((i: Obj) => `${i.kind}/${i.name} pods=${i.pods}`)
+      .sort();
+    assert.deepEqual(rows, ["Deployment/web pods=2", "Pod/loner pods=1"]);
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
   name: "e2e: stop the API server (commands_test.ts)",
   ignore,
   fn: () => server.stop(),
