@@ -74,8 +74,9 @@ function reportProblems(problems: readonly Problem[], warn: (m: string) => void)
 }
 
 /**
- * Builds the audit inputs: the cluster for what files do not give. Connects
- * lazily (a bad kubeconfig is reported when first needed).
+ * Builds the audit inputs: the cluster for what files do not give. The
+ * kubeconfig is resolved here (a bad one is an error before anything is read);
+ * requests are made when each step runs.
  */
 export async function clusterAuditInputs(
   o: ClusterAuditOptions,
@@ -124,6 +125,7 @@ export async function clusterAuditInputs(
       try {
         rbac = await listRbac(client, o.podFilesGiven ? {} : { namespace: scope.namespace });
       } catch (e) {
+        if (!/^forbidden/.test((e as Error).message)) throw e;
         throw new IoError(
           `${
             (e as Error).message
