@@ -17,7 +17,7 @@ import {
 import { InputError, IoError } from "./errors.ts";
 
 /** Bytes read from the file at a time. */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 64 * 1024;
 
 /** Longest line of a line-oriented input (audit log) accepted, in characters. */
 export const MAX_LINE_CHARS = 32 * 1024 * 1024;
@@ -169,21 +169,21 @@ export async function* readLines(file: string, opts: LineOptions = {}): AsyncGen
  * the text must be valid JSON.
  */
 export function jsonProblem(text: string): { offset: number; detail: string } | undefined {
-  const stack: (Set<string> | null)[] = [];
+  // Keys of each open mapping (null for a sequence); a few keys are compared one by one.
+  const stack: (string[] | Set<string> | null)[] = [];
   let keyNext = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < text.length) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j += 2;
-        } else if (d === 0x22) break;
-        else j++;
+      // The closing quote: the next one not preceded by an odd number of backslashes.
+      let j = text.indexOf('"', i + 1);
+      while (j > 0 && text.charCodeAt(j - 1) === 0x5c) {
+        let b = j - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
+      if (j < 0) return undefined; // not valid JSON; JSON.parse has said so
       // Counted with the quotes, as the YAML reader counts a quoted scalar.
       if (j - i + 1 > MAX_SCALAR_CHARS) {
         return {
@@ -195,11 +195,14 @@ export function jsonProblem(text: string): { offset: number; detail: string } | 
       }
       const keys = stack[stack.length - 1];
       if (keyNext && keys) {
-        const key = escaped ? JSON.parse(text.slice(i, j + 1)) as string : text.slice(i + 1, j);
-        if (keys.has(key)) {
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes("\\") ? JSON.parse(`"${raw}"`) as string : raw;
+        if (Array.isArray(keys) ? keys.includes(key) : keys.has(key)) {
           return { offset: i, detail: `duplicate key ${JSON.stringify(key)} in a mapping` };
         }
-        keys.add(key);
+        if (!Array.isArray(keys)) keys.add(key);
+        else if (keys.length < 16) keys.push(key);
+        else stack[stack.length - 1] = new Set([...keys, key]);
       }
       keyNext = false;
       i = j;
@@ -210,7 +213,7 @@ export function jsonProblem(text: string): { offset: number; detail: string } | 
           detail: `nesting deeper than ${MAX_NESTING} levels (no Kubernetes object is that deep)`,
         };
       }
-      stack.push(c === 0x7b ? new Set() : null);
+      stack.push(c === 0x7b ? [] : null);
       keyNext = c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
@@ -384,7 +387,9 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
     );
   }
 
-  function* jsonLine(line: string, at: number, document: number): Generator<LoadedObject> {
+  function* jsonLine(raw: string, at: number, document: number): Generator<LoadedObject> {
+    // A lone `\r` (of a CRLF line end) is not a line break to the YAML reader.
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const obj = fastJsonObject(line);
     if (!obj) {
       // Not plain JSON (YAML flow syntax, a List, a syntax error): the YAML reader decides.
@@ -407,7 +412,11 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
       object: obj,
       source: { file, document, line: at, column: 1 },
       locate(path) {
-        located ??= parseObjects(line, file, { documents: document - 1, lines: at - 1 })[0];
+        try {
+          located ??= parseObjects(line, file, { documents: document - 1, lines: at - 1 })[0];
+        } catch {
+          return undefined; // JSON.parse read it; a position is only a nicety
+        }
         return located?.locate(path);
       },
     };

@@ -67,32 +67,167 @@ function cachedObjectPath(field: string): (string | number)[] {
   return path;
 }
 
-/** A string that decides `s` among others of a key: its length, then itself. */
-function part(s: string): string {
-  return `${s.length}:${s}`;
+/** The report's copy of a decision, shared by every item with an equal decision. */
+interface SharedDecision {
+  id: number;
+  verdict: Verdict;
+  policy: string | null;
+  results: ReportPolicyResult[];
+  admitted: AdmittedPod | null;
+  /** JSON of `admitted`, for comparing. */
+  admittedJson: string;
+  /** The message without the pod's name (pods that differ only by name share a decision). */
+  message: string | undefined;
+}
+
+/** The admission's message without the pod's name. */
+function messageKey(decision: DecisionLike): string | undefined {
+  return decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "");
+}
+
+function mix(h: number, n: number): number {
+  return Math.imul(h ^ n, 0x01000193) >>> 0;
 }
 
 /**
- * A string identifying everything of a decision the report keeps (verdict, PSP,
- * results, admitted pod, message without the pod's name): decisions with equal
- * fingerprints are rendered alike. Built from length-prefixed parts (cheaper
- * than JSON for 30 PSPs' results of every pod).
+ * A hash of a decision from its shape only (counts, string lengths, flags), so that
+ * it reads no text: equal decisions have equal hashes; ones with equal hashes are
+ * compared field by field.
  */
-function fingerprintOf(decision: DecisionLike, admitted: AdmittedPod | null): string {
-  let k = decision.verdict + (decision.policy === null ? "-" : part(decision.policy));
-  for (const r of decision.results) {
-    k += part(r.policy) + (r.allowed ? "1" : "0") + r.violations.length + ":" + r.changes.length +
-      ";";
-    for (const v of r.violations) k += part(v.field) + part(v.message) + part(v.text);
-    for (const c of r.changes) {
-      k += part(c.field) + part(JSON.stringify(c.from ?? null)) +
-        part(JSON.stringify(c.to ?? null));
-    }
-    k += r.error === undefined ? "-" : part(r.error);
+function shapeHash(d: DecisionLike, admittedJson: string, message: string | undefined): number {
+  let h = mix(0x811c9dc5, d.verdict.length);
+  h = mix(h, d.policy === null ? -1 : d.policy.length);
+  h = mix(h, admittedJson.length);
+  h = mix(h, message === undefined ? -1 : message.length);
+  for (const r of d.results) {
+    h = mix(h, r.policy.length * 2 + (r.allowed ? 1 : 0));
+    h = mix(h, r.error === undefined ? -1 : r.error.length);
+    h = mix(h, r.violations.length);
+    for (const v of r.violations) h = mix(mix(h, v.text.length), v.field.length);
+    h = mix(h, r.changes.length);
+    for (const c of r.changes) h = mix(h, c.field.length);
   }
-  // The message names the pod; pods that differ only by name share a decision.
-  const message = decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "");
-  return k + "|" + part(JSON.stringify(admitted)) + (message === undefined ? "-" : part(message));
+  return h;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b || (a === undefined && b === null) || (a === null && b === undefined)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Whether a decision equals a shared one in everything the report keeps. */
+function sameDecision(
+  d: DecisionLike,
+  admittedJson: string,
+  message: string | undefined,
+  s: SharedDecision,
+): boolean {
+  if (
+    d.verdict !== s.verdict || d.policy !== s.policy || message !== s.message ||
+    d.results.length !== s.results.length || admittedJson !== s.admittedJson
+  ) return false;
+  for (let i = 0; i < d.results.length; i++) {
+    const r = d.results[i];
+    const t = s.results[i];
+    if (
+      r.policy !== t.policy || r.allowed !== t.allowed || r.error !== t.error ||
+      r.violations.length !== t.violations.length || r.changes.length !== t.changes.length
+    ) return false;
+    for (let j = 0; j < r.violations.length; j++) {
+      const v = r.violations[j];
+      const w = t.violations[j];
+      if (v.text !== w.text || v.field !== w.field || v.message !== w.message) return false;
+    }
+    for (let j = 0; j < r.changes.length; j++) {
+      const c = r.changes[j];
+      const e = t.changes[j];
+      if (c.field !== e.field || !sameValue(c.from, e.from) || !sameValue(c.to, e.to)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** More decisions than this with one shape hash are told apart by a text key instead. */
+const BUCKET_LIMIT = 8;
+
+/** A text key of everything `sameDecision` compares (for crowded hash buckets). */
+function textKey(
+  d: Pick<DecisionLike, "verdict" | "policy" | "results">,
+  admittedJson: string,
+  message: string | undefined,
+): string {
+  return JSON.stringify([d.verdict, d.policy, d.results, admittedJson, message ?? null]);
+}
+
+/**
+ * The distinct decisions seen so far. Finding a decision's shared copy costs a
+ * hash of its shape and a comparison with the few decisions of that shape;
+ * building a text fingerprint of 30 PSPs' results for every pod took a third of
+ * an audit's time. Shapes with many decisions fall back to text keys.
+ */
+class DecisionTable {
+  readonly #buckets = new Map<number, SharedDecision[] | Map<string, SharedDecision>>();
+  #size = 0;
+
+  /** The shared copy of `decision`, made on its first sight. */
+  shared(decision: DecisionLike, admitted: AdmittedPod | null): SharedDecision {
+    const admittedJson = JSON.stringify(admitted);
+    const message = messageKey(decision);
+    const h = shapeHash(decision, admittedJson, message);
+    let bucket = this.#buckets.get(h);
+    if (bucket instanceof Map) {
+      const key = textKey(decision, admittedJson, message);
+      let s = bucket.get(key);
+      if (!s) bucket.set(key, s = this.#copy(decision, admitted, admittedJson, message));
+      return s;
+    }
+    if (!bucket) this.#buckets.set(h, bucket = []);
+    for (const s of bucket) if (sameDecision(decision, admittedJson, message, s)) return s;
+    const s = this.#copy(decision, admitted, admittedJson, message);
+    if (bucket.length < BUCKET_LIMIT) bucket.push(s);
+    else {
+      const byText = new Map<string, SharedDecision>();
+      for (const t of [...bucket, s]) {
+        byText.set(textKey(t, t.admittedJson, t.message), t);
+      }
+      this.#buckets.set(h, byText);
+    }
+    return s;
+  }
+
+  #copy(
+    decision: DecisionLike,
+    admitted: AdmittedPod | null,
+    admittedJson: string,
+    message: string | undefined,
+  ): SharedDecision {
+    return {
+      id: this.#size++,
+      verdict: decision.verdict,
+      policy: decision.policy,
+      results: decision.results.map((r) => ({
+        policy: r.policy,
+        allowed: r.allowed,
+        violations: r.violations.map((v) => ({
+          field: v.field,
+          message: v.message,
+          text: v.text,
+        })),
+        changes: r.changes.map((c) => ({
+          field: c.field,
+          from: c.from ?? null,
+          to: c.to ?? null,
+        })),
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      })),
+      admitted,
+      admittedJson,
+      message,
+    };
+  }
 }
 
 /** Projects a pod onto the fields admission may change (see AdmittedPod). */
@@ -157,11 +292,8 @@ export class ReportBuilder {
   readonly #edges = new Map<string, WorkloadRef>();
   readonly #knownWorkloads = new Set<string>();
   /** Decision fingerprint -> id and the report's copy of it, shared by every item with it. */
-  readonly #decisions = new Map<
-    string,
-    { id: number; results: ReportPolicyResult[]; admitted: AdmittedPod | null }
-  >();
-
+  /** The distinct decisions, each shared by every item with it. */
+  readonly #decisions = new DecisionTable();
   readonly #positions: boolean;
 
   /** `policies`: the candidate PSP names in the admission's order (for the summary). */
@@ -179,30 +311,7 @@ export class ReportBuilder {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
     const row = subject.owner ?? subject.workload;
     const admittedPod = admittedView(decision.admitted);
-    const fingerprint = fingerprintOf(decision, admittedPod);
-    let shared = this.#decisions.get(fingerprint);
-    if (!shared) {
-      shared = {
-        id: this.#decisions.size,
-        results: decision.results.map((r) => ({
-          policy: r.policy,
-          allowed: r.allowed,
-          violations: r.violations.map((v) => ({
-            field: v.field,
-            message: v.message,
-            text: v.text,
-          })),
-          changes: r.changes.map((c) => ({
-            field: c.field,
-            from: c.from ?? null,
-            to: c.to ?? null,
-          })),
-          ...(r.error !== undefined ? { error: r.error } : {}),
-        })),
-        admitted: admittedPod,
-      };
-      this.#decisions.set(fingerprint, shared);
-    }
+    const shared = this.#decisions.shared(decision, admittedPod);
     const key = `${workloadKey(row)}\n${shared.id}`;
     let g = this.#groups.get(key);
     if (!g) {

@@ -1,0 +1,241 @@
+/**
+ * Streaming input (src/io/stream.ts): documents and JSON lines come out as the
+ * whole-file reader (parseObjects) gives them — same objects, document numbers,
+ * lines and field positions — across chunk boundaries, and bad input fails with
+ * the file and the right line.
+ */
+import assert from "node:assert/strict";
+import { type LoadedObject, parseObjects } from "../../src/io/documents.ts";
+import { InputError } from "../../src/io/errors.ts";
+import { jsonProblem, readLines, streamObjects, YamlSplitter } from "../../src/io/stream.ts";
+
+const DIR = await Deno.makeTempDir({ prefix: "stream_test_" });
+let n = 0;
+
+async function file(content: string | Uint8Array): Promise<string> {
+  const path = `${DIR}/f${n++}.yaml`;
+  if (typeof content === "string") await Deno.writeTextFile(path, content);
+  else await Deno.writeFile(path, content);
+  return path;
+}
+
+async function collect(path: string): Promise<LoadedObject[]> {
+  const out: LoadedObject[] = [];
+  for await (const o of streamObjects(path)) out.push(o);
+  return out;
+}
+
+async function inputError(f: () => Promise<unknown>): Promise<InputError> {
+  try {
+    await f();
+  } catch (e) {
+    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+    return e;
+  }
+  assert.fail("no error");
+}
+
+/** Streamed objects equal the whole-file parse: objects, sources, and positions of fields. */
+async function assertSameAsWhole(text: string, paths: (string | number)[][] = []) {
+  const path = await file(text);
+  const streamed = await collect(path);
+  // readText drops a BOM before the whole-file parse, as the stream does.
+  const whole = parseObjects(text.replace(/^\ufeff/, ""), path);
+  assert.deepEqual(streamed.map((o) => o.object), whole.map((o) => o.object));
+  assert.deepEqual(streamed.map((o) => o.source), whole.map((o) => o.source));
+  for (const p of paths) {
+    assert.deepEqual(streamed.map((o) => o.locate(p)), whole.map((o) => o.locate(p)), `at ${p}`);
+  }
+}
+
+const pod = (name: string, extra = "") =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: c\n      image: nginx${extra}\n`;
+
+Deno.test("YAML stream: documents, lines and field positions as in a whole-file parse", async () => {
+  const text = [
+    "# leading comment\n",
+    pod("a"),
+    "---\n",
+    pod("b", "\n      securityContext:\n        privileged: true"),
+    "--- # a comment on the marker\n",
+    "---\n", // an empty document still counts
+    pod("c"),
+    "...\n",
+    "# between documents\n",
+    "%YAML 1.2\n",
+    "---\n",
+    "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: d}\n    spec: {containers: [{name: c, image: x}]}\n  - " +
+    "{apiVersion: v1, kind: Pod, metadata: {name: e}, spec: {containers: []}}\n",
+    "--- |\n  a literal block: --- not a marker when indented\n",
+    "---\n",
+    pod("f"),
+    "# trailing comment\n",
+  ].join("");
+  // The literal block document is a string, not an object: cut it out of the comparison text.
+  const bad = text.indexOf("--- |");
+  const good = text.slice(0, bad) + text.slice(text.indexOf("---\n", bad + 1));
+  await assertSameAsWhole(good, [
+    ["metadata", "name"],
+    ["spec", "containers", 0, "securityContext", "privileged"],
+  ]);
+  const path = await file(text);
+  const err = await inputError(() => collect(path));
+  const literalLine = text.slice(0, bad).split("\n").length;
+  assert.equal(err.source.line, literalLine, err.message);
+  assert.match(err.message, /expected a Kubernetes object/);
+});
+
+Deno.test("YAML stream: across chunk boundaries with multi-byte characters, lines stay right", async () => {
+  const docs: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    docs.push(pod(`p-${i}`).replace("image: nginx", `image: "nginx-é€😀-${i}"`));
+  }
+  const text = docs.join("---\n"); // > 64 KiB: several chunks
+  assert.ok(new TextEncoder().encode(text).length > 3 * 64 * 1024);
+  await assertSameAsWhole(text, [["spec", "containers", 0, "image"]]);
+});
+
+Deno.test("YAML stream: CRLF line endings and a BOM", async () => {
+  await assertSameAsWhole("\ufeff" + (pod("a") + "---\n" + pod("b")).replaceAll("\n", "\r\n"), [
+    ["metadata", "name"],
+  ]);
+});
+
+Deno.test("YAML stream: a syntax error names the document and the line in the file", async () => {
+  const text = pod("a") + "---\n" + pod("b") + "---\n" +
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n";
+  const path = await file(text);
+  const streamed = await inputError(() => collect(path));
+  const whole = await inputError(async () => parseObjects(text, path));
+  assert.equal(streamed.message, whole.message);
+  assert.equal(streamed.source.document, 3);
+});
+
+Deno.test("YAML splitter: markers only at column 0 and followed by a space or nothing", () => {
+  const s = new YamlSplitter("x");
+  const pieces = ["a: 1", "---a: 2", " ---", "--- b: 1", "...", "# c", "---", "c: 1"]
+    .map((l) => s.push(l)?.text);
+  assert.deepEqual(pieces, [
+    undefined,
+    undefined,
+    undefined,
+    "a: 1\n---a: 2\n ---\n",
+    "--- b: 1\n...\n",
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assert.deepEqual(s.end(), { text: "# c\n---\nc: 1\n", lines: 5 });
+});
+
+Deno.test("JSON lines: one object per line, document = line's object number, lazy field positions", async () => {
+  const objs = [
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: { containers: [] } },
+    { apiVersion: "v1", kind: "Pod", metadata: { name: "b" }, spec: { containers: [] } },
+  ];
+  const text = `${JSON.stringify(objs[0])}\n\n${JSON.stringify(objs[1])}\r\n`;
+  const path = await file(text);
+  const got = await collect(path);
+  assert.deepEqual(got.map((o) => o.object), objs);
+  assert.deepEqual(got.map((o) => o.source), [
+    { file: path, document: 1, line: 1, column: 1 },
+    { file: path, document: 2, line: 3, column: 1 },
+  ]);
+  const col = JSON.stringify(objs[1]).indexOf('"b"') + 1;
+  assert.deepEqual(got[1].locate(["metadata", "name"]), { line: 3, column: col });
+});
+
+Deno.test("JSON lines: a List line is flattened; YAML flow syntax on a line is read as YAML", async () => {
+  const list = {
+    apiVersion: "v1",
+    kind: "List",
+    items: [{ apiVersion: "v1", kind: "Pod", metadata: { name: "x" } }],
+  };
+  const path = await file(
+    `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}\n${
+      JSON.stringify(list)
+    }\n{apiVersion: v1, kind: Pod, metadata: {name: y}}\n`,
+  );
+  const got = await collect(path);
+  assert.deepEqual(got.map((o) => (o.object.metadata as { name: string }).name), ["a", "x", "y"]);
+  assert.deepEqual(got.map((o) => [o.source.document, o.source.item, o.source.line]), [
+    [1, undefined, 1],
+    [2, 0, 2],
+    [3, undefined, 3],
+  ]);
+});
+
+Deno.test("JSON lines: bad lines fail with file, document and line", async () => {
+  const good = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}`;
+  const cases: [string, RegExp, number][] = [
+    [`${good}\n{"kind": "Pod",\n`, /invalid YAML\/JSON/, 2],
+    [`${good}\n${good}\n{"kind":"Pod","kind":"Pod"}\n`, /duplicate key "kind"/, 3],
+    [`${good}\n[1, 2]\n`, /expected a Kubernetes object/, 2],
+    [`${good}\n{"a":${"[".repeat(150)}${"]".repeat(150)}}\n`, /nesting deeper than 100/, 2],
+  ];
+  for (const [text, message, line] of cases) {
+    const path = await file(text);
+    const e = await inputError(() => collect(path));
+    assert.match(e.message, message);
+    assert.equal(e.source.line, line, e.message);
+    assert.equal(e.source.file, path);
+    assert.equal(e.source.document, line, e.message);
+  }
+});
+
+Deno.test("bad bytes: invalid UTF-8 names its line (in a later chunk too); NUL is binary data", async () => {
+  const enc = new TextEncoder();
+  const head = enc.encode(
+    Array.from({ length: 5000 }, (_, i) => `# comment line ${i}`).join("\n") + "\n",
+  );
+  const bytes = new Uint8Array([...head, ...enc.encode("a: caf"), 0xe9, 0x0a]);
+  assert.ok(head.length > 64 * 1024);
+  let e = await inputError(async () => collect(await file(bytes)));
+  assert.equal(e.source.line, 5001, e.message);
+  assert.match(e.message, /invalid UTF-8/);
+  e = await inputError(async () => collect(await file(new Uint8Array([0x61, 0x3a, 0x00]))));
+  assert.match(e.message, /binary data \(NUL byte at offset 2\)/);
+  assert.equal(e.source.line, undefined);
+});
+
+Deno.test("empty input: blank, and comments only, are errors naming the file", async () => {
+  for (const text of ["", "\n  \n", "# only\n---\n# comments\n"]) {
+    const path = await file(text);
+    const e = await inputError(() => collect(path));
+    assert.equal(e.source.file, path);
+    assert.match(e.message, /empty input: no Kubernetes objects/);
+  }
+});
+
+Deno.test("readLines: lines across chunks, a last line without newline, too long a line", async () => {
+  const long = "x".repeat(100_000);
+  const path = await file(`a\n${long}\r\nlast`);
+  const lines: string[] = [];
+  for await (const l of readLines(path)) lines.push(l);
+  assert.deepEqual(lines, ["a", `${long}\r`, "last"]);
+  const e = await inputError(async () => {
+    for await (const _ of readLines(path, { maxLineChars: 50_000 })) { /* read */ }
+  });
+  assert.equal(e.source.line, 2);
+  assert.match(e.message, /longer than 50000 characters/);
+});
+
+Deno.test("jsonProblem: escaped quotes and keys, many keys, long strings", () => {
+  assert.equal(jsonProblem(`{"a":"x\\"y","b":"\\\\","c":1}`), undefined);
+  assert.match(jsonProblem(`{"a":1,"\\u0061":2}`)!.detail, /duplicate key "a"/);
+  assert.equal(jsonProblem(`{"a":{"a":1},"b":[{"a":1},{"a":2}]}`), undefined);
+  const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+  assert.equal(jsonProblem(JSON.stringify(many)), undefined);
+  const dup = JSON.stringify(many).replace(/}$/, `,"k3":0}`);
+  assert.equal(jsonProblem(dup)!.offset, dup.lastIndexOf(`"k3"`));
+  assert.match(
+    jsonProblem(JSON.stringify({ a: "x".repeat(3 * 1024 * 1024) }))!.detail,
+    /single value of 3145730/,
+  );
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(DIR, { recursive: true });
+  } catch { /* gone */ }
+});
