@@ -106,7 +106,7 @@ Deno.test("YAML stream: a syntax error names the document and the line in the fi
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n";
   const path = await file(text);
   const streamed = await inputError(() => collect(path));
-  const whole = await inputError(async () => parseObjects(text, path));
+  const whole = await inputError(() => Promise.resolve().then(() => parseObjects(text, path)));
   assert.equal(streamed.message, whole.message);
   assert.equal(streamed.source.document, 3);
 });
