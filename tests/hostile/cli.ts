@@ -88,8 +88,14 @@ async function runCliNow(
   };
 }
 
-/** Asserts that stderr holds no stack trace, no uncaught-exception dump and no JS error name. */
+/**
+ * Asserts that stderr holds no stack trace, no uncaught-exception dump, no JS error name, and
+ * no control character (hostile input echoed raw could drive the terminal).
+ */
 export function assertNoTrace(r: CliRun, what: string): void {
+  // deno-lint-ignore no-control-regex
+  const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(r.stderr);
+  assert.equal(control, null, `${what}: control character on stderr:\n${JSON.stringify(r.stderr)}`);
   assert.doesNotMatch(r.stderr, /^\s+at /m, `${what}: stack frame on stderr:\n${r.stderr}`);
   assert.doesNotMatch(
     r.stderr,

@@ -273,6 +273,42 @@ Deno.test("hostile --rbac-file: malformed YAML and an alias bomb are input error
   });
 });
 
+Deno.test("terminal escapes in names never reach the terminal raw (stderr and table)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hostile_esc_" });
+  try {
+    const esc = "\u001b]0;owned\u0007\u001b[31mred\u001b[0m\r";
+    const psp = `${dir}/psp.json`;
+    const good = (await Deno.readTextFile(GOOD_PSP)).replace("name: restricted", "name: x");
+    const base = parseYaml(good) as { metadata: Record<string, unknown> };
+    base.metadata.name = `a${esc}`;
+    await Deno.writeTextFile(psp, JSON.stringify(base));
+    const pods = `${dir}/pods.json`;
+    await Deno.writeTextFile(
+      pods,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `p${esc}`, namespace: `n${esc}` },
+        spec: { containers: [{ name: "c", image: "x", securityContext: { privileged: true } }] },
+      }),
+    );
+    const [convert, audit] = await Promise.all([
+      runCli(["convert", psp]),
+      runCli(["audit-pods", "--psp-file", psp, "-f", pods]),
+    ]);
+    assertNoTrace(convert, "convert");
+    assertNoTrace(audit, "audit-pods");
+    // the name cannot be written into a Falco output: refused, and shown escaped
+    assert.equal(convert.code, 2, convert.stderr);
+    assert.equal(audit.code, 1, audit.stderr);
+    // deno-lint-ignore no-control-regex
+    assert.doesNotMatch(audit.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, audit.stdout);
+    assert.match(audit.stdout, /refused/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("hostile input via FALCOCTL_PSP_PATH names the file too", async () => {
   const file = `${HOSTILE}psp-wrong-type.yaml`;
   const r = await runCli(["convert"], { env: { FALCOCTL_PSP_PATH: file } });
