@@ -540,7 +540,7 @@ Deno.test({
 
 Deno.test({
   ...E2E_TEST,
-  name: "e2e: pods owned by a Deployment's ReplicaSet are grouped under the Deployment",
+  name: "e2e: controller-owned pods are grouped under their Deployment or CronJob",
   ignore,
   async fn() {
     const s = await seed();
@@ -579,11 +579,42 @@ Deno.test({
       });
     }
     await s.admin.post(`/api/v1/namespaces/${ns}/pods`, { metadata: { name: "loner" }, spec });
-    const res = await runCli(["audit-pods", ...kubeArgs(s), "-n", ns, "-o", "json"]);
-    assert.ok(res.code === 0 || res.code === 1, res.stderr);
-    const rows = JSON.parse(res.stdout).items.map((i: Obj) => `${i.kind}/${i.name} pods=${i.pods}`)
-      .sort();
-    assert.deepEqual(rows, ["Deployment/web pods=2", "Pod/loner pods=1"]);
+    // a CronJob (batch/v1beta1 in 1.20), its Job and the Job's pod
+    const cron = await s.admin.post<Obj>(`/apis/batch/v1beta1/namespaces/${ns}/cronjobs`, {
+      metadata: { name: "nightly" },
+      spec: {
+        schedule: "0 3 * * *",
+        jobTemplate: { spec: { template: { spec: { ...spec, restartPolicy: "Never" } } } },
+      },
+    });
+    const job = await s.admin.post<Obj>(`/apis/batch/v1/namespaces/${ns}/jobs`, {
+      metadata: {
+        name: "nightly-27000000",
+        ownerReferences: [{ ...owner("CronJob", cron)[0], apiVersion: "batch/v1beta1" }],
+      },
+      spec: { template: { spec: { ...spec, restartPolicy: "Never" } } },
+    });
+    await s.admin.post(`/api/v1/namespaces/${ns}/pods`, {
+      metadata: {
+        name: "nightly-27000000-xyz",
+        ownerReferences: [{ ...owner("Job", job)[0], apiVersion: "batch/v1" }],
+      },
+      spec: { ...spec, restartPolicy: "Never" },
+    });
+    const rowsOf = async (extra: string[]) => {
+      const res = await runCli(["audit-pods", ...kubeArgs(s), "-n", ns, "-o", "json", ...extra]);
+      assert.ok(res.code === 0 || res.code === 1, res.stderr);
+      return JSON.parse(res.stdout).items.map((i: Obj) => `${i.kind}/${i.name} pods=${i.pods}`)
+        .sort();
+    };
+    assert.deepEqual(await rowsOf([]), [
+      "CronJob/nightly pods=1",
+      "Deployment/web pods=2",
+      "Pod/loner pods=1",
+    ]);
+    // with --workloads the templates join the same rows (their pod counts are the report's rule)
+    const withTemplates = (await rowsOf(["--workloads"])).map((r: string) => r.split(" ")[0]);
+    assert.deepEqual(withTemplates, ["CronJob/nightly", "Deployment/web", "Pod/loner"]);
   },
 });
 
