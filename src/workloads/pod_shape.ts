@@ -11,7 +11,19 @@ export interface ShapeProblem {
   detail: string;
 }
 
-type Check = (v: unknown, path: (string | number)[]) => ShapeProblem | undefined;
+/**
+ * A field path while checking, as a linked list from the leaf (cheap to extend
+ * for every field visited; made into an array only for a problem).
+ */
+interface Path {
+  up: Path | undefined;
+  key: string | number;
+}
+
+type Check = ((v: unknown, path: Path | undefined) => ShapeProblem | undefined) & {
+  /** Set on `optional(...)` checks: an absent value is fine without a visit. */
+  optional?: boolean;
+};
 
 function describe(v: unknown): string {
   if (v === null) return "null";
@@ -29,12 +41,22 @@ export function fieldPath(path: readonly (string | number)[]): string {
   return s;
 }
 
-function fail(path: (string | number)[], detail: string): ShapeProblem {
-  return { field: fieldPath(path), path, detail };
+function at(up: Path | undefined, key: string | number): Path {
+  return { up, key };
 }
 
-const optional = (check: Check): Check => (v, path) =>
-  v === undefined || v === null ? undefined : check(v, path);
+function fail(path: Path | undefined, detail: string): ShapeProblem {
+  const keys: (string | number)[] = [];
+  for (let p = path; p; p = p.up) keys.push(p.key);
+  keys.reverse();
+  return { field: fieldPath(keys), path: keys, detail };
+}
+
+const optional = (check: Check): Check => {
+  const c: Check = (v, path) => v === undefined || v === null ? undefined : check(v, path);
+  c.optional = true;
+  return c;
+};
 
 const bool: Check = (v, path) =>
   typeof v === "boolean" ? undefined : fail(path, `expected a boolean, got ${describe(v)}`);
@@ -50,7 +72,7 @@ const int: Check = (v, path) =>
 const listOf = (item: Check): Check => (v, path) => {
   if (!Array.isArray(v)) return fail(path, `expected a list, got ${describe(v)}`);
   for (let i = 0; i < v.length; i++) {
-    const p = item(v[i], [...path, i]);
+    const p = item(v[i], at(path, i));
     if (p) return p;
   }
   return undefined;
@@ -60,26 +82,34 @@ const mapOf = (value: Check): Check => (v, path) => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     return fail(path, `expected a mapping, got ${describe(v)}`);
   }
-  for (const [k, x] of Object.entries(v)) {
-    const p = value(x, [...path, k]);
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const p = value((v as Record<string, unknown>)[k], at(path, k));
     if (p) return p;
   }
   return undefined;
 };
 
-const object = (fields: Record<string, Check>, required: string[] = []): Check => (v, path) => {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    return fail(path, `expected a mapping, got ${describe(v)}`);
-  }
-  const o = v as Record<string, unknown>;
-  for (const r of required) {
-    if (o[r] === undefined || o[r] === null) return fail([...path, r], "required field is missing");
-  }
-  for (const [k, check] of Object.entries(fields)) {
-    const p = check(o[k], [...path, k]);
-    if (p) return p;
-  }
-  return undefined;
+const object = (fields: Record<string, Check>, required: string[] = []): Check => {
+  const entries = Object.entries(fields);
+  return (v, path) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      return fail(path, `expected a mapping, got ${describe(v)}`);
+    }
+    const o = v as Record<string, unknown>;
+    for (const r of required) {
+      if (o[r] === undefined || o[r] === null) {
+        return fail(at(path, r), "required field is missing");
+      }
+    }
+    for (const [k, check] of entries) {
+      const x = o[k];
+      if ((x === undefined || x === null) && check.optional) continue;
+      const p = check(x, at(path, k));
+      if (p) return p;
+    }
+    return undefined;
+  };
 };
 
 const seLinuxOptions = optional(object({
@@ -155,6 +185,8 @@ const podMetadata = optional(object({
   labels: optional(mapOf(str)),
 }));
 
+const podOrTemplate = object({ metadata: podMetadata, spec: podSpec }, ["spec"]);
+
 /**
  * Checks a pod (or pod template: `metadata` + `spec`) for wrongly typed fields
  * that admission reads. Returns the first problem, paths relative to `base`.
@@ -163,5 +195,7 @@ export function checkPodShape(
   pod: unknown,
   base: (string | number)[] = [],
 ): ShapeProblem | undefined {
-  return object({ metadata: podMetadata, spec: podSpec }, ["spec"])(pod, base);
+  let path: Path | undefined;
+  for (const key of base) path = at(path, key);
+  return podOrTemplate(pod, path);
 }
