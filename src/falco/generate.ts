@@ -23,7 +23,15 @@ import { CURRENT_FIELD_RULES } from "./current.ts";
 import type { AuditCheck } from "./field_rule.ts";
 import { legacyHeader, legacyRules } from "./legacy.ts";
 import { renderRulesYaml, type RulesItem } from "./rules_file.ts";
-import { GenerateError, namePrefix, outputName, pspScope, shown } from "./scope.ts";
+import {
+  GenerateError,
+  isRepositoryWithPort,
+  namePrefix,
+  outputName,
+  pspScope,
+  shown,
+} from "./scope.ts";
+import { FALCO_IMAGES_ANNOTATION } from "../model/psp.ts";
 
 export { GenerateError } from "./scope.ts";
 
@@ -280,19 +288,29 @@ function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
   const scope: Cond[] = [macro(ctx.id("ka_pod"))];
   const images = ctx.scope.images;
   for (const image of images ?? []) {
-    if (image.includes(":")) {
-      ctx.warnings.push(
-        `PodSecurityPolicy ${ctx.psp.metadata?.name}: falco-rules-psp-images: ${image}: the k8saudit plugin cuts image repositories at the first ':' (a registry port), so this item never matches a pod`,
+    if (isRepositoryWithPort(image)) {
+      throw new GenerateError(
+        ctx.psp.metadata?.name ?? "",
+        `metadata.annotations[${FALCO_IMAGES_ANNOTATION}]`,
+        `${
+          JSON.stringify(image)
+        } is a repository on a registry with a port, which current Falco cannot match: the k8saudit plugin's image.repository cuts an image at its first ':' (${image}:1.0 gives ${
+          image.slice(0, image.indexOf(":"))
+        }); list exact images instead (${image}:<tag>, ${image}@<digest>)`,
       );
     }
   }
   if (images) {
+    // Every item is compared with both fields, so a list means the same whatever its items
+    // look like: a repository equals image.repository (any tag); an exact image (with a tag
+    // or a digest: it has a ':' or '@', which image.repository never has) equals image.
     items.push(m(
       "ka_match_image",
       or(
-        ...(["containers", "initContainers", "ephemeralContainers"] as const).map((k) =>
-          cmp(field(`ka.req.pod.${k}.image.repository`), "intersects", images.map(str))
-        ),
+        ...(["containers", "initContainers", "ephemeralContainers"] as const).flatMap((k) => [
+          cmp(field(`ka.req.pod.${k}.image.repository`), "intersects", images.map(str)),
+          cmp(field(`ka.req.pod.${k}.image`), "intersects", images.map(str)),
+        ]),
       ),
     ));
     scope.push(macro(ctx.id("ka_match_image")));
@@ -312,7 +330,12 @@ function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
       "container",
       and(
         cmp(field("container.id"), "!=", word("host")),
-        images ? cmp(field("container.image.repository"), "in", images.map(str)) : { k: "true" },
+        images
+          ? or(
+            cmp(field("container.image.repository"), "in", images.map(str)),
+            cmp(field("container.image"), "in", images.map(str)),
+          )
+          : { k: "true" },
       ),
     ));
   }

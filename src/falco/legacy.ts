@@ -26,9 +26,9 @@ import {
 import type { MacroDef, PspContext } from "./context.ts";
 import type { RulesItem } from "./rules_file.ts";
 import { render } from "./condition.ts";
-import { SECCOMP_ALLOWED_PROFILES } from "../model/psp.ts";
+import { FALCO_IMAGES_ANNOTATION, SECCOMP_ALLOWED_PROFILES } from "../model/psp.ts";
 import { CURRENT_FIELD_RULES, MAX_CONTAINERS } from "./current.ts";
-import { shown } from "./scope.ts";
+import { GenerateError, isExactImage, shown } from "./scope.ts";
 
 const ka = (name: string) => field(name);
 const jevt = (...path: (string | number)[]) => jsonField(path, "jevt.value");
@@ -108,6 +108,19 @@ export function legacyHeader(ctx: PspContext): RulesItem[] {
     condition: render(cond),
   });
   const items: RulesItem[] = [];
+  for (const image of ctx.scope.images ?? []) {
+    if (isExactImage(image)) {
+      throw new GenerateError(
+        ctx.psp.metadata?.name ?? "",
+        `metadata.annotations[${FALCO_IMAGES_ANNOTATION}]`,
+        `${
+          JSON.stringify(image)
+        } has a tag or a digest, but the Falco 0.27 rules compare image repositories, as falcoctl did (every container's ka.req.pod.containers.image.repository in the list); list the repository (${
+          image.replace(/@.*$/, "").replace(/:[^:/]*$/, "")
+        }) or generate rules for current Falco, which also matches exact images`,
+      );
+    }
+  }
   if (ctx.scope.images) items.push({ kind: "list", name: id("images"), items: ctx.scope.images });
   if (ctx.scope.namespaces) {
     items.push({ kind: "list", name: id("namespaces"), items: ctx.scope.namespaces });

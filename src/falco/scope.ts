@@ -48,14 +48,33 @@ export function shown(text: string): string {
   return text.replace(/[^\x20-\x7e]|%/g, "?");
 }
 
-/** Image repository names allowed in the scope list (no tag or digest, no quoting needed). */
+/**
+ * Image references allowed in the scope list: a repository (`nginx`, `registry:5000/app`) or
+ * an exact image with a tag and/or a digest (`nginx:1.19`, `nginx@sha256:...`).
+ */
 const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+
+/**
+ * Whether an image scope item names an exact image (it has a tag or a digest) rather than a
+ * repository: a digest follows `@`; a tag follows the last `:` when no `/` comes after it
+ * (`registry:5000/app` is a repository on a registry with a port, `registry:5000/app:1` an
+ * image).
+ */
+export function isExactImage(item: string): boolean {
+  return item.includes("@") || item.lastIndexOf(":") > item.lastIndexOf("/");
+}
+
+/** Whether an image scope item is a repository whose registry has a port (`registry:5000/app`). */
+export function isRepositoryWithPort(item: string): boolean {
+  return !isExactImage(item) && item.includes(":");
+}
 /** Namespace names (DNS labels). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Parses a scoping annotation: a YAML flow list (`"[nginx, redis]"`) or a comma list
- * (`"nginx,redis"`). Items are trimmed, empty items dropped, each item validated.
+ * (`"nginx,redis"`). Items are trimmed, empty items dropped, each item validated. Flow list
+ * items are read as written (YAML's failsafe schema): `[1.0]` is the item `1.0`, not a number.
  */
 export function parseScopeList(
   policy: string,
@@ -68,7 +87,7 @@ export function parseScopeList(
   if (trimmed.startsWith("[")) {
     let parsed: unknown;
     try {
-      parsed = parseYaml(trimmed);
+      parsed = parseYaml(trimmed, { schema: "failsafe" });
     } catch (e) {
       throw new GenerateError(
         policy,
@@ -85,14 +104,14 @@ export function parseScopeList(
   }
   const out: string[] = [];
   for (const raw of items) {
-    if (typeof raw !== "string" && typeof raw !== "number") {
+    if (typeof raw !== "string") {
       throw new GenerateError(
         policy,
         `metadata.annotations[${key}]`,
         `list item ${JSON.stringify(raw)} is not a string`,
       );
     }
-    const item = String(raw).trim();
+    const item = raw.trim();
     if (!item) continue;
     const ok = kind === "image" ? IMAGE.test(item) : NAMESPACE.test(item);
     if (!ok) {
@@ -100,7 +119,7 @@ export function parseScopeList(
         policy,
         `metadata.annotations[${key}]`,
         `${JSON.stringify(item)} is not a valid ${
-          kind === "image" ? "image repository" : "namespace name"
+          kind === "image" ? "image repository or image" : "namespace name"
         }`,
       );
     }

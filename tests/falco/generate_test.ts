@@ -191,6 +191,55 @@ Deno.test("scope: a pod is in scope when any container (init included) uses a li
   );
 });
 
+Deno.test("scope: exact images (tag, digest) match the image, repositories any tag of it", () => {
+  const digest = `app@sha256:${"a".repeat(64)}`;
+  const p = psp("scoped", { privileged: false }, {
+    "falco-rules-psp-images": `[nginx:1.19, ${digest}, registry:5000/app:2, redis]`,
+  });
+  const g = generateRules([p], { target: "current", prefix: true });
+  assert.deepEqual(checkLoad(g.yaml, "current").warnings, []);
+  const ruleset = loadRules(g.yaml, "current");
+  const fires = (image: string) =>
+    firingRules(
+      ruleset,
+      podEvent({ containers: [{ name: "a", image, securityContext: { privileged: true } }] }),
+    ).map((r) => r.name).includes("PSP scoped Violation (privileged) K8s Audit");
+  for (const image of ["nginx:1.19", digest, "registry:5000/app:2", "redis", "redis:7"]) {
+    assert.ok(fires(image), image);
+  }
+  for (const image of ["nginx", "nginx:1.20", "app", "registry:5000/app:3", "registry"]) {
+    assert.ok(!fires(image), image);
+  }
+});
+
+Deno.test("scope: what a target cannot match is refused, naming the annotation and the item", () => {
+  const refused = (images: string, target: "current" | "0.27", why: RegExp) =>
+    assert.throws(
+      () =>
+        generateRules([psp("p", {}, { "falco-rules-psp-images": images })], {
+          target,
+          prefix: true,
+        }),
+      (e: Error) =>
+        e instanceof GenerateError &&
+        /metadata\.annotations\[falco-rules-psp-images\]/.test(e.message) &&
+        why.test(e.message),
+    );
+  // k8saudit's image.repository of registry:5000/app:1 is "registry": no repository match
+  refused("[nginx, registry:5000/app]", "current", /"registry:5000\/app" is a repository.*port/);
+  // Falco 0.27 rules compare repositories (falcoctl's list): a tag or a digest never matches
+  refused("[nginx:1.19]", "0.27", /"nginx:1.19" has a tag or a digest.*\(nginx\)/);
+  refused(`[app@sha256:${"0".repeat(64)}]`, "0.27", /list the repository \(app\)/);
+  // a repository on a registry with a port is a repository for 0.27 (libsinsp keeps the port)
+  const g = generateRules([psp("p", {}, { "falco-rules-psp-images": "registry:5000/app" })], {
+    target: "0.27",
+    prefix: true,
+  });
+  assert.deepEqual((parseYaml(g.yaml) as Item[]).find((i) => i.list)?.items, [
+    "registry:5000/app",
+  ]);
+});
+
 Deno.test("untrusted text is validated: anything unsafe is an error, not an injection", () => {
   const bad = [
     psp("a", {}, { "falco-rules-psp-images": '[nginx, "x) or (ka.verb exists"]' }),

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   GenerateError,
+  isExactImage,
+  isRepositoryWithPort,
   namePrefix,
   outputName,
   parseScopeList,
@@ -28,9 +30,33 @@ Deno.test("scope annotations: YAML flow lists and comma lists, validated", () =>
   for (const bad of ["[nginx", "[]", "", "[nginx, {a: b}]", "nginx or x", '["a\\"b"]']) {
     assert.throws(() => images(bad), GenerateError, bad);
   }
+  // flow list items are read as written, not as YAML numbers, booleans or nulls
+  assert.deepEqual(images("[1.0, 010, 0x1F, 1e3, true, null]"), [
+    "1.0",
+    "010",
+    "0x1F",
+    "1e3",
+    "true",
+    "null",
+  ]);
+  for (const bad of ["[.inf]", "[!!binary aGVsbG8=]", "[nginx, [redis]]"]) {
+    assert.throws(() => images(bad), GenerateError, bad);
+  }
   const ns = (t: string) => parseScopeList("p", "falco-rules-psp-namespaces", t, "namespace");
   assert.deepEqual(ns("[default, kube-system]"), ["default", "kube-system"]);
   assert.throws(() => ns("[Default]"), GenerateError);
+});
+
+Deno.test("image items: exact images (tag or digest) and repositories, registry ports", () => {
+  for (const exact of ["nginx:1.19", "a/b:c@d", "nginx@sha256:00", "registry:5000/app:1"]) {
+    assert.ok(isExactImage(exact), exact);
+    assert.ok(!isRepositoryWithPort(exact), exact);
+  }
+  for (const repo of ["nginx", "docker.io/library/nginx", "registry:5000/app"]) {
+    assert.ok(!isExactImage(repo), repo);
+  }
+  assert.ok(isRepositoryWithPort("registry:5000/app"));
+  assert.ok(!isRepositoryWithPort("quay.io/org/app"));
 });
 
 Deno.test("names and text shown in outputs", () => {
