@@ -31,7 +31,12 @@ import {
   pspScope,
   shown,
 } from "./scope.ts";
-import { FALCO_IMAGES_ANNOTATION } from "../model/psp.ts";
+import {
+  APPARMOR_ALLOWED_PROFILES,
+  FALCO_IMAGES_ANNOTATION,
+  SECCOMP_ALLOWED_PROFILES,
+} from "../model/psp.ts";
+import { fieldLikeConstant, type RuleSource } from "./field_names.ts";
 
 export { GenerateError } from "./scope.ts";
 
@@ -211,6 +216,10 @@ function currentItems(ctx: PspContext): RulesItem[] {
     if (!check) return;
     const cond = and(kaContainer, check.cond);
     if (cond.k === "false") return;
+    refuseFieldLike(ctx, fieldName, "k8s_audit", [
+      check.cond,
+      ...(check.macros ?? []).map((d) => d.cond),
+    ]);
     addMacros(check.macros);
     const violation = kind === "Violation";
     body.push({
@@ -235,6 +244,10 @@ function currentItems(ctx: PspContext): RulesItem[] {
     const sc = row.syscall?.(ctx);
     if (sc) {
       syscallRules++;
+      refuseFieldLike(ctx, row.field, "syscall", [
+        sc.cond,
+        ...(sc.macros ?? []).map((d) => d.cond),
+      ]);
       addMacros(sc.macros);
       body.push({
         kind: "rule",
@@ -270,6 +283,36 @@ function currentItems(ctx: PspContext): RulesItem[] {
   return [...currentScope(ctx, syscallRules > 0), ...body];
 }
 
+/** Where a row's values come from in the PSP, for error messages. */
+function pspFieldOf(rowField: string): string {
+  if (rowField === "seccomp") return `metadata.annotations[${SECCOMP_ALLOWED_PROFILES}]`;
+  if (rowField === "apparmor") return `metadata.annotations[${APPARMOR_ALLOWED_PROFILES}]`;
+  return rowField.startsWith("metadata.") ? rowField : `spec.${rowField}`;
+}
+
+/**
+ * Refuses a PSP value that current Falco would load with the warning "may be a valid field
+ * misused as a const string value" (field_names.ts): no spelling of it avoids the warning.
+ */
+function refuseFieldLike(
+  ctx: PspContext,
+  rowField: string,
+  source: RuleSource,
+  conds: readonly Cond[],
+): void {
+  for (const c of conds) {
+    const value = fieldLikeConstant(c, source);
+    if (value === undefined) continue;
+    throw new GenerateError(
+      ctx.psp.metadata?.name ?? "",
+      pspFieldOf(rowField),
+      `${
+        JSON.stringify(value)
+      } cannot be written safely into a Falco condition: Falco's rule compiler reads it as a field name (or a transformer) and warns that it "may be a valid field misused as a const string value"`,
+    );
+  }
+}
+
 /** The scope macros of one PSP (only those its rules use, so Falco warns about none). */
 function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
   const m = (suffix: string, cond: Cond): RulesItem => ({
@@ -301,6 +344,11 @@ function currentScope(ctx: PspContext, syscall: boolean): RulesItem[] {
     }
   }
   if (images) {
+    for (const source of syscall ? ["k8s_audit", "syscall"] as const : ["k8s_audit"] as const) {
+      refuseFieldLike(ctx, `metadata.annotations[${FALCO_IMAGES_ANNOTATION}]`, source, [
+        or(...images.map((i) => cmp(field("container.image"), "=", str(i)))),
+      ]);
+    }
     // Every item is compared with both fields, so a list means the same whatever its items
     // look like: a repository equals image.repository (any tag); an exact image (with a tag
     // or a digest: it has a ':' or '@', which image.repository never has) equals image.

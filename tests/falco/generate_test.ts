@@ -240,6 +240,34 @@ Deno.test("scope: what a target cannot match is refused, naming the annotation a
   ]);
 });
 
+Deno.test("values current Falco would take for a field are refused (no load warning)", () => {
+  const cases: [Record<string, unknown>, Record<string, string>, RegExp][] = [
+    [{}, { "falco-rules-psp-images": "[nginx, ka.verb]" }, /falco-rules-psp-images.*"ka\.verb"/],
+    [
+      {},
+      { "seccomp.security.alpha.kubernetes.io/allowedProfileNames": "localhost/json.obj" },
+      /allowedProfileNames\]: "json\.obj" cannot be written safely/,
+    ],
+    [
+      { runtimeClass: { allowedRuntimeClassNames: ["evt.num"] } },
+      {},
+      /spec\.runtimeClass: "evt\.num" cannot be written safely/,
+    ],
+    [{}, { "falco-rules-psp-images": "[proc.name]" }, /"proc\.name"/], // syscall rule's field
+  ];
+  for (const [spec, annotations, message] of cases) {
+    const p = psp("p", { privileged: false, readOnlyRootFilesystem: true, ...spec }, annotations);
+    assert.throws(() => generateRules([p], { target: "current", prefix: true }), message);
+    // Falco 0.27 has no such warning: the same values are data there
+    const legacy = generateRules([p], { target: "0.27", prefix: true });
+    assert.deepEqual(checkLoad(legacy.yaml, "0.27").warnings, []);
+  }
+  // a value that only looks like a field of another source is fine
+  const p = psp("p", { runtimeClass: { allowedRuntimeClassNames: ["proc.name"] } });
+  const g = generateRules([p], { target: "current", prefix: true });
+  assert.deepEqual(checkLoad(g.yaml, "current").warnings, []);
+});
+
 Deno.test("untrusted text is validated: anything unsafe is an error, not an injection", () => {
   const bad = [
     psp("a", {}, { "falco-rules-psp-images": '[nginx, "x) or (ka.verb exists"]' }),
