@@ -334,7 +334,7 @@ export async function loadObjects(
     if (text.trim() === "") {
       throw new InputError({ file: f }, undefined, "empty input: no Kubernetes objects");
     }
-    out.push(...parseObjects(text, f));
+    for (const o of parseObjects(text, f)) out.push(o); // no spread: files may hold 100k objects
   }
   return out;
 }

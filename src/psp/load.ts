@@ -99,8 +99,10 @@ function located(obj: LoadedObject, path: readonly (string | number)[]): SourceR
 
 function invalidPspError(obj: LoadedObject, errors: readonly FieldError[]): never {
   const [first, ...rest] = errors;
+  // at most 10 more (a hostile PSP may have 100k invalid items)
+  const shown = rest.slice(0, 10).map((e) => e.text).join("; ");
   const more = rest.length
-    ? ` (and ${rest.length} more: ${rest.map((e) => e.text).join("; ")})`
+    ? ` (and ${rest.length} more: ${shown}${rest.length > 10 ? "; ..." : ""})`
     : "";
   throw new InputError(
     located(obj, fieldPathSegments(first.field)),

@@ -14,6 +14,11 @@ import {
 } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
 
+/** Appends every item (no spread: hostile PSPs may hold 100k list items, beyond argument limits). */
+function pushAll<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
+}
+
 /** One validation error as the API server reports it: `text` is `<field>: <message>`. */
 export interface FieldError {
   field: string;
@@ -127,7 +132,7 @@ function qualifiedNameErrors(value: string): string[] {
     const prefix = parts[0];
     name = parts[1];
     if (prefix.length === 0) errs.push("prefix part must be non-empty");
-    else errs.push(...dnsSubdomainErrors(prefix).map((m) => `prefix part ${m}`));
+    else pushAll(errs, dnsSubdomainErrors(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
       `a qualified name ${
@@ -378,12 +383,12 @@ function validatePspAnnotations(annotations: Record<string, string>): FieldError
     }
   }
   const scDefault = annotations[SECCOMP_DEFAULT_PROFILE] ?? "";
-  if (scDefault) errs.push(...seccompProfileErrors(scDefault, at(SECCOMP_DEFAULT_PROFILE)));
+  if (scDefault) pushAll(errs, seccompProfileErrors(scDefault, at(SECCOMP_DEFAULT_PROFILE)));
   const scAllowed = annotations[SECCOMP_ALLOWED_PROFILES] ?? "";
   if (scAllowed) {
     for (const p of scAllowed.split(",")) {
       if (p === "*") continue;
-      errs.push(...seccompProfileErrors(p, at(SECCOMP_ALLOWED_PROFILES)));
+      pushAll(errs, seccompProfileErrors(p, at(SECCOMP_ALLOWED_PROFILES)));
     }
   }
   return errs;
@@ -505,7 +510,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
   if (!RUN_AS_USER_RULES.includes(runAsUser.rule ?? "")) {
     errs.push(notSupported("spec.runAsUser.rule", runAsUser.rule ?? "", RUN_AS_USER_RULES));
   }
-  errs.push(...rangesErrors("spec.runAsUser", runAsUser.ranges));
+  pushAll(errs, rangesErrors("spec.runAsUser", runAsUser.ranges));
   // runAsGroup (optional)
   const rag = spec.runAsGroup;
   if (rag !== null && rag !== undefined) {
@@ -526,7 +531,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
           ),
         );
       }
-      errs.push(...rangesErrors("spec.runAsGroup", rag.ranges));
+      pushAll(errs, rangesErrors("spec.runAsGroup", rag.ranges));
     } else {
       errs.push(notSupported("spec.runAsGroup.rule", rule, RUN_AS_GROUP_RULES));
     }
@@ -542,7 +547,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
     if (!GROUP_RULES.includes(opts.rule ?? "")) {
       errs.push(notSupported(`spec.${key}.rule`, opts.rule ?? "", GROUP_RULES));
     }
-    errs.push(...rangesErrors(`spec.${key}`, opts.ranges));
+    pushAll(errs, rangesErrors(`spec.${key}`, opts.ranges));
   }
   // volumes
   for (const v of spec.volumes ?? []) {
@@ -622,11 +627,11 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
     for (const m of dnsSubdomainErrors(name.toLowerCase())) errs.push(invalid(p, goQuote(name), m));
   });
   // sysctls
-  errs.push(...sysctlListErrors("spec.allowedUnsafeSysctls", spec.allowedUnsafeSysctls));
-  errs.push(...sysctlListErrors("spec.forbiddenSysctls", spec.forbiddenSysctls));
-  errs.push(...sysctlOverlapErrors(spec.allowedUnsafeSysctls ?? [], spec.forbiddenSysctls ?? []));
+  pushAll(errs, sysctlListErrors("spec.allowedUnsafeSysctls", spec.allowedUnsafeSysctls));
+  pushAll(errs, sysctlListErrors("spec.forbiddenSysctls", spec.forbiddenSysctls));
+  pushAll(errs, sysctlOverlapErrors(spec.allowedUnsafeSysctls ?? [], spec.forbiddenSysctls ?? []));
   // runtimeClass
-  errs.push(...runtimeClassErrors(spec.runtimeClass));
+  pushAll(errs, runtimeClassErrors(spec.runtimeClass));
   return errs;
 }
 
