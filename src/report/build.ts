@@ -148,13 +148,13 @@ function sameDecision(
     for (let j = 0; j < r.violations.length; j++) {
       const v = r.violations[j];
       const w = t.violations[j];
-      // `text` is `field: message` (admission's Violation): equal lengths suffice then.
-      if (v.field !== w.field || v.message !== w.message || v.text.length !== w.text.length) {
-        return false;
-      }
-      if (v.text.length !== v.field.length + 2 + v.message.length && v.text !== w.text) {
-        return false;
-      }
+      if (v.field.length !== w.field.length || v.text !== w.text) return false;
+      // `text` is `field: message` (admission's Violation), so equal texts with equal field
+      // lengths have equal fields and messages; other texts are compared in full.
+      if (
+        v.text.length !== v.field.length + 2 + v.message.length &&
+        (v.field !== w.field || v.message !== w.message)
+      ) return false;
     }
     for (let j = 0; j < r.changes.length; j++) {
       const c = r.changes[j];
