@@ -309,6 +309,21 @@ Deno.test("terminal escapes in names never reach the terminal raw (stderr and ta
   }
 });
 
+Deno.test("documents without kind are skipped with a warning, not called empty input", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hostile_nokind_" });
+  try {
+    const file = `${dir}/nokind.yaml`;
+    await Deno.writeTextFile(file, "{}\n---\n{}\n");
+    const r = await runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", file]);
+    assertNoTrace(r, "audit-pods");
+    assert.doesNotMatch(r.stderr, /empty input/, r.stderr);
+    assert.match(r.stderr, /^warning: skipped objects that hold no pod \(\(no kind\) x2\)/m);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("hostile input via FALCOCTL_PSP_PATH names the file too", async () => {
   const file = `${HOSTILE}psp-wrong-type.yaml`;
   const r = await runCli(["convert"], { env: { FALCOCTL_PSP_PATH: file } });
