@@ -438,7 +438,7 @@ Deno.test("unknown pod field: a warning naming file, line and field, not an erro
     new RegExp(
       `^warning: ${
         file.replaceAll(".", "\\.")
-      } \\(document 1, line 12:\\d+\\): .*spec\\.containers\\[0\\]\\.securityContext\\.privilegd`,
+      } \\(document 1, line 11:\\d+\\): .*spec\\.containers\\[0\\]\\.securityContext\\.privilegd`,
       "m",
     ),
     `no warning for the unknown field:\n${r.stderr}`,
