@@ -1,0 +1,158 @@
+/**
+ * `audit-pods` on streamed inputs, through the real CLI (main.ts as a subprocess):
+ * JSON lines read like the same objects as a YAML stream, pods read in many
+ * chunks still collapse into their workload's row, and input is read
+ * incrementally (a bad document fails the command while stdin is still open).
+ */
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PSPS = `${ROOT}fixtures/audit/psps.yaml`;
+const DIR = await Deno.makeTempDir({ prefix: "audit_stream_" });
+const ENV = { NO_COLOR: "1", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function spawn(args: string[], stdin: "null" | "piped" = "null") {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "audit-pods", "--psp-file", PSPS, ...args],
+    cwd: ROOT,
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+    env: ENV,
+  }).spawn();
+}
+
+async function run(args: string[]): Promise<Run> {
+  const out = await spawn(args).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+type Obj = Record<string, unknown>;
+
+/** A pod; `rs` makes it one of that ReplicaSet's pods. */
+function pod(name: string, sc: Obj = {}, rs?: string): Obj {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "apps",
+      ...(rs
+        ? {
+          labels: { "pod-template-hash": "abc12" },
+          ownerReferences: [{
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: rs,
+            controller: true,
+          }],
+        }
+        : {}),
+    },
+    spec: { containers: [{ name: "app", image: "nginx", securityContext: sc }] },
+  };
+}
+
+const PODS = [
+  pod("plain"),
+  pod("priv", { privileged: true }),
+  pod("escalates", { allowPrivilegeEscalation: true }),
+  pod("web-abc12-x1", {}, "web-abc12"),
+  pod("web-abc12-x2", {}, "web-abc12"),
+];
+
+Deno.test("JSON lines and a YAML stream of the same pods give the same report", async () => {
+  const yamlFile = `${DIR}/pods.yaml`;
+  const jsonFile = `${DIR}/pods.jsonl`;
+  await Deno.writeTextFile(yamlFile, PODS.map((p) => stringify(p)).join("---\n"));
+  await Deno.writeTextFile(jsonFile, PODS.map((p) => JSON.stringify(p)).join("\n") + "\n");
+  const fromYaml = await run(["-f", yamlFile, "-o", "json", "--policy", "restricted"]);
+  const fromJson = await run(["-f", jsonFile, "-o", "json", "--policy", "restricted"]);
+  assert.equal(fromYaml.code, 1, fromYaml.stderr);
+  assert.equal(fromJson.code, 1, fromJson.stderr);
+  const y = JSON.parse(fromYaml.stdout);
+  const j = JSON.parse(fromJson.stdout);
+  // Sources name the file and the document: same document numbers, other file.
+  assert.deepEqual(
+    j.items.map((i: Obj) => i.source),
+    y.items.map((i: Obj) => String(i.source).replace(yamlFile, jsonFile)),
+  );
+  const strip = (items: Obj[]) => items.map(({ source: _, ...rest }) => rest);
+  assert.deepEqual(strip(j.items), strip(y.items));
+  assert.deepEqual(j.summary, y.summary);
+  const web = j.items.find((i: Obj) => i.name === "web");
+  assert.equal(web?.kind, "Deployment");
+  assert.equal(web?.pods, 2);
+  assert.ok(j.items.some((i: Obj) => i.name === "priv" && i.verdict === "refused"));
+});
+
+Deno.test("pods read over many chunks collapse into their workload's row", async () => {
+  const file = `${DIR}/many.jsonl`;
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(JSON.stringify(pod(`web-abc12-${i}`, {}, "web-abc12")));
+  lines.push(JSON.stringify(pod("priv", { privileged: true })));
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  assert.ok((await Deno.stat(file)).size > 4 * 64 * 1024, "several read chunks");
+  const r = await run(["-f", file, "-o", "json", "--policy", "restricted"]);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    report.items.map((i: Obj) => [i.kind, i.name, i.pods, i.verdict]),
+    [["Deployment", "web", 3000, "changed"], ["Pod", "priv", 1, "refused"]],
+  );
+  assert.equal(report.summary.pods, 3001);
+});
+
+Deno.test("a bad JSON line: exit 2 naming file, document and line; nothing on stdout", async () => {
+  const file = `${DIR}/bad.jsonl`;
+  await Deno.writeTextFile(
+    file,
+    [JSON.stringify(PODS[0]), "", JSON.stringify(PODS[1]), `{"apiVersion": "v1", "kind": `].join(
+      "\n",
+    ),
+  );
+  const r = await run(["-f", file]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    new RegExp(`^error: ${file} \\(document 3, line 4:\\d+\\): invalid YAML/JSON`),
+  );
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+});
+
+Deno.test("input is read incrementally: a bad document fails the audit while stdin is open", async () => {
+  const child = spawn(["-f", "-"], "piped");
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(
+    stringify(PODS[0]) + "---\n" + "apiVersion: v1\nkind: Pod\nmetadata: [not, a, mapping\n---\n",
+  ));
+  // stdin stays open: the command must fail on what it has read so far. (A reader that
+  // waits for the end of input would only fail once this timer closes stdin.)
+  let closedByTimer = false;
+  const timer = setTimeout(() => {
+    closedByTimer = true;
+    w.close().catch(() => {});
+  }, 20_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  await w.close().catch(() => {});
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(closedByTimer, false, "the command waited for the end of input");
+  assert.equal(out.code, 2, stderr);
+  assert.match(stderr, /^error: - \(document 2, line \d+:\d+\): invalid YAML\/JSON/);
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(DIR, { recursive: true });
+  } catch { /* gone */ }
+});
