@@ -181,7 +181,10 @@ export async function* fileSubjects(
 ): AsyncGenerator<PodSubject> {
   for (const file of await expandPaths(paths, recursive)) {
     for await (const lo of streamObjects(file)) {
-      const { subject, edge: e } = extractFromObject(lo);
+      const { subject, edge: e, warnings } = extractFromObject(lo, undefined, {
+        unknownFields: true,
+      });
+      warnings?.forEach(warn);
       if (e) edge(e);
       if (subject) yield subject;
       else {

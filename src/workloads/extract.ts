@@ -5,9 +5,10 @@
  * create (the workload's namespace, the template's service account, a name).
  */
 import type { LoadedObject } from "../io/documents.ts";
-import { InputError, type SourceRef } from "../io/errors.ts";
+import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
 import type { Pod } from "../model/pod.ts";
 import { checkPodShape } from "./pod_shape.ts";
+import { unknownPodFields } from "./pod_fields.ts";
 import type { PodSubject, WorkloadRef } from "./subject.ts";
 
 /** The namespace of objects that name none (as kubectl's default context namespace). */
@@ -62,6 +63,19 @@ export interface OwnerEdge {
 export interface Extracted {
   subject?: PodSubject;
   edge?: OwnerEdge;
+  /** With `unknownFields`: a warning (file, position, field) per pod field Kubernetes does not know. */
+  warnings?: string[];
+}
+
+function unknownFieldWarnings(
+  loaded: Pick<LoadedObject, "object" | "source" | "locate">,
+  templatePath?: readonly string[],
+): string[] {
+  return unknownPodFields(loaded.object, templatePath).map((u) =>
+    `${
+      formatSource({ ...loaded.source, ...(loaded.locate?.(u.path) ?? {}) })
+    }: unknown field ${u.field} ignored (the API server drops it)`
+  );
 }
 
 function apiGroup(apiVersion: unknown): string | undefined {
@@ -105,6 +119,7 @@ function shapeError(
 export function extractFromObject(
   loaded: Pick<LoadedObject, "object" | "source" | "locate">,
   defaultNamespace: string = DEFAULT_NAMESPACE,
+  opts: { unknownFields?: boolean } = {},
 ): Extracted {
   const obj = loaded.object;
   const kind = typeof obj.kind === "string" ? obj.kind : "";
@@ -135,6 +150,7 @@ export function extractFromObject(
         podPath: [],
         locate: loaded.locate,
       },
+      ...(opts.unknownFields ? { warnings: unknownFieldWarnings(loaded) } : {}),
     };
   }
 
@@ -195,6 +211,7 @@ export function extractFromObject(
       locate: loaded.locate,
     },
     edge: owner ? { child: workload, owner } : undefined,
+    ...(opts.unknownFields ? { warnings: unknownFieldWarnings(loaded, tk.templatePath) } : {}),
   };
 }
 
