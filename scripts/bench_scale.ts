@@ -215,8 +215,10 @@ async function benchFiles(): Promise<void> {
 
 async function benchConvert(): Promise<void> {
   console.log("\nconvert: N PSPs (corpus PSPs renamed) into one rules file (-R)");
-  const perPsp: number[] = [];
-  for (const n of [250, 500, 1000]) {
+  const sizes = [250, 500, 1000];
+  const walls: number[] = [];
+  const bytes: number[] = [];
+  for (const n of sizes) {
     const docs: string[] = [];
     for (let i = 0; i < n; i++) {
       const p = corpus.psps[i % corpus.psps.length] as Obj & { metadata: Obj };
@@ -227,7 +229,8 @@ async function benchConvert(): Promise<void> {
     await Deno.writeTextFile(input, docs.join("---\n"));
     const m = await runCli(["convert", input, "-R", rules]);
     const size = m.code === 0 ? (await Deno.stat(rules)).size : 0;
-    perPsp.push(m.wallS / n);
+    walls.push(m.wallS);
+    bytes.push(size);
     console.log(
       `${String(n).padStart(5)} PSPs: ` +
         (m.code === 0
@@ -237,10 +240,16 @@ async function benchConvert(): Promise<void> {
           : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
     );
   }
-  console.log(
-    `time per PSP at 1000 / at 250: ${(perPsp[2] / perPsp[0]).toFixed(2)} ` +
-      `(1.0 = linear; includes ~startup/N)`,
-  );
+  // Linear growth: the cost of each further PSP stays the same (startup is paid once).
+  for (let i = 1; i < sizes.length; i++) {
+    const dn = sizes[i] - sizes[i - 1];
+    console.log(
+      `${sizes[i - 1]} -> ${sizes[i]} PSPs: +${
+        ((walls[i] - walls[i - 1]) / dn * 1000).toFixed(2)
+      } ` +
+        `ms and +${fmt((bytes[i] - bytes[i - 1]) / dn)} bytes per further PSP`,
+    );
+  }
 }
 
 async function benchStartup(): Promise<void> {

@@ -300,12 +300,19 @@ export class YamlSplitter {
   }
 }
 
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
 /** A line of JSON holding one mapping, parsed; undefined when it is not. */
 function jsonMapping(line: string): Record<string, unknown> | undefined {
-  const t = line.trim();
-  if (!t.startsWith("{") || !t.endsWith("}")) return undefined;
+  let i = 0;
+  let j = line.length - 1;
+  while (i <= j && isJsonSpace(line.charCodeAt(i))) i++;
+  while (j >= i && isJsonSpace(line.charCodeAt(j))) j--;
+  if (line.charCodeAt(i) !== 0x7b /* { */ || line.charCodeAt(j) !== 0x7d /* } */) return undefined;
   try {
-    const value = JSON.parse(t);
+    const value = JSON.parse(line);
     return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
