@@ -379,7 +379,8 @@ export function auditPodsCommand() {
     .option(
       "-f, --filename <path>",
       "pods and workloads (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, " +
-        "ReplicationController, PodTemplate): file, directory or - (repeatable)",
+        "ReplicationController, PodTemplate) as YAML, JSON or JSON lines, read as a stream: " +
+        "file, directory or - (repeatable)",
       collect,
     )
     .option("-R, --recursive", "read directories recursively")
