@@ -24,6 +24,7 @@ import type { AuditCheck } from "./field_rule.ts";
 import { legacyHeader, legacyRules } from "./legacy.ts";
 import { renderRulesYaml, type RulesItem } from "./rules_file.ts";
 import {
+  checkListSizes,
   GenerateError,
   isRepositoryWithPort,
   namePrefix,
@@ -143,6 +144,7 @@ function generateWithPrefixes(
   const limits: string[] = [];
   psps.forEach((psp, i) => {
     const name = psp.metadata?.name ?? "";
+    checkListSizes(psp);
     const ctx = new PspContext(psp, outputName(name), prefixes[i], pspScope(psp));
     try {
       items.push(

@@ -5,7 +5,12 @@
  */
 import { parse as parseYaml } from "yaml";
 import type { PodSecurityPolicy } from "../model/psp.ts";
-import { FALCO_IMAGES_ANNOTATION, FALCO_NAMESPACES_ANNOTATION } from "../model/psp.ts";
+import {
+  APPARMOR_ALLOWED_PROFILES,
+  FALCO_IMAGES_ANNOTATION,
+  FALCO_NAMESPACES_ANNOTATION,
+  SECCOMP_ALLOWED_PROFILES,
+} from "../model/psp.ts";
 
 /** A PSP whose text cannot be turned into rules safely. */
 export class GenerateError extends Error {
@@ -130,6 +135,46 @@ export function parseScopeList(
   }
   return out;
 }
+
+/**
+ * The most items one PSP list (a spec list, ID or port ranges, an annotation list) may have:
+ * each item adds to a Falco condition (10,000 ID ranges are about 1 MB of rules), and the
+ * API server's own request size limit allows far fewer in practice.
+ */
+export const MAX_LIST_ITEMS = 10_000;
+
+/** Refuses a PSP with a list longer than MAX_LIST_ITEMS, naming the list. */
+export function checkListSizes(psp: PodSecurityPolicy): void {
+  const name = psp.metadata?.name ?? "";
+  const tooMany = (field: string, n: number) =>
+    new GenerateError(
+      name,
+      field,
+      `${n} items; the rules are built for at most ${MAX_LIST_ITEMS} per list (every item adds to a Falco condition)`,
+    );
+  const visit = (v: unknown, field: string): void => {
+    if (Array.isArray(v)) {
+      if (v.length > MAX_LIST_ITEMS) throw tooMany(field, v.length);
+      v.forEach((x, i) => visit(x, `${field}[${i}]`));
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, x] of Object.entries(v)) visit(x, `${field}.${k}`);
+    }
+  };
+  visit(psp.spec, "spec");
+  for (const [key, text] of Object.entries(psp.metadata?.annotations ?? {})) {
+    if (!PROFILE_OR_SCOPE_LISTS.includes(key)) continue;
+    const n = text.split(",").length;
+    if (n > MAX_LIST_ITEMS) throw tooMany(`metadata.annotations[${key}]`, n);
+  }
+}
+
+/** Annotations holding comma (or YAML flow) lists that go into conditions. */
+const PROFILE_OR_SCOPE_LISTS = [
+  FALCO_IMAGES_ANNOTATION,
+  FALCO_NAMESPACES_ANNOTATION,
+  SECCOMP_ALLOWED_PROFILES,
+  APPARMOR_ALLOWED_PROFILES,
+];
 
 /** The scope of a PSP's rules from its annotations (undefined = everything). */
 export interface Scope {

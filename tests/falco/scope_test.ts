@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import {
+  checkListSizes,
   GenerateError,
   isExactImage,
   isRepositoryWithPort,
+  MAX_LIST_ITEMS,
   namePrefix,
   outputName,
   parseScopeList,
@@ -57,6 +60,29 @@ Deno.test("image items: exact images (tag or digest) and repositories, registry 
   }
   assert.ok(isRepositoryWithPort("registry:5000/app"));
   assert.ok(!isRepositoryWithPort("quay.io/org/app"));
+});
+
+Deno.test("checkListSizes: a list longer than MAX_LIST_ITEMS is refused, naming it", () => {
+  const psp = (spec: Record<string, unknown>, annotations: Record<string, string> = {}) =>
+    ({
+      apiVersion: "policy/v1beta1",
+      kind: "PodSecurityPolicy",
+      metadata: { name: "big", annotations },
+      spec,
+    }) as unknown as PodSecurityPolicy;
+  const ranges = (n: number) => Array.from({ length: n }, (_, i) => ({ min: i, max: i }));
+  checkListSizes(psp({ runAsUser: { rule: "MustRunAs", ranges: ranges(MAX_LIST_ITEMS) } }));
+  assert.throws(
+    () =>
+      checkListSizes(psp({ runAsUser: { rule: "MustRunAs", ranges: ranges(MAX_LIST_ITEMS + 1) } })),
+    (e: Error) =>
+      e instanceof GenerateError && /spec\.runAsUser\.ranges: 10001 items/.test(e.message),
+  );
+  const images = Array.from({ length: MAX_LIST_ITEMS + 1 }, (_, i) => `i${i}`).join(",");
+  assert.throws(
+    () => checkListSizes(psp({}, { "falco-rules-psp-images": images })),
+    /metadata\.annotations\[falco-rules-psp-images\]: 10001 items/,
+  );
 });
 
 Deno.test("names and text shown in outputs", () => {
