@@ -72,16 +72,16 @@ async function listDirectory(dir: string, recursive: boolean): Promise<string[]>
 
 /** Reads a file (or stdin for `-`) as UTF-8 text, refusing binary and invalid UTF-8. */
 export async function readText(file: string): Promise<string> {
-  let bytes: Uint8Array;
+  let stream: ReadableStream<Uint8Array>;
   try {
-    bytes = file === "-" ? await readAll(Deno.stdin.readable) : await Deno.readFile(file);
+    stream = file === "-" ? Deno.stdin.readable : (await Deno.open(file)).readable;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new InputError({ file }, undefined, "no such file or directory");
     }
     throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  return decodeText(bytes, file);
+  return decodeText(await readAll(stream, file), file);
 }
 
 /** Decodes bytes as UTF-8 (BOM stripped); binary data and invalid UTF-8 are input errors. */
@@ -133,12 +133,33 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+/**
+ * Reads a whole stream, stopping early (so /dev/zero or a disk image is not read to the end)
+ * at the first NUL byte (binary data) or beyond MAX_FILE_BYTES. Leaving the loop early cancels
+ * the stream, which closes the file.
+ */
+async function readAll(stream: ReadableStream<Uint8Array>, file: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const c of stream) {
-    chunks.push(c);
-    size += c.length;
+  try {
+    for await (const c of stream) {
+      const nul = c.indexOf(0);
+      if (nul >= 0) {
+        throw new InputError(
+          { file },
+          undefined,
+          `binary data (NUL byte at offset ${size + nul}), not YAML or JSON`,
+        );
+      }
+      size += c.length;
+      if (size > MAX_FILE_BYTES) {
+        throw new InputError({ file }, undefined, `file larger than ${MAX_FILE_BYTES} bytes`);
+      }
+      chunks.push(c);
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
   }
   const out = new Uint8Array(size);
   let o = 0;

@@ -181,6 +181,13 @@ const CASES: Case[] = [
     message: /empty input: no Kubernetes objects/,
   },
   {
+    name: "/dev/zero (endless binary data): read no further than the first NUL",
+    file: "/dev/zero",
+    roles: ALL,
+    position: /^: binary data \(NUL byte at offset 0\)/,
+    message: /not YAML or JSON/,
+  },
+  {
     name: "binary file",
     file: `${HOSTILE}binary.yaml`,
     roles: FORMAT,
