@@ -240,11 +240,24 @@ class DecisionTable {
         })),
         ...(r.error !== undefined ? { error: r.error } : {}),
       })),
-      admitted,
+      // A copy: the pod's values may be slices of the whole input document's text.
+      admitted: admitted && structuredClone(admitted),
       admittedJson,
       message,
     };
   }
+}
+
+/**
+ * A copy of `s` that keeps no other text alive: strings read from a YAML document
+ * may be slices of the document's whole text, which a report row must not hold.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
+function ownRef(w: WorkloadRef): WorkloadRef {
+  return { kind: own(w.kind), namespace: own(w.namespace), name: own(w.name) };
 }
 
 /** Projects a pod onto the fields admission may change (see AdmittedPod). */
@@ -320,18 +333,18 @@ export class ReportBuilder {
 
   /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
   addEdge(edge: OwnerEdge): void {
-    this.#edges.set(workloadKey(edge.child), edge.owner);
+    this.#edges.set(workloadKey(edge.child), ownRef(edge.owner));
   }
 
   /** Adds one pod and the admission's decision on it. */
   add(subject: PodSubject, decision: DecisionLike): void {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
-    const row = subject.owner ?? subject.workload;
     const admittedPod = admittedView(decision.admitted);
     const shared = this.#decisions.shared(decision, admittedPod);
-    const key = `${workloadKey(row)}\n${shared.id}`;
+    const key = `${workloadKey(subject.owner ?? subject.workload)}\n${shared.id}`;
     let g = this.#groups.get(key);
     if (!g) {
+      const row = ownRef(subject.owner ?? subject.workload);
       const item: AuditItem = {
         kind: row.kind,
         namespace: row.namespace,
@@ -342,7 +355,7 @@ export class ReportBuilder {
         results: shared.results,
         admitted: shared.admitted,
         pods: null,
-        ...(decision.message !== undefined ? { message: decision.message } : {}),
+        ...(decision.message !== undefined ? { message: own(decision.message) } : {}),
         location: {
           file: subject.source.file,
           ...(subject.source.line !== undefined
@@ -358,7 +371,7 @@ export class ReportBuilder {
         item,
         templates: undefined,
         pods: 0,
-        ...(hash ? { templateHash: hash } : {}),
+        ...(hash ? { templateHash: own(hash) } : {}),
       };
       this.#groups.set(key, g);
     }
