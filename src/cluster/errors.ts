@@ -162,6 +162,14 @@ function whatLabel(t: RequestTarget): string {
   return `${t.verb} ${res}${t.name ? ` "${t.name}"` : ""} ${scopeLabel(t)}`;
 }
 
+/** A request path for messages: the (long, opaque) continue token left out. */
+export function shownPath(path: string): string {
+  return path.replace(/([?&])continue=[^&]*(&?)/, (_m, sep, next) => (next ? sep : "")).replace(
+    /[?&]$/,
+    "",
+  );
+}
+
 /** Context for messages: which server and context the failure concerns. */
 export interface FailureContext {
   server: string;
@@ -252,21 +260,33 @@ export function describeFailure(err: unknown, ctx: FailureContext): IoError {
             t ? `${t.resource} in ${t.group || "core"}/${t.version}` : err.path
           } (404). The cluster's Kubernetes version may not have this API.`,
         );
+      case 410:
+        return fin(
+          `${where} expired the continue token of a paged listing (410 Gone) every time it was restarted, on ${err.method} ${
+            shownPath(err.path)
+          }${serverText}: objects change faster than they can be listed. Try again, or list in bigger pages (--chunk-size, 0 for one request).`,
+        );
       case 429:
         return fin(
           `${where} is overloaded (429 Too Many Requests) and kept refusing after retries${serverText}; try again later.`,
         );
       case 504:
         return fin(
-          `${where} timed out answering ${err.method} ${err.path} (504)${serverText}; raise --request-timeout or narrow the query (-n, -l).`,
+          `${where} timed out answering ${err.method} ${
+            shownPath(err.path)
+          } (504)${serverText}; raise --request-timeout or narrow the query (-n, -l).`,
         );
       default:
         if (err.status >= 500) {
           return fin(
-            `${where} failed (HTTP ${err.status}) on ${err.method} ${err.path}${serverText}, also after retries; check the API server's health (kubectl get --raw /readyz).`,
+            `${where} failed (HTTP ${err.status}) on ${err.method} ${
+              shownPath(err.path)
+            }${serverText}, also after retries; check the API server's health (kubectl get --raw /readyz).`,
           );
         }
-        return fin(`${where} refused ${err.method} ${err.path} (HTTP ${err.status})${serverText}`);
+        return fin(
+          `${where} refused ${err.method} ${shownPath(err.path)} (HTTP ${err.status})${serverText}`,
+        );
     }
   }
   return fin(`request to ${where} failed: ${(err as Error)?.message ?? String(err)}`);

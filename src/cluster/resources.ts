@@ -7,6 +7,7 @@
  */
 import { ApiError, isMissingApi } from "./errors.ts";
 import type { ClusterClient } from "./client.ts";
+import { mergeConcurrent } from "./merge.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -117,6 +118,42 @@ export async function* streamNamespaced(
   if (scope.namespace !== undefined) {
     yield* client.pages(inNamespace(scope.namespace), opts);
     return;
+  }
+  if (client.listConcurrency > 1) {
+    let namespaces: string[] | undefined;
+    try {
+      namespaces = await listNamespaceNames(client);
+    } catch (e) {
+      // without the namespace list, one cluster-wide listing
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+    }
+    if (namespaces) {
+      const found: Problem[] = [];
+      yield* mergeConcurrent(
+        namespaces.map((ns) =>
+          async function* () {
+            try {
+              yield* client.pages(inNamespace(ns), opts);
+            } catch (inner) {
+              if (!(inner instanceof ApiError && inner.status === 403)) throw inner;
+              found.push({
+                resource: label(ref),
+                namespace: ns,
+                message: client.fail(inner).message,
+              });
+            }
+          }
+        ),
+        client.listConcurrency,
+      );
+      // Every namespace forbidden: the cluster-wide listing's error says what is missing.
+      if (namespaces.length > 0 && found.length === namespaces.length) {
+        yield* client.pages(`${prefix(ref)}/${ref.resource}`, opts);
+        return;
+      }
+      problems.push(...found.sort((a, b) => (a.namespace! < b.namespace! ? -1 : 1)));
+      return;
+    }
   }
   const all = client.pages(`${prefix(ref)}/${ref.resource}`, opts);
   let first: IteratorResult<Obj[]>;

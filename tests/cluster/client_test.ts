@@ -286,3 +286,87 @@ Deno.test("progress is reported only for listings of more than one page", async 
   await client.list("/two", { what: "pods" });
   assert.deepEqual(seen, ["pods:2", "pods:3"]);
 });
+
+Deno.test("prefetch: the next page is requested while the caller works on the current one", async () => {
+  const log: string[] = [];
+  const page = (names: string[], cont?: string) =>
+    json(200, {
+      kind: "PodList",
+      apiVersion: "v1",
+      metadata: { continue: cont },
+      items: names.map((name) => ({ metadata: { name } })),
+    });
+  const transport = (req: HttpRequest) => {
+    const c = String(req.query?.continue ?? "");
+    log.push(`request ${c || "first"}`);
+    return Promise.resolve(
+      c === "" ? page(["a"], "t1") : c === "t1" ? page(["b"], "t2") : page(["c"]),
+    );
+  };
+  for (const prefetch of [false, true]) {
+    log.length = 0;
+    const client = new ClusterClient(transport, CTX, { prefetch, pageSize: 1 });
+    for await (const items of client.pages("/api/v1/pods")) {
+      log.push(`audit ${items.map((i) => (i.metadata as { name: string }).name).join()}`);
+    }
+    assert.deepEqual(
+      log,
+      prefetch
+        ? ["request first", "request t1", "audit a", "request t2", "audit b", "audit c"]
+        : ["request first", "audit a", "request t1", "audit b", "request t2", "audit c"],
+    );
+  }
+});
+
+Deno.test("prefetch: a caller that stops early leaves no unhandled failure behind", async () => {
+  let calls = 0;
+  const client = new ClusterClient(
+    (req) => {
+      calls++;
+      return req.query?.continue
+        ? Promise.reject(new TransportError("unreachable", "GET", "/p", "read ECONNRESET"))
+        : Promise.resolve(
+          json(200, { kind: "PodList", metadata: { continue: "t" }, items: [{ metadata: {} }] }),
+        );
+    },
+    CTX,
+    { prefetch: true, retries: 0, sleep: () => Promise.resolve() },
+  );
+  for await (const _ of client.pages("/api/v1/pods")) break;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(calls, 2, "the prefetch was sent, and its failure was swallowed");
+});
+
+Deno.test("a 410 on a prefetched page restarts the listing without duplicates", async () => {
+  let expired = false;
+  const names: string[] = [];
+  const client = new ClusterClient(
+    (req) => {
+      const c = req.query?.continue;
+      if (!c) {
+        return Promise.resolve(json(200, {
+          kind: "PodList",
+          apiVersion: "v1",
+          metadata: { continue: "t1" },
+          items: [{ metadata: { uid: "1", name: "a" } }, { metadata: { uid: "2", name: "b" } }],
+        }));
+      }
+      if (!expired) {
+        expired = true;
+        return Promise.resolve(status(410, "Expired", "continue parameter is too old"));
+      }
+      return Promise.resolve(json(200, {
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: {},
+        items: [{ metadata: { uid: "3", name: "c" } }],
+      }));
+    },
+    CTX,
+    { prefetch: true, pageSize: 2 },
+  );
+  for await (const page of client.pages("/api/v1/pods")) {
+    names.push(...page.map((i) => (i.metadata as { name: string }).name));
+  }
+  assert.deepEqual(names, ["a", "b", "c"]);
+});

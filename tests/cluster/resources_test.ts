@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ClusterClient, type HttpRequest, type HttpResponse } from "../../src/cluster/client.ts";
+import {
+  type ClientOptions,
+  ClusterClient,
+  type HttpRequest,
+  type HttpResponse,
+} from "../../src/cluster/client.ts";
 import { NoPspApiError } from "../../src/cluster/errors.ts";
 import {
   listPods,
@@ -33,7 +38,10 @@ const notFound = (name?: string) =>
     details: name ? { name } : {},
   });
 
-function client(routes: (req: HttpRequest) => HttpResponse | undefined) {
+function client(
+  routes: (req: HttpRequest) => HttpResponse | undefined,
+  options: ClientOptions = {},
+) {
   const seen: string[] = [];
   const c = new ClusterClient(
     (req) => {
@@ -42,7 +50,7 @@ function client(routes: (req: HttpRequest) => HttpResponse | undefined) {
       return Promise.resolve(res ?? json(500, { kind: "Status", message: `no route ${req.path}` }));
     },
     { server: "https://k", contextName: "t" },
-    { retries: 0, sleep: () => Promise.resolve() },
+    { retries: 0, sleep: () => Promise.resolve(), ...options },
   );
   return { c, seen };
 }
@@ -162,4 +170,66 @@ Deno.test("usablePspsByReview asks one SubjectAccessReview per (service account,
     name: "priv",
     namespace: "ns1",
   });
+});
+
+Deno.test("listPods -A with listConcurrency lists namespaces in parallel; forbidden ones are problems", async () => {
+  const seen: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const c = new ClusterClient(
+    async (req) => {
+      seen.push(req.path);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((r) => setTimeout(r, 2));
+      active--;
+      if (req.path === "/api/v1/namespaces") {
+        return list("NamespaceList", "v1", ["a", "b", "c", "d", "e"]);
+      }
+      const m = /^\/api\/v1\/namespaces\/([a-e])\/pods$/.exec(req.path);
+      if (m && m[1] === "c") return forbidden(`pods is forbidden: cannot list in "c"`);
+      if (m) return list("PodList", "v1", [`${m[1]}1`, `${m[1]}2`], m[1]);
+      return json(500, { kind: "Status", message: `no route ${req.path}` });
+    },
+    { server: "https://k", contextName: "t" },
+    { retries: 0, listConcurrency: 3 },
+  );
+  const res = await listPods(c, {});
+  const names = res.items.map((p) => (p.metadata as { name: string }).name).sort();
+  assert.deepEqual(names, ["a1", "a2", "b1", "b2", "d1", "d2", "e1", "e2"]);
+  assert.deepEqual(res.problems.map((p) => p.namespace), ["c"]);
+  assert.ok(!seen.includes("/api/v1/pods"), "no cluster-wide listing");
+  assert.equal(maxActive, 3);
+});
+
+Deno.test("listPods -A with listConcurrency: without the namespace list, one cluster-wide listing", async () => {
+  const { c, seen } = client(
+    (req) =>
+      req.path === "/api/v1/namespaces"
+        ? forbidden()
+        : req.path === "/api/v1/pods"
+        ? list("PodList", "v1", ["p"], "x")
+        : undefined,
+    { listConcurrency: 4 },
+  );
+  const res = await listPods(c, {});
+  assert.deepEqual(res.items.map((p) => (p.metadata as { name: string }).name), ["p"]);
+  assert.deepEqual(seen, ["GET /api/v1/namespaces", "GET /api/v1/pods"]);
+});
+
+Deno.test("listPods -A with listConcurrency: every namespace forbidden names the cluster-wide permission", async () => {
+  const { c, seen } = client(
+    (req) =>
+      req.path === "/api/v1/namespaces" ? list("NamespaceList", "v1", ["a", "b"]) : forbidden(),
+    { listConcurrency: 2 },
+  );
+  await assert.rejects(listPods(c, {}), (e) => {
+    assert.ok(e instanceof IoError);
+    assert.match(
+      e.message,
+      /verb "list" on resource "pods" in API group "" \(core\) at cluster scope/,
+    );
+    return true;
+  });
+  assert.equal(seen.at(-1), "GET /api/v1/pods");
 });

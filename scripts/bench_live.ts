@@ -1,0 +1,458 @@
+/**
+ * Live-cluster benchmark (issue 5, "Scale"): a real kube-apiserver v1.20.2
+ * (scripts/start-apiserver.sh) holding 10,000 pods in 50 namespaces; times
+ * `audit-pods -A` (the CLI as a subprocess, PSPs and RBAC read from the
+ * cluster) against `kubectl get pods -A -o json` on the same server, and prints
+ * the ratio (target: at most 1.2x). It tries page sizes (`--chunk-size`) and
+ * listing concurrency (FALCO_PSP_LIST_CONCURRENCY) and prints a table of wall
+ * time, ratio and peak RSS for each, which is where the defaults in
+ * src/cluster/client.ts come from. It is not a test and asserts nothing.
+ *
+ *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_live.ts
+ *     [--pods 10000] [--namespaces 50] [--runs 3] [--chunks 250,500,1000,2000,0]
+ *     [--concurrency 1,2,4,8] [--mode-chunk 500] [--env FILE] [--keep]
+ *
+ * --env FILE  use a server already started by scripts/start-apiserver.sh (its env file);
+ *             pods are created only if the cluster does not hold them yet.
+ * --keep      leave the server running (prints its env file) instead of stopping it.
+ *
+ * Runs are interleaved (kubectl, then each choice, `--runs` rounds) and the median of
+ * each is shown, so that load from others on the machine hits every choice alike.
+ * Peak RSS is the child's maximum resident set size from `/usr/bin/time -v`.
+ */
+import { loadConnection } from "../src/cluster/kubeconfig.ts";
+import { ClusterClient, httpsTransport } from "../src/cluster/client.ts";
+import { ApiError } from "../src/cluster/errors.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const TARGET_RATIO = 1.2;
+
+function arg(name: string, fallback: string): string {
+  const i = Deno.args.indexOf(name);
+  return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : fallback;
+}
+const podCount = Number(arg("--pods", "10000"));
+const nsCount = Number(arg("--namespaces", "50"));
+const runs = Number(arg("--runs", "3"));
+const chunks = arg("--chunks", "250,500,1000,2000,0").split(",").map(Number);
+const concurrencies = arg("--concurrency", "1,2,4,8").split(",").map(Number);
+const modeChunk = Number(arg("--mode-chunk", "500"));
+const envFile = Deno.args.includes("--env") ? arg("--env", "") : undefined;
+const keep = Deno.args.includes("--keep");
+
+type Obj = Record<string, unknown>;
+
+function parseEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+async function startServer(): Promise<{ env: Record<string, string>; started: boolean }> {
+  if (envFile) return { env: parseEnv(await Deno.readTextFile(envFile)), started: false };
+  const args = keep ? [] : ["--parent-pid", String(Deno.pid)];
+  const out = await new Deno.Command(`${ROOT}scripts/start-apiserver.sh`, {
+    args,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`start-apiserver.sh failed (exit ${out.code})`);
+  const text = new TextDecoder().decode(out.stdout);
+  if (keep) console.log(`server kept running; env file:\n${text}`);
+  return { env: parseEnv(text), started: true };
+}
+
+const PSPS: Obj[] = [
+  {
+    metadata: { name: "privileged" },
+    spec: {
+      privileged: true,
+      allowPrivilegeEscalation: true,
+      allowedCapabilities: ["*"],
+      volumes: ["*"],
+      hostNetwork: true,
+      hostPorts: [{ min: 0, max: 65535 }],
+      hostIPC: true,
+      hostPID: true,
+      runAsUser: { rule: "RunAsAny" },
+      seLinux: { rule: "RunAsAny" },
+      supplementalGroups: { rule: "RunAsAny" },
+      fsGroup: { rule: "RunAsAny" },
+    },
+  },
+  {
+    metadata: { name: "baseline" },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: true,
+      volumes: [
+        "configMap",
+        "emptyDir",
+        "projected",
+        "secret",
+        "downwardAPI",
+        "persistentVolumeClaim",
+      ],
+      runAsUser: { rule: "RunAsAny" },
+      seLinux: { rule: "RunAsAny" },
+      supplementalGroups: { rule: "RunAsAny" },
+      fsGroup: { rule: "RunAsAny" },
+    },
+  },
+  {
+    metadata: { name: "restricted" },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      requiredDropCapabilities: ["ALL"],
+      volumes: [
+        "configMap",
+        "emptyDir",
+        "projected",
+        "secret",
+        "downwardAPI",
+        "persistentVolumeClaim",
+      ],
+      runAsUser: { rule: "MustRunAsNonRoot" },
+      seLinux: { rule: "RunAsAny" },
+      supplementalGroups: { rule: "MustRunAs", ranges: [{ min: 1, max: 65535 }] },
+      fsGroup: { rule: "MustRunAs", ranges: [{ min: 1, max: 65535 }] },
+      readOnlyRootFilesystem: false,
+    },
+  },
+].map((p) => ({ apiVersion: "policy/v1beta1", kind: "PodSecurityPolicy", ...p }));
+
+/** RBAC: every service account may use restricted; the default SA of every 5th namespace baseline. */
+function rbacObjects(): { path: string; body: Obj }[] {
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  const out: { path: string; body: Obj }[] = [];
+  for (const psp of ["restricted", "baseline", "privileged"]) {
+    out.push({
+      path: `${rbac}/clusterroles`,
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: `psp:${psp}` },
+        rules: [{
+          apiGroups: ["policy"],
+          resources: ["podsecuritypolicies"],
+          resourceNames: [psp],
+          verbs: ["use"],
+        }],
+      },
+    });
+  }
+  out.push({
+    path: `${rbac}/clusterrolebindings`,
+    body: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "psp:restricted:serviceaccounts" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "psp:restricted",
+      },
+      subjects: [{
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "Group",
+        name: "system:serviceaccounts",
+      }],
+    },
+  });
+  for (let n = 0; n < nsCount; n += 5) {
+    out.push({
+      path: `${rbac}/namespaces/${nsName(n)}/rolebindings`,
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "psp:baseline", namespace: nsName(n) },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "psp:baseline",
+        },
+        subjects: [{ kind: "ServiceAccount", name: "default", namespace: nsName(n) }],
+      },
+    });
+  }
+  return out;
+}
+
+const nsName = (n: number) => `bench-${String(n).padStart(2, "0")}`;
+
+/** Pod templates, from plain to privileged, as workloads in a cluster have them. */
+const TEMPLATES: Obj[] = [
+  { containers: [{ name: "web", image: "nginx:1.19" }] },
+  {
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000 },
+    containers: [{
+      name: "api",
+      image: "registry.example.com/api:2.3",
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      volumeMounts: [{ name: "cfg", mountPath: "/etc/api" }],
+    }],
+    volumes: [{ name: "cfg", configMap: { name: "api" } }],
+  },
+  {
+    hostNetwork: true,
+    containers: [{
+      name: "agent",
+      image: "agent:1",
+      ports: [{ containerPort: 9100, hostPort: 9100 }],
+    }],
+  },
+  {
+    containers: [{ name: "debug", image: "busybox", securityContext: { privileged: true } }],
+  },
+  {
+    containers: [{
+      name: "net",
+      image: "net:1",
+      securityContext: { capabilities: { add: ["NET_ADMIN"] } },
+    }],
+  },
+  {
+    containers: [{
+      name: "logs",
+      image: "fluentd:1",
+      volumeMounts: [{ name: "var", mountPath: "/var/log" }],
+    }],
+    volumes: [{ name: "var", hostPath: { path: "/var/log" } }],
+  },
+  {
+    initContainers: [{ name: "init", image: "busybox", command: ["true"] }],
+    containers: [
+      { name: "app", image: "app:3", resources: { limits: { cpu: "1", memory: "1Gi" } } },
+      { name: "sidecar", image: "envoy:1.16" },
+    ],
+    serviceAccountName: "app",
+  },
+  {
+    securityContext: { runAsUser: 0 },
+    containers: [{ name: "db", image: "postgres:13" }],
+    volumes: [{ name: "data", emptyDir: {} }],
+  },
+];
+
+/** The i-th pod: 20 replicas per ReplicaSet, 10 ReplicaSets per namespace (at 10,000 / 50). */
+function podFor(i: number): Obj {
+  const perNs = Math.ceil(podCount / nsCount);
+  const n = Math.floor(i / perNs);
+  const inNs = i % perNs;
+  const rs = Math.floor(inNs / 20);
+  const template = TEMPLATES[(n + rs) % TEMPLATES.length];
+  const rsName = `app-${rs}-7d9f${String(n).padStart(2, "0")}c${rs}`;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${rsName}-${inNs.toString(36).padStart(5, "x")}`,
+      namespace: nsName(n),
+      labels: { app: `app-${rs}`, "pod-template-hash": `7d9f${n}c${rs}` },
+      ownerReferences: [{
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        name: rsName,
+        uid: `00000000-0000-4000-8000-${String(n * 1000 + rs).padStart(12, "0")}`,
+        controller: true,
+        blockOwnerDeletion: true,
+      }],
+    },
+    spec: { nodeName: `node-${i % 7}`, ...template },
+  };
+}
+
+async function adminClient(kubeconfig: string): Promise<ClusterClient> {
+  const conn = await loadConnection({ kubeconfig, context: "admin" });
+  return new ClusterClient(httpsTransport(conn, "bench-live"), {
+    server: conn.server,
+    contextName: conn.contextName,
+    secrets: conn.secrets,
+  }, { retries: 6, backoffMs: 200, pageSize: 0 });
+}
+
+async function createIgnoringExisting(c: ClusterClient, path: string, body: Obj): Promise<void> {
+  try {
+    await c.post(path, body);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 409)) throw e;
+  }
+}
+
+/** Runs `jobs` with `width` at a time. */
+async function parallel(count: number, width: number, job: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, count) }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+async function seed(c: ClusterClient): Promise<void> {
+  const existing = await c.get<{ items: unknown[] }>("/api/v1/pods", { limit: 1 })
+    .then(async () => (await c.list("/api/v1/pods")).length);
+  if (existing >= podCount) {
+    console.log(`cluster already holds ${existing} pods`);
+    return;
+  }
+  const t0 = performance.now();
+  for (const p of PSPS) {
+    await createIgnoringExisting(c, "/apis/policy/v1beta1/podsecuritypolicies", p);
+  }
+  await parallel(nsCount, 16, (n) =>
+    createIgnoringExisting(c, "/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: nsName(n) },
+    }));
+  for (const { path, body } of rbacObjects()) await createIgnoringExisting(c, path, body);
+  let done = 0;
+  await parallel(podCount, 48, async (i) => {
+    const pod = podFor(i);
+    const ns = (pod.metadata as Obj).namespace;
+    await createIgnoringExisting(c, `/api/v1/namespaces/${ns}/pods`, pod);
+    if (++done % 1000 === 0) {
+      console.log(`  created ${done} pods (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  });
+  console.log(
+    `created ${podCount} pods in ${nsCount} namespaces in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s`,
+  );
+}
+
+/** What one child run cost. */
+interface Measured {
+  code: number;
+  wallS: number;
+  rssMB: number;
+  outBytes: number;
+  stderr: string;
+}
+
+/** Runs a command under `/usr/bin/time -v`, stdout counted and dropped. */
+async function measure(cmd: string[], env: Record<string, string>): Promise<Measured> {
+  const start = performance.now();
+  const child = new Deno.Command("/usr/bin/time", {
+    args: ["-v", ...cmd],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  let outBytes = 0;
+  const [, stderrBytes, status] = await Promise.all([
+    (async () => {
+      for await (const chunk of child.stdout) outBytes += chunk.length;
+    })(),
+    new Response(child.stderr).arrayBuffer(),
+    child.status,
+  ]);
+  const wallS = (performance.now() - start) / 1000;
+  let stderr = new TextDecoder().decode(stderrBytes);
+  const rssMB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN) /
+    1024;
+  stderr = stderr.slice(0, stderr.indexOf("\tCommand being timed"));
+  return { code: status.code, wallS, rssMB, outBytes, stderr };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const { env, started } = await startServer();
+  const kubeconfig = env.KUBECONFIG;
+  try {
+    const admin = await adminClient(kubeconfig);
+    await seed(admin);
+    const kubectl = ["kubectl", "--kubeconfig", kubeconfig, "--context", "admin"];
+    const cli = [Deno.execPath(), "run", "-A", "--quiet", `${ROOT}main.ts`];
+    const auditArgs = ["audit-pods", "--kubeconfig", kubeconfig, "--context", "admin", "-A"];
+    interface Choice {
+      label: string;
+      cmd: string[];
+      env: Record<string, string>;
+      runs: Measured[];
+    }
+    const choices: Choice[] = [{
+      label: "kubectl get pods -A -o json",
+      cmd: [...kubectl, "get", "pods", "-A", "-o", "json"],
+      env: {},
+      runs: [],
+    }];
+    const choice = (chunk: number, prefetch: boolean, conc: number): Choice => ({
+      label: `audit-pods -A --chunk-size ${chunk}, ${prefetch ? "prefetch" : "sequential"}, ` +
+        `${conc === 1 ? "cluster-wide" : `${conc} namespaces at a time`}`,
+      cmd: [...cli, ...auditArgs, "--chunk-size", String(chunk)],
+      env: {
+        FALCO_PSP_PREFETCH: prefetch ? "1" : "0",
+        FALCO_PSP_LIST_CONCURRENCY: String(conc),
+      },
+      runs: [],
+    });
+    // page sizes, one request at a time (as kubectl lists)
+    for (const chunk of chunks) choices.push(choice(chunk, false, 1));
+    // concurrency at one page size: the next page requested while this one is audited,
+    // and namespaces listed in parallel
+    for (const conc of concurrencies) {
+      if (conc === 1) choices.push(choice(modeChunk, true, 1));
+      else choices.push(choice(modeChunk, true, conc));
+    }
+    choices.push({
+      label: "audit-pods -A (defaults)",
+      cmd: [...cli, ...auditArgs],
+      env: {},
+      runs: [],
+    });
+    // warm-up: module cache, the server's caches
+    await measure(choices[0].cmd, choices[0].env);
+    await measure(choices[choices.length - 1].cmd, {});
+    for (let r = 0; r < runs; r++) {
+      for (const c of choices) {
+        const m = await measure(c.cmd, c.env);
+        if (m.code !== 0 && m.code !== 1) {
+          throw new Error(`${c.label}: exit ${m.code}\n${m.stderr}`);
+        }
+        c.runs.push(m);
+      }
+    }
+    const base = median(choices[0].runs.map((m) => m.wallS));
+    console.log(
+      `\n${podCount} pods in ${nsCount} namespaces; median of ${runs} runs (runs interleaved)\n`,
+    );
+    console.log(
+      `${"command".padEnd(76)} ${"wall s".padStart(7)} ${"ratio".padStart(6)} ${
+        "peak RSS".padStart(9)
+      } ${"stdout".padStart(9)}`,
+    );
+    for (const c of choices) {
+      const wall = median(c.runs.map((m) => m.wallS));
+      const rss = Math.max(...c.runs.map((m) => m.rssMB));
+      const out = c.runs[0].outBytes;
+      console.log(
+        `${c.label.padEnd(76)} ${wall.toFixed(2).padStart(7)} ${
+          (wall / base).toFixed(2).padStart(5)
+        }x ${rss.toFixed(0).padStart(6)} MB ${(out / 1024 / 1024).toFixed(1).padStart(6)} MB`,
+      );
+    }
+    const def = median(choices[choices.length - 1].runs.map((m) => m.wallS));
+    console.log(
+      `\naudit-pods -A (defaults) / kubectl get pods -A -o json: ${(def / base).toFixed(2)}x ` +
+        `(target <= ${TARGET_RATIO}x)`,
+    );
+  } finally {
+    if (started && !keep) {
+      await new Deno.Command(`${ROOT}scripts/start-apiserver.sh`, {
+        args: ["--stop", env.FALCO_PSP_E2E_DIR],
+      }).output();
+    }
+  }
+}
+
+await main();
