@@ -3,7 +3,7 @@
  * command, maps errors to exit codes. Each command lives in its own module.
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE } from "../io/errors.ts";
+import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE, terminalText } from "../io/errors.ts";
 import { convertCommand } from "./convert.ts";
 import { auditPodsCommand } from "./audit_pods.ts";
 import { completionCommand, isCompletionRequest, runCompletionRequest } from "./completion.ts";
@@ -48,11 +48,11 @@ export async function run(args: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof CliError) {
-      console.error(`error: ${e.message}`);
+      console.error(`error: ${terminalText(e.message)}`);
       return e.exitCode;
     }
     if (e instanceof Deno.errors.Interrupted) return EXIT_INTERRUPTED;
-    console.error(`error: ${(e as Error)?.message ?? String(e)}`);
+    console.error(`error: ${terminalText((e as Error)?.message ?? String(e))}`);
     return EXIT_IO;
   }
 }

@@ -36,6 +36,17 @@ export function formatSource(ref: SourceRef): string {
   return s;
 }
 
+/**
+ * Escapes control and format characters (`\u001b`, C1 controls, `\u2028`...), keeping line
+ * breaks and tabs, so that a message quoting untrusted text cannot drive the terminal.
+ */
+export function terminalText(s: string): string {
+  return s.replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => c === "\n" || c === "\t" ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
+  );
+}
+
 /** Base class: a message for the user and an exit code. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number) {

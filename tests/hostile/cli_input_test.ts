@@ -299,12 +299,16 @@ Deno.test("terminal escapes in names never reach the terminal raw (stderr and ta
         spec: { containers: [{ name: "c", image: "x", securityContext: { privileged: true } }] },
       }),
     );
-    const [convert, audit] = await Promise.all([
+    const [convert, audit, policy] = await Promise.all([
       runCli(["convert", psp]),
       runCli(["audit-pods", "--psp-file", psp, "-f", pods]),
+      // an error message that lists the PSP names (and echoes the flag)
+      runCli(["audit-pods", "--psp-file", psp, "-f", pods, "--policy", `x${esc}`]),
     ]);
     assertNoTrace(convert, "convert");
     assertNoTrace(audit, "audit-pods");
+    assertNoTrace(policy, "audit-pods --policy");
+    assert.equal(policy.code, 2, policy.stderr);
     // the name cannot be written into a Falco output: refused, and shown escaped
     assert.equal(convert.code, 2, convert.stderr);
     assert.equal(audit.code, 1, audit.stderr);
