@@ -286,7 +286,11 @@ export function randomPod(r: Random): Record<string, unknown> {
   const pod: Record<string, unknown> = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: r.chance(0.8) ? "p" : hostileString(r), namespace: "default", annotations },
+    metadata: {
+      name: r.chance(0.8) ? "p" : hostileString(r),
+      namespace: r.chance(0.8) ? "default" : hostileString(r),
+      annotations,
+    },
     spec,
   };
   if (r.chance(0.5)) { for (let i = 1 + r.int(3); i > 0; i--) mutate(r, pod); }

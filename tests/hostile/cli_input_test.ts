@@ -335,6 +335,57 @@ Deno.test("documents without kind are skipped with a warning, not called empty i
   }
 });
 
+Deno.test("audit-pods -o yaml says what -o json says for names with line separators and quotes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hostile_yaml_" });
+  try {
+    const names = [
+      "a\u2028b",
+      "c\u2029d",
+      "e\rf",
+      "g\nh",
+      "i\tj",
+      "k: 'l'",
+      '"m"',
+      "- n",
+      "yes",
+      "0x1F",
+    ];
+    const pods = `${dir}/pods.json`;
+    await Deno.writeTextFile(
+      pods,
+      names.map((name, i) =>
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name, namespace: `ns${i}`, annotations: { note: name } },
+          spec: {
+            containers: [{
+              name: "c",
+              image: "x",
+              securityContext: { seLinuxOptions: { type: name } },
+            }],
+          },
+        })
+      ).join("\n"),
+    );
+    const [json, yaml] = await Promise.all(
+      ["json", "yaml"].map((o) =>
+        runCli(["audit-pods", "--psp-file", GOOD_PSP, "-f", pods, "-o", o])
+      ),
+    );
+    assertNoTrace(json, "-o json");
+    assertNoTrace(yaml, "-o yaml");
+    const fromJson = JSON.parse(json.stdout);
+    assert.deepEqual(
+      fromJson.items.map((i: { name: string }) => i.name).sort(),
+      [...names].sort(),
+    );
+    assert.deepEqual(parseYaml(yaml.stdout), fromJson);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("hostile input via FALCOCTL_PSP_PATH names the file too", async () => {
   const file = `${HOSTILE}psp-wrong-type.yaml`;
   const r = await runCli(["convert"], { env: { FALCOCTL_PSP_PATH: file } });
