@@ -20,7 +20,7 @@ import { isInputRefusal } from "../hostile/meaning.ts";
 import { fuzzSeed, Random, randomPod, randomPsp } from "./random.ts";
 
 const SEED = fuzzSeed();
-const BUDGET_MS = 5_000;
+const BUDGET_MS = 3_500;
 const MAX_PODS = 600;
 
 /** Random PSPs that the loader accepts (as audit-pods loads them), compiled. */

@@ -25,7 +25,7 @@ import {
 import { fuzzSeed, hostileString, Random, randomPsp } from "./random.ts";
 
 const SEED = fuzzSeed();
-const BUDGET_MS = 5_000;
+const BUDGET_MS = 3_500;
 const MAX_ITERATIONS = 400;
 
 /** Runs `body` for up to MAX_ITERATIONS or BUDGET_MS, collecting distinct failures. */

@@ -17,7 +17,7 @@ import { extractFromObject } from "../../src/workloads/extract.ts";
 import { fuzzSeed, hostileString, Random, randomPod, randomPsp } from "./random.ts";
 
 const SEED = fuzzSeed();
-const BUDGET_MS = 4_000;
+const BUDGET_MS = 3_000;
 const MAX_ITERATIONS = 1_500;
 
 const SNIPPETS = [
