@@ -108,7 +108,20 @@ export function httpsTransport(conn: ClusterConnection, userAgent: string): Tran
           });
           res.on("error", (e: Error) => {
             clearTimeout(timer);
-            reject(new TransportError(classifyConnectionError(e), req.method, req.path, e.message));
+            // The answer had begun: the connection broke (or timed out) in its middle.
+            const kind = classifyConnectionError(e) === "timeout" ? "timeout" : "broken";
+            const got = chunks.reduce((n, c) => n + c.length, 0);
+            const expected = res.headers["content-length"];
+            reject(
+              new TransportError(
+                kind,
+                req.method,
+                req.path,
+                `${e.message}: the connection closed after ${got}${
+                  expected ? ` of ${expected}` : ""
+                } bytes of the answer`,
+              ),
+            );
           });
         },
       );
@@ -210,7 +223,7 @@ export class ClusterClient {
 
   /**
    * Sends a request and returns the parsed JSON body. Retries 429/5xx and
-   * reset connections with exponential backoff (honouring Retry-After); throws
+   * reset connections with exponential backoff (a longer Retry-After is honoured); throws
    * ApiError for other non-2xx answers and TransportError for connection failures.
    */
   async request<T = unknown>(req: HttpRequest): Promise<T> {
@@ -249,13 +262,16 @@ export class ClusterClient {
         if (!RETRY_STATUS.has(res.status) || attempt >= this.#opts.retries) throw err;
         if (err.retryAfterSeconds !== undefined) retryAfterMs = err.retryAfterSeconds * 1000;
       } else {
-        const retriable = failure instanceof TransportError && failure.kind === "unreachable" &&
-          /reset|EPIPE|socket hang up/i.test(failure.detail);
+        // A connection reset before or during the answer is worth another try; one refused is not.
+        const retriable = failure instanceof TransportError &&
+          (failure.kind === "broken" ||
+            (failure.kind === "unreachable" && /reset|EPIPE|socket hang up/i.test(failure.detail)));
         if (!retriable || attempt >= this.#opts.retries) throw failure;
       }
+      // Retry-After may lengthen the wait, never shorten it (a "0" must not mean hammering).
       const backoff = Math.min(
         this.#opts.maxBackoffMs,
-        retryAfterMs ?? this.#opts.backoffMs * 2 ** attempt,
+        Math.max(retryAfterMs ?? 0, this.#opts.backoffMs * 2 ** attempt),
       );
       attempt++;
       await this.#opts.sleep(backoff);

@@ -89,7 +89,8 @@ export class ApiError extends Error {
 /** The connection failed before an HTTP answer arrived. */
 export class TransportError extends Error {
   constructor(
-    readonly kind: "unreachable" | "tls" | "timeout" | "other",
+    /** "broken": the connection closed in the middle of an answer. */
+    readonly kind: "unreachable" | "tls" | "timeout" | "broken" | "other",
     readonly method: string,
     readonly path: string,
     readonly detail: string,
@@ -212,9 +213,15 @@ export function describeFailure(err: unknown, ctx: FailureContext): IoError {
         return fin(
           `TLS failure talking to ${where}: ${err.detail}. The server's certificate is not trusted by the kubeconfig's certificate-authority (or has the wrong name or dates); fix certificate-authority(-data) in the kubeconfig, or pass --insecure-skip-tls-verify if you accept the risk.`,
         );
+      case "broken":
+        return fin(
+          `the connection to ${where} broke in the middle of an answer to ${err.method} ${
+            shownPath(err.path)
+          } (${err.detail}), also after retries. Check the network path to the cluster (proxies, load balancers) and try again.`,
+        );
       case "timeout":
         return fin(
-          `request to ${where} timed out (${err.detail}). Raise --request-timeout (e.g. --request-timeout=2m, 0 for no limit) or check the connection.`,
+          `request to ${where} timed out (${err.method} ${err.path}: ${err.detail}). Raise --request-timeout (e.g. --request-timeout=2m, 0 for no limit) or check the connection.`,
         );
       default:
         return fin(`request to ${where} failed: ${err.detail}`);
