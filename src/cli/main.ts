@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE, terminalText } from "../io/errors.ts";
+import { removeTemporaryFiles } from "../io/atomic_write.ts";
 import { convertCommand } from "./convert.ts";
 import { auditPodsCommand } from "./audit_pods.ts";
 import { completionCommand, isCompletionRequest, runCompletionRequest } from "./completion.ts";
@@ -36,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
     c.commands.forEach((sub) => applyExitOverride(sub as unknown as Command));
   };
   applyExitOverride(program);
+  const interruptible = listenForInterrupt(true);
   try {
     await program.parseAsync(args, { from: "user" });
     return Number(Deno.exitCode ?? 0);
@@ -54,5 +56,28 @@ export async function run(args: string[]): Promise<number> {
     if (e instanceof Deno.errors.Interrupted) return EXIT_INTERRUPTED;
     console.error(`error: ${terminalText((e as Error)?.message ?? String(e))}`);
     return EXIT_IO;
+  } finally {
+    if (interruptible) listenForInterrupt(false);
+  }
+}
+
+/**
+ * Ctrl-C (SIGINT): stop at once, abandoning requests in flight, remove the
+ * temporary files of unfinished atomic writes (output files keep their
+ * previous content), and exit 130.
+ */
+function onInterrupt(): void {
+  removeTemporaryFiles();
+  console.error("error: interrupted");
+  Deno.exit(EXIT_INTERRUPTED);
+}
+
+function listenForInterrupt(on: boolean): boolean {
+  try {
+    if (on) Deno.addSignalListener("SIGINT", onInterrupt);
+    else Deno.removeSignalListener("SIGINT", onInterrupt);
+    return true;
+  } catch {
+    return false; // no signals here
   }
 }
