@@ -223,6 +223,27 @@ const SLOTS: Slot[] = [
       return undefined;
     },
   },
+  {
+    // the default profile appears in the mutation rules' conditions and outputs
+    name: "seccomp defaultProfileName (also allowed)",
+    place: (h) => `localhost/${h}`,
+    skip: (h) => h.includes(","),
+    psp: (v) =>
+      basePsp("policy", {
+        "seccomp.security.alpha.kubernetes.io/allowedProfileNames": v,
+        "seccomp.security.alpha.kubernetes.io/defaultProfileName": v,
+      }),
+  },
+  {
+    name: "apparmor defaultProfileName (also allowed)",
+    place: (h) => `localhost/${h}`,
+    skip: (h) => h.includes(","),
+    psp: (v) =>
+      basePsp("policy", {
+        "apparmor.security.beta.kubernetes.io/allowedProfileNames": v,
+        "apparmor.security.beta.kubernetes.io/defaultProfileName": v,
+      }),
+  },
 ];
 
 /** The benign value every hostile one is compared with. */
