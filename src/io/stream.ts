@@ -265,7 +265,10 @@ export class YamlSplitter {
   #first = 0;
   #lineNo = 0;
 
-  constructor(readonly file: string, readonly maxChars = MAX_FILE_BYTES) {}
+  /** `lines`: lines of the file before the first one pushed. */
+  constructor(readonly file: string, readonly maxChars = MAX_FILE_BYTES, lines = 0) {
+    this.#first = this.#lineNo = lines;
+  }
 
   /** Adds the next line; returns the document it completes, if any. */
   push(line: string): DocumentPiece | undefined {
@@ -338,7 +341,7 @@ function fastJsonObject(line: string): Record<string, unknown> | undefined {
  */
 export async function* streamObjects(file: string): AsyncGenerator<LoadedObject> {
   let mode: "unknown" | "yaml" | "json" = "unknown";
-  const splitter = new YamlSplitter(file);
+  let splitter = new YamlSplitter(file);
   let documents = 0;
   let lineNo = 0;
   let objects = 0;
@@ -367,6 +370,15 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
         if (t !== "") blank = false;
         if (t !== "" && !t.startsWith("#")) {
           mode = jsonMapping(line) ? "json" : "yaml";
+        }
+      }
+      if (mode === "json") {
+        const m = marker(line);
+        if (m === "end") continue; // the document on the line before is complete anyway
+        if (m === "start") {
+          // A YAML stream whose first document is a one-line flow mapping (`{}`): YAML from here.
+          mode = "yaml";
+          splitter = new YamlSplitter(file, MAX_FILE_BYTES, lineNo - 1);
         }
       }
       if (mode === "json") {

@@ -70,7 +70,11 @@ export function* jsonChunks(
   yield indentRest(JSON.stringify(value, null, 2) ?? "null", indent);
 }
 
-/** Prefixes every non-empty line with `indent`. */
+/**
+ * Prefixes every non-empty line with `indent`. Lines end at `\n` only: YAML text
+ * may hold `\r`, U+2028 and U+2029 inside quoted strings, which a multiline `^`
+ * would take for line ends.
+ */
 export function indentLines(text: string, indent: string): string {
-  return text.replace(/^(?=.)/gm, indent);
+  return text.replace(/(^|\n)(?=[^\n])/g, `$1${indent}`);
 }

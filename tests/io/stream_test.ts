@@ -165,6 +165,12 @@ Deno.test("JSON lines: a List line is flattened; YAML flow syntax on a line is r
   ]);
 });
 
+Deno.test("a YAML stream whose first document is a one-line JSON mapping stays a YAML stream", async () => {
+  const pods = ['{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}}', pod("b")];
+  await assertSameAsWhole(`${pods[0]}\n---\n${pods[1]}---\n{}\n`, [["metadata", "name"]]);
+  await assertSameAsWhole(`${pods[0]}\n...\n---\n${pods[1]}`, [["metadata", "name"]]);
+});
+
 Deno.test("JSON lines: bad lines fail with file, document and line", async () => {
   const good = `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"}}`;
   const cases: [string, RegExp, number][] = [

@@ -44,4 +44,9 @@ Deno.test("LazyArray elements are produced while rendering, one chunk per elemen
 
 Deno.test("indentLines leaves empty lines empty", () => {
   assert.equal(indentLines("a\n\nb\n", "  "), "  a\n\n  b\n");
+  // Only \n ends a line: \r, U+2028 and U+2029 inside a quoted YAML string stay as they are.
+  assert.equal(
+    indentLines('x: "a\u2028b\u2029c\rd"\ny: 1', "  "),
+    '  x: "a\u2028b\u2029c\rd"\n  y: 1',
+  );
 });
