@@ -21,7 +21,7 @@
  * Peak RSS is the child's maximum resident set size from `/usr/bin/time -v`.
  */
 import { loadConnection } from "../src/cluster/kubeconfig.ts";
-import { ClusterClient, httpsTransport } from "../src/cluster/client.ts";
+import { ClusterClient, httpsTransport, LIST_DEFAULTS } from "../src/cluster/client.ts";
 import { ApiError } from "../src/cluster/errors.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -294,8 +294,7 @@ async function parallel(count: number, width: number, job: (i: number) => Promis
 }
 
 async function seed(c: ClusterClient): Promise<void> {
-  const existing = await c.get<{ items: unknown[] }>("/api/v1/pods", { limit: 1 })
-    .then(async () => (await c.list("/api/v1/pods")).length);
+  const existing = (await c.list("/api/v1/pods")).length;
   if (existing >= podCount) {
     console.log(`cluster already holds ${existing} pods`);
     return;
@@ -333,6 +332,8 @@ interface Measured {
   wallS: number;
   rssMB: number;
   outBytes: number;
+  /** The last bytes of stdout (audit-pods' summary line). */
+  tail: string;
   stderr: string;
 }
 
@@ -348,9 +349,13 @@ async function measure(cmd: string[], env: Record<string, string>): Promise<Meas
     env: { NO_COLOR: "1", ...env },
   }).spawn();
   let outBytes = 0;
+  let last = new Uint8Array();
   const [, stderrBytes, status] = await Promise.all([
     (async () => {
-      for await (const chunk of child.stdout) outBytes += chunk.length;
+      for await (const chunk of child.stdout) {
+        outBytes += chunk.length;
+        last = chunk;
+      }
     })(),
     new Response(child.stderr).arrayBuffer(),
     child.status,
@@ -360,7 +365,8 @@ async function measure(cmd: string[], env: Record<string, string>): Promise<Meas
   const rssMB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN) /
     1024;
   stderr = stderr.slice(0, stderr.indexOf("\tCommand being timed"));
-  return { code: status.code, wallS, rssMB, outBytes, stderr };
+  const tail = new TextDecoder().decode(last.subarray(-2048));
+  return { code: status.code, wallS, rssMB, outBytes, tail, stderr };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -419,6 +425,11 @@ async function main(): Promise<void> {
         if (m.code !== 0 && m.code !== 1) {
           throw new Error(`${c.label}: exit ${m.code}\n${m.stderr}`);
         }
+        // audit-pods' summary: "N workloads (M pods): ..."; every pod must have been audited
+        const audited = /\((\d+) pods\)/.exec(m.tail)?.[1];
+        if (c.label.startsWith("audit-pods") && !(Number(audited) >= podCount)) {
+          throw new Error(`${c.label}: audited ${audited} pods, not ${podCount}`);
+        }
         c.runs.push(m);
       }
     }
@@ -441,6 +452,19 @@ async function main(): Promise<void> {
         }x ${rss.toFixed(0).padStart(6)} MB ${(out / 1024 / 1024).toFixed(1).padStart(6)} MB`,
       );
     }
+    const fastest = choices.slice(1, -1).reduce((a, b) =>
+      median(a.runs.map((m) => m.wallS)) <= median(b.runs.map((m) => m.wallS)) ? a : b
+    );
+    console.log(`\nfastest choice: ${fastest.label}`);
+    console.log(
+      `defaults (src/cluster): --chunk-size 500, ${
+        LIST_DEFAULTS.prefetch ? "prefetch" : "sequential"
+      }, ${
+        LIST_DEFAULTS.listConcurrency === 1
+          ? "cluster-wide"
+          : `${LIST_DEFAULTS.listConcurrency} namespaces at a time`
+      }`,
+    );
     const def = median(choices[choices.length - 1].runs.map((m) => m.wallS));
     console.log(
       `\naudit-pods -A (defaults) / kubectl get pods -A -o json: ${(def / base).toFixed(2)}x ` +

@@ -101,12 +101,15 @@ export async function listPodSecurityPolicies(
  * failure is an error. Across all namespaces a forbidden cluster-wide list
  * falls back to listing the namespaces one by one; those still forbidden are
  * pushed to `problems` (an error only when every namespace is forbidden).
+ * With `concurrency` > 1 (and the right to list namespaces), all namespaces
+ * are listed that many at a time instead of one cluster-wide listing.
  */
 export async function* streamNamespaced(
   client: ClusterClient,
   ref: CollectionRef,
   scope: Scope,
   problems: Problem[],
+  concurrency = 1,
 ): AsyncGenerator<Obj[]> {
   const opts = {
     labelSelector: scope.labelSelector,
@@ -119,7 +122,7 @@ export async function* streamNamespaced(
     yield* client.pages(inNamespace(scope.namespace), opts);
     return;
   }
-  if (client.listConcurrency > 1) {
+  if (concurrency > 1) {
     let namespaces: string[] | undefined;
     try {
       namespaces = await listNamespaceNames(client);
@@ -144,7 +147,7 @@ export async function* streamNamespaced(
             }
           }
         ),
-        client.listConcurrency,
+        concurrency,
       );
       // Every namespace forbidden: the cluster-wide listing's error says what is missing.
       if (namespaces.length > 0 && found.length === namespaces.length) {
@@ -218,7 +221,8 @@ export async function listNamespaceNames(client: ClusterClient): Promise<string[
 
 /**
  * Pods in scope, page by page (each with apiVersion v1 and kind Pod);
- * namespaces that could not be read are pushed to `problems`.
+ * namespaces that could not be read are pushed to `problems`. Across all
+ * namespaces, the client's `listConcurrency` namespaces are listed at a time.
  */
 export async function* streamPods(
   client: ClusterClient,
@@ -231,6 +235,7 @@ export async function* streamPods(
       { group: "", version: "v1", resource: "pods" },
       scope,
       problems,
+      client.listConcurrency,
     );
   } catch (e) {
     throw client.fail(e);
@@ -239,11 +244,10 @@ export async function* streamPods(
 
 /** Pods in scope, each with apiVersion v1 and kind Pod. */
 export async function listPods(client: ClusterClient, scope: Scope): Promise<Listing> {
-  try {
-    return await listNamespaced(client, { group: "", version: "v1", resource: "pods" }, scope);
-  } catch (e) {
-    throw client.fail(e);
-  }
+  const items: Obj[] = [];
+  const problems: Problem[] = [];
+  for await (const page of streamPods(client, scope, problems)) items.push(...page);
+  return { items, problems };
 }
 
 /** The workload kinds whose pod templates audit-pods checks, in report order. */
