@@ -301,17 +301,22 @@ export function objectPath(field: string): (string | number)[] {
   return out;
 }
 
-function positionsOf(subject: PodSubject, results: readonly ReportPolicyResult[]) {
+/**
+ * Input positions of the fields SARIF reports for a decision: every violation of
+ * a refused pod, the chosen PSP's changes of a changed one, none for an admitted
+ * pod (finding a position can mean parsing the object's text again).
+ */
+function positionsOf(subject: PodSubject, decision: DecisionLike) {
   const fields: Record<string, FieldPosition> = {};
-  if (!subject.locate) return fields;
+  if (!subject.locate || decision.verdict === "admitted") return fields;
   const find = (f: string) => {
     if (f in fields) return;
     const at = subject.locate!([...subject.podPath, ...cachedObjectPath(f)]);
     if (at) fields[f] = at;
   };
-  for (const r of results) {
-    for (const v of r.violations) find(v.field);
-    for (const c of r.changes) find(c.field);
+  for (const r of decision.results) {
+    if (decision.verdict === "refused") { for (const v of r.violations) find(v.field); }
+    else if (r.policy === decision.policy) { for (const c of r.changes) find(c.field); }
   }
   return fields;
 }
@@ -361,7 +366,7 @@ export class ReportBuilder {
           ...(subject.source.line !== undefined
             ? { line: subject.source.line, column: subject.source.column ?? 1 }
             : {}),
-          fields: this.#positions ? positionsOf(subject, decision.results) : {},
+          fields: this.#positions ? positionsOf(subject, decision) : {},
         },
       };
       const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
