@@ -6,6 +6,7 @@ import {
   describeRequest,
   NoPspApiError,
   redact,
+  shownPath,
   TransportError,
 } from "../../src/cluster/errors.ts";
 
@@ -143,4 +144,58 @@ Deno.test("classifyConnectionError recognises Node codes and Deno messages", () 
     "tls",
   );
   assert.equal(classifyConnectionError(new Error("something odd")), "other");
+});
+
+Deno.test("a broken connection, an expired listing and 5xx say what happened, without the continue token", () => {
+  const broken = describeFailure(
+    new TransportError(
+      "broken",
+      "GET",
+      "/api/v1/pods",
+      "aborted: the connection closed after 10 of 20 bytes of the answer",
+    ),
+    CTX,
+  );
+  assert.equal(broken.exitCode, 3);
+  assert.match(
+    broken.message,
+    /connection to the cluster at https:\/\/k\.example:6443 \(context "prod"\) broke in the middle of an answer to GET \/api\/v1\/pods \(aborted: .*10 of 20 bytes.*\), also after retries/,
+  );
+  const token = "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MTAyODN9";
+  const gone = describeFailure(
+    new ApiError(410, "GET", `/api/v1/pods?limit=500&continue=${token}`, {
+      reason: "Expired",
+      message: "The provided continue parameter is too old",
+    }),
+    CTX,
+  );
+  assert.match(
+    gone.message,
+    /continue token .*\(410 Gone\).*GET \/api\/v1\/pods\?limit=500 .*--chunk-size/,
+  );
+  const down = describeFailure(
+    new ApiError(503, "GET", `/api/v1/pods?continue=${token}&limit=500`, { message: "etcd" }),
+    CTX,
+  );
+  assert.match(
+    down.message,
+    /failed \(HTTP 503\) on GET \/api\/v1\/pods\?limit=500 \(server: etcd\)/,
+  );
+  for (const m of [gone.message, down.message]) assert.ok(!m.includes(token), m);
+  const t = describeFailure(
+    new TransportError("timeout", "GET", "/api/v1/pods", "no answer within 1000 ms"),
+    CTX,
+  );
+  assert.match(t.message, /timed out \(GET \/api\/v1\/pods: no answer within 1000 ms\)/);
+});
+
+Deno.test("shownPath leaves out only the continue parameter", () => {
+  assert.equal(shownPath("/api/v1/pods?limit=5&continue=abc"), "/api/v1/pods?limit=5");
+  assert.equal(shownPath("/api/v1/pods?continue=abc&limit=5"), "/api/v1/pods?limit=5");
+  assert.equal(shownPath("/api/v1/pods?continue=abc"), "/api/v1/pods");
+  assert.equal(
+    shownPath("/api/v1/pods?limit=1&continue=a&labelSelector=b"),
+    "/api/v1/pods?limit=1&labelSelector=b",
+  );
+  assert.equal(shownPath("/api/v1/pods"), "/api/v1/pods");
 });
