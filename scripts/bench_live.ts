@@ -10,7 +10,7 @@
  *
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_live.ts
  *     [--pods 10000] [--namespaces 50] [--runs 3] [--chunks 250,500,1000,2000,0]
- *     [--concurrency 1,2,4,8] [--mode-chunk 500] [--env FILE] [--keep]
+ *     [--concurrency 1,2,4,8] [--mode-chunks 500,1000] [--env FILE] [--keep]
  *
  * --env FILE  use a server already started by scripts/start-apiserver.sh (its env file);
  *             pods are created only if the cluster does not hold them yet.
@@ -20,7 +20,7 @@
  * each is shown, so that load from others on the machine hits every choice alike.
  * Peak RSS is the child's maximum resident set size from `/usr/bin/time -v`.
  */
-import { loadConnection } from "../src/cluster/kubeconfig.ts";
+import { DEFAULT_CHUNK_SIZE, loadConnection } from "../src/cluster/kubeconfig.ts";
 import { ClusterClient, httpsTransport, LIST_DEFAULTS } from "../src/cluster/client.ts";
 import { ApiError } from "../src/cluster/errors.ts";
 
@@ -36,7 +36,7 @@ const nsCount = Number(arg("--namespaces", "50"));
 const runs = Number(arg("--runs", "3"));
 const chunks = arg("--chunks", "250,500,1000,2000,0").split(",").map(Number);
 const concurrencies = arg("--concurrency", "1,2,4,8").split(",").map(Number);
-const modeChunk = Number(arg("--mode-chunk", "500"));
+const modeChunks = arg("--mode-chunks", "500,1000").split(",").map(Number);
 const envFile = Deno.args.includes("--env") ? arg("--env", "") : undefined;
 const keep = Deno.args.includes("--keep");
 
@@ -404,11 +404,10 @@ async function main(): Promise<void> {
     });
     // page sizes, one request at a time (as kubectl lists)
     for (const chunk of chunks) choices.push(choice(chunk, false, 1));
-    // concurrency at one page size: the next page requested while this one is audited,
+    // concurrency at some page sizes: the next page requested while this one is audited,
     // and namespaces listed in parallel
-    for (const conc of concurrencies) {
-      if (conc === 1) choices.push(choice(modeChunk, true, 1));
-      else choices.push(choice(modeChunk, true, conc));
+    for (const chunk of modeChunks) {
+      for (const conc of concurrencies) choices.push(choice(chunk, true, conc));
     }
     choices.push({
       label: "audit-pods -A (defaults)",
@@ -457,7 +456,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nfastest choice: ${fastest.label}`);
     console.log(
-      `defaults (src/cluster): --chunk-size 500, ${
+      `defaults (src/cluster): --chunk-size ${DEFAULT_CHUNK_SIZE}, ${
         LIST_DEFAULTS.prefetch ? "prefetch" : "sequential"
       }, ${
         LIST_DEFAULTS.listConcurrency === 1
