@@ -6,7 +6,9 @@
  * and `--request-timeout`. Produces a `@kubernetes/client-node` KubeConfig whose
  * current context is the effective one.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+// client-node is loaded on first connection (`await import` below), not at startup: `--help`
+// and file input never need it (it costs ~70 MB RSS and a few hundred ms to load).
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { type Command, Option } from "@commander-js/extra-typings";
 import { IoError, UsageError } from "../io/errors.ts";
@@ -384,16 +386,16 @@ export async function loadConnection(
     );
   }
   const merged = mergeKubeconfigs(files);
-  return effectiveConnection(merged, flags, timeoutMs, pageSize);
+  return await effectiveConnection(merged, flags, timeoutMs, pageSize);
 }
 
 /** Applies the override flags to a merged kubeconfig (pure except for reading token files). */
-export function effectiveConnection(
+export async function effectiveConnection(
   merged: KubeconfigFile,
   flags: ClusterFlags,
   timeoutMs?: number,
   pageSize = DEFAULT_CHUNK_SIZE,
-): ClusterConnection {
+): Promise<ClusterConnection> {
   const contextName = flags.context ?? merged.currentContext;
   let context: Raw = {};
   if (contextName !== undefined) {
@@ -442,6 +444,7 @@ export function effectiveConnection(
   // Impersonation is applied by the client from ClusterConnection, not by client-node.
   const { as: _as, "as-groups": _asGroups, ...userForClient } = userBody;
   const name = "falco-psp-effective";
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   try {
     kc.loadFromString(JSON.stringify({
@@ -485,11 +488,12 @@ export function effectiveConnection(
   };
 }
 
-function inClusterConnection(
+async function inClusterConnection(
   flags: ClusterFlags,
   timeoutMs: number | undefined,
   pageSize: number,
-): ClusterConnection {
+): Promise<ClusterConnection> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   kc.loadFromCluster();
   let namespace: string | undefined = kc.getContextObject(kc.getCurrentContext())?.namespace
