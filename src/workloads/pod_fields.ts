@@ -1,10 +1,11 @@
 /**
  * Fields of a pod (or pod template) that Kubernetes does not know: the API server drops them,
  * so a typo such as `securityContext.privilegd` silently audits another pod than the user
- * meant. The field names come from the Kubernetes API models of `@kubernetes/client-node`
- * (their attribute maps), compiled once into a tree and walked without copying paths.
+ * meant. The field names come from the Kubernetes API models of `@kubernetes/client-node`,
+ * generated into pod_schema.ts (scripts/gen_pod_schema.ts) so that client-node is not loaded
+ * at run time; compiled once into a tree and walked without copying paths.
  */
-import * as models from "@kubernetes/client-node";
+import { POD_SCHEMA } from "./pod_schema.ts";
 import { fieldPath } from "./pod_shape.ts";
 
 /** A field Kubernetes does not know: dotted path and its keys. */
@@ -23,25 +24,17 @@ type Node =
 const LEAF: Node = { kind: "leaf" };
 const compiled = new Map<string, Node>();
 
-interface AttributeType {
-  baseName: string;
-  type: string;
-}
-type Model = { getAttributeTypeMap(): AttributeType[] };
-
-/** The node of a model type name (`V1PodSpec`, `Array<V1Container>`, `{ [key: string]: string; }`). */
+/** The node of a schema field type (`V1PodSpec`, `[]V1Container`, `{}`, `""`). */
 function nodeOf(type: string): Node {
-  const list = /^Array<(.+)>$/.exec(type);
-  if (list) return { kind: "list", item: nodeOf(list[1]) };
-  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
-  if (map) return { kind: "map", value: nodeOf(map[1]) };
+  if (type.startsWith("[]")) return { kind: "list", item: nodeOf(type.slice(2)) };
+  if (type.startsWith("{}")) return { kind: "map", value: nodeOf(type.slice(2)) };
   const known = compiled.get(type);
   if (known) return known;
-  const model = (models as unknown as Record<string, Model | undefined>)[type];
-  if (typeof model?.getAttributeTypeMap !== "function") return LEAF;
+  const fields = Object.hasOwn(POD_SCHEMA, type) ? POD_SCHEMA[type] : undefined;
+  if (fields === undefined) return LEAF;
   const node: Node = { kind: "object", fields: new Map() };
   compiled.set(type, node); // before the fields: a recursive type refers to itself
-  for (const a of model.getAttributeTypeMap()) node.fields.set(a.baseName, nodeOf(a.type));
+  for (const [name, t] of Object.entries(fields)) node.fields.set(name, nodeOf(t));
   return node;
 }
 
