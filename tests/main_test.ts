@@ -51,3 +51,55 @@ Deno.test("startup: @kubernetes/client-node is not loaded by main.ts's static im
     "client-node is imported dynamically where the connection is built",
   );
 });
+
+Deno.test("the bundled program (deno compile --bundle) still loads client-node when it connects", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    listener.close(); // nothing listens there now: connection refused
+    await Deno.writeTextFile(
+      `${dir}/kubeconfig`,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server: `https://127.0.0.1:${port}` } }],
+        users: [{ name: "u", user: { token: "t0ken-never-printed" } }],
+        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        "current-context": "x",
+      }),
+    );
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    const config = new URL("../deno.json", import.meta.url).pathname;
+    // The same esbuild bundling `deno compile --bundle` does (see scripts/compile.ts).
+    const built = await run([
+      "bundle",
+      "--platform",
+      "deno",
+      "--config",
+      config,
+      "-o",
+      "b.mjs",
+      MAIN,
+    ]);
+    assert.equal(built.code, 0, built.stderr);
+    const args = ["convert", "--kubeconfig", `${dir}/kubeconfig`];
+    const bundled = await run(["run", "-A", `${dir}/b.mjs`, ...args]);
+    const source = await run(["run", "-A", "--config", config, MAIN, ...args]);
+    // A missing client-node in the bundle would fail before any connection attempt.
+    assert.match(source.stderr, /cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual(bundled, source);
+    assert.equal(bundled.code, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
