@@ -22,6 +22,11 @@ import { type AuditReport, reportFails } from "../report/model.ts";
 import { renderSarifChunks } from "../report/sarif.ts";
 import { renderTable, terminalSafe } from "../report/table.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
+import {
+  TOKEN_VOLUME_MODES,
+  type TokenVolumeMode,
+  withServiceAccountToken,
+} from "../workloads/service_account_token.ts";
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -72,6 +77,8 @@ export interface AuditPodsOptions {
   as?: string;
   asGroup: string[];
   output: OutputFormat;
+  /** The ServiceAccount plugin's token volume added before admission (default projected). */
+  serviceAccountToken?: TokenVolumeMode;
   showAdmitted: boolean;
   failOn: "refused" | "changed";
   color: boolean;
@@ -91,14 +98,18 @@ export function warn(message: string): void {
  * `access`), then `admitPod` (the other PSPs still count as existing); the
  * decisions go into the report builder. Holds only the report's items, not the pods.
  * `reportOptions.positions: false` skips finding input positions of fields (SARIF only).
+ * Pods that have not been through admission yet (files, templates, audit-log request
+ * objects; not pods read from a cluster) first get the ServiceAccount plugin's token
+ * volume (`tokenVolume`, default `projected`), as the API server would add it.
  */
 export async function auditPods(
   policies: readonly AuditPolicy[],
   inputs: Pick<AuditInputs, "subjects">,
   access: AccessCheck | undefined,
   only?: ReadonlySet<string>,
-  reportOptions: ReportBuilderOptions = {},
+  reportOptions: ReportBuilderOptions & { tokenVolume?: TokenVolumeMode } = {},
 ): Promise<AuditReport> {
+  const tokenVolume = reportOptions.tokenVolume ?? "projected";
   const compiled = new Map<string, CompiledPolicy>();
   for (const p of policies) compiled.set(p.psp.metadata.name!, compilePolicy(p.psp));
   const all = [...compiled.keys()].sort(cmp);
@@ -114,7 +125,9 @@ export async function auditPods(
   const builder = new ReportBuilder(names, reportOptions);
   for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
     const { candidates, otherPolicies } = access ? decide(await access(subject, names)) : fixed;
-    builder.add(subject, admitPod(subject.pod, candidates, { otherPolicies }));
+    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
+    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
+    builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
   }
   return builder.finish();
 }
@@ -351,6 +364,7 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
   // Field positions are printed by SARIF only; finding them costs a lookup per field.
   const report = await auditPods(policies, inputs, access, only, {
     positions: opts.output === "sarif",
+    tokenVolume: opts.serviceAccountToken,
   });
   const color = opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
     Deno.stdout.isTerminal();
@@ -409,6 +423,14 @@ export function auditPodsCommand() {
         "table" as OutputFormat,
       ),
     )
+    .addOption(
+      new Option(
+        "--service-account-token <volume>",
+        "the token volume the ServiceAccount admission plugin adds to pods from files, templates " +
+          "and audit logs before PSP admission: projected (Kubernetes 1.21+), secret (1.20 and " +
+          "older), none (plugin off, or tokens never automounted)",
+      ).choices(TOKEN_VOLUME_MODES).default("projected" as TokenVolumeMode),
+    )
     .option("--show-admitted", "table: also list pods admitted unchanged")
     .addOption(
       new Option("--fail-on <verdict>", "exit 1 when a pod is refused, or also when changed")
@@ -456,6 +478,7 @@ Exit codes:
         rbacFile: flags.rbacFile ?? [],
         asGroup: flags.asGroup ?? [],
         output: flags.output as OutputFormat,
+        serviceAccountToken: flags.serviceAccountToken as TokenVolumeMode,
         showAdmitted: flags.showAdmitted ?? false,
       };
       const cluster: ClusterAuditOptions = {
