@@ -4,11 +4,12 @@ import { GenerateError, generateRules, generateRulesPerPolicy } from "../../src/
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { loadPspFiles, loadPsps } from "../../src/psp/load.ts";
 import { auditEventFromObject, checkLoad, firingRules, loadRules } from "../support/falco/mod.ts";
+import { ORACLE_DIR } from "../support/shared.ts";
 
 const SEED_PSP = new URL("../../fixtures/seed/no_privileged.yaml", import.meta.url).pathname;
 const SEED_RULES =
   new URL("../../fixtures/seed/expected_rules_0.27.yaml", import.meta.url).pathname;
-const CORPUS = new URL("../../../shared/oracle/corpus.json", import.meta.url).pathname;
+const CORPUS = new URL("corpus.json", ORACLE_DIR).pathname;
 
 async function seedPsp(): Promise<PodSecurityPolicy> {
   const { psps } = await loadPspFiles([SEED_PSP], {

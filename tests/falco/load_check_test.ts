@@ -11,8 +11,9 @@ import { parse as parseYaml } from "yaml";
 import { checkLoad } from "../support/falco/load_check.ts";
 import type { GenerateRules } from "../support/falco/oracle_agreement.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
+import { SHARED_DIR } from "../support/shared.ts";
 
-const SHARED = new URL("../../../shared/", import.meta.url);
+const SHARED = SHARED_DIR;
 const GENERATOR = new URL("../../src/falco/generate.ts", import.meta.url);
 
 async function loadGenerator(): Promise<GenerateRules | undefined> {

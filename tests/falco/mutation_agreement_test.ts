@@ -12,6 +12,7 @@ import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { firingRules, loadRules } from "../support/falco/mod.ts";
 import { readOracle } from "../support/falco/oracle_agreement.ts";
+import { ORACLE_DIR } from "../support/shared.ts";
 
 const MUTATION = /^PSP (?:.* )?Mutation \(([A-Za-z]+)[^)]*\) K8s Audit$/;
 
@@ -95,7 +96,7 @@ function inImageScope(psp: PodSecurityPolicy, pod: Obj): boolean {
 Deno.test("current-target Mutation rules fire exactly on the fields whose defaults changed an admitted pod", async () => {
   const oracle = await readOracle();
   const corpus = JSON.parse(
-    await Deno.readTextFile(new URL("../../../shared/oracle/corpus.json", import.meta.url)),
+    await Deno.readTextFile(new URL("corpus.json", ORACLE_DIR)),
   );
   const pods = new Map<string, Obj>(corpus.pods.map((p: Obj) => [(p.metadata as Obj).name, p]));
   const eventOf = new Map(

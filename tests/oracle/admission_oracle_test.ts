@@ -25,9 +25,10 @@ import {
 } from "../../src/admission/admit.ts";
 import type { Container, Pod } from "../../src/model/pod.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
+import { ORACLE_DIR } from "../support/shared.ts";
 
 const ORACLE = Deno.env.get("ORACLE_DIR") ??
-  new URL("../../../shared/oracle/", import.meta.url).pathname;
+  ORACLE_DIR.pathname;
 
 interface Verdict {
   pod: string;

@@ -9,8 +9,9 @@ import {
   validateStoredPsp,
 } from "../../src/psp/validate.ts";
 import type { PodSecurityPolicy, PodSecurityPolicySpec } from "../../src/model/psp.ts";
+import { ORACLE_DIR } from "../support/shared.ts";
 
-const ORACLE = new URL("../../../shared/oracle/", import.meta.url);
+const ORACLE = ORACLE_DIR;
 
 const DNS_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { type AuditEvent, auditEventFromJson } from "../../support/falco/event.ts";
 import { checkLoad } from "../../support/falco/load_check.ts";
 import { firingRules } from "../../support/falco/mod.ts";
+import { SHARED_DIR } from "../../support/shared.ts";
 
-const SHARED = new URL("../../../../shared/", import.meta.url);
+const SHARED = SHARED_DIR;
 
 async function seedRules(): Promise<string> {
   const page = await Deno.readTextFile(new URL("seed/000_7e39e79a8ff469ca.txt", SHARED));

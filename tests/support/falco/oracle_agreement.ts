@@ -20,6 +20,7 @@ import { renderExpr } from "./ast.ts";
 import { pluginRepository } from "./extract_current.ts";
 import { violationsOf } from "./psp_violations.ts";
 import type { PodSecurityPolicy } from "../../../src/model/psp.ts";
+import { ORACLE_DIR } from "../shared.ts";
 
 /** The generator's contract (src/falco/generate.ts). */
 export interface GenerateResult {
@@ -33,7 +34,7 @@ export type GenerateRules = (
 ) => GenerateResult;
 
 /** The oracle directory (../shared/oracle from the repository root). */
-export const ORACLE_DIR = new URL("../../../../shared/oracle/", import.meta.url);
+export { ORACLE_DIR };
 
 interface Verdict {
   pod: string;
