@@ -407,18 +407,20 @@ export function clearProgress(): void {
 }
 
 /**
- * How the commands list, chosen from runs of scripts/bench_live.ts (10,000
- * pods in 50 namespaces on kube-apiserver v1.20.2 over loopback, 2 shared
- * cores; each figure the median wall time of 5 runs of `audit-pods -A`):
+ * How the commands list, chosen from 5 runs of scripts/bench_live.ts (10,000
+ * pods in 50 namespaces on kube-apiserver v1.20.2 over loopback, on a 2-core
+ * machine shared with other work; each figure the median wall time of 5 runs
+ * of `audit-pods -A`, choices interleaved):
  * - prefetching the next page while auditing the current one was 4-7% faster
- *   than one request at a time in every run, at no memory cost (two pages
- *   held): on.
- * - listing 4 or 8 namespaces at a time was 21% faster to 1% slower than
- *   prefetching, on loopback. It makes one request per namespace (51 instead
- *   of 10 here; on a cluster of many small namespaces, hundreds of requests
- *   for what one listing returns in a few pages, each paying the network's
- *   latency) and gives up the one consistent snapshot of a cluster-wide
- *   listing: off (1, one cluster-wide listing, as kubectl lists).
+ *   than one request at a time in 4 runs and slower in one (noise of the
+ *   shared machine); it overlaps waiting with work at the cost of one more
+ *   page in memory: on.
+ * - listing 4 or 8 namespaces at a time ranged from 21% faster to 9% slower
+ *   than one prefetched cluster-wide listing. It makes one request per
+ *   namespace (51 instead of 20 here; on a cluster of many small namespaces,
+ *   hundreds of requests for what one listing returns in a few pages, each
+ *   paying the network's latency) and gives up the one consistent snapshot of
+ *   a cluster-wide listing: off (1, one cluster-wide listing, as kubectl).
  * - the page size is `--chunk-size` (DEFAULT_CHUNK_SIZE in kubeconfig.ts).
  * `kubectl get pods -A -o json` took 4.2-4.9x as long as `audit-pods -A`.
  * FALCO_PSP_PREFETCH (0/1) and FALCO_PSP_LIST_CONCURRENCY (a number) override
