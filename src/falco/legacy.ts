@@ -160,10 +160,14 @@ export function legacyHeader(ctx: PspContext): RulesItem[] {
           ? cmp(ka("ka.target.namespace"), "in", listRef(id("namespaces")))
           : macro(id("ka_always_true")),
       ),
+      // A pod is in scope when any of its containers uses a listed image (falcoctl's `in`
+      // wanted all of them); only the docs' v0.0.2 form above keeps `in`, to stay falcoctl's.
       m(
         "ka_match_image",
         ctx.scope.images
-          ? group(cmp(ka("ka.req.pod.containers.image.repository"), "in", listRef(id("images"))))
+          ? group(
+            cmp(ka("ka.req.pod.containers.image.repository"), "intersects", listRef(id("images"))),
+          )
           : macro(id("ka_always_true")),
       ),
       m(
