@@ -99,6 +99,27 @@ function idRangesText(ranges: readonly { min: number; max: number }[] | undefine
   return (ranges ?? []).map((r) => `"${r.min}:${r.max}"`).join(",");
 }
 
+/** A macro true when the syscall field (user.uid, group.gid) lies in one of the ranges. */
+function idRangesMacro(
+  name: string,
+  fieldName: string,
+  ranges: readonly { min: number; max: number }[] | undefined,
+): MacroDef {
+  return {
+    name,
+    cond: group(
+      or(...(ranges ?? []).map((r) =>
+        group(
+          and(
+            cmp(field(fieldName), ">=", word(String(r.min))),
+            cmp(field(fieldName), "<=", word(String(r.max))),
+          ),
+        )
+      )),
+    ),
+  };
+}
+
 /** The lists and macros at the top of a falcoctl file. */
 export function legacyHeader(ctx: PspContext): RulesItem[] {
   const id = (s: string) => ctx.id(s);
@@ -236,6 +257,17 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
     `Detect a psp validation failure for ${what} using k8s audit logs\n`;
   const rules: LegacyRule[] = [];
   const v002 = isV002(ctx);
+  // A k8s_audit list field with a value outside the allowed ones (unset, <NA>, is allowed).
+  const notInOrUnset = (kaField: string, allowed: readonly Value[]): Cond =>
+    not(cmp(ka(kaField), "in", [...allowed, str("<NA>")]));
+  // A process of a scoped container back from execve or `setCall`, and `check` (the violation).
+  const idChange = (setCall: string, check: Cond): Cond =>
+    and(
+      cmp(field("evt.type"), "in", [word("execve"), word(setCall)]),
+      cmp(field("evt.dir"), "=", word("<")),
+      sc,
+      check,
+    );
 
   if (!spec.privileged) {
     rules.push({
@@ -285,15 +317,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
     rules.push({
       label: "hostPorts",
       desc: kaDesc("a hostnetwork port outside of the allowed set"),
-      cond: and(
-        kc,
-        not(
-          cmp(ka("ka.req.pod.containers.host_port"), "in", [
-            ...idRanges(spec.hostPorts),
-            str("<NA>"),
-          ]),
-        ),
-      ),
+      cond: and(kc, notInOrUnset("ka.req.pod.containers.host_port", idRanges(spec.hostPorts))),
       output: kaOut(`hostnetwork port outside of allowed ranges (${idRangesText(spec.hostPorts)})`),
       source: "k8s_audit",
     });
@@ -307,12 +331,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
     rules.push({
       label: "volumes",
       desc: kaDesc("a volume type outside of the allowed set"),
-      cond: and(
-        kc,
-        not(
-          cmp(ka("ka.req.pod.volumes.volume_type"), "in", [...spec.volumes.map(bare), str("<NA>")]),
-        ),
-      ),
+      cond: and(kc, notInOrUnset("ka.req.pod.volumes.volume_type", spec.volumes.map(bare))),
       output: kaOut(`volume type outside of allowed set (${spec.volumes.join(",")})`),
       source: "k8s_audit",
     });
@@ -346,15 +365,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
     rules.push({
       label: "allowedFlexVolumes",
       desc: kaDesc("a FlexVolume driver outside of the allowed set"),
-      cond: and(
-        kc,
-        not(
-          cmp(ka("ka.req.pod.volumes.flexvolume_driver"), "in", [
-            ...drivers.map(bare),
-            str("<NA>"),
-          ]),
-        ),
-      ),
+      cond: and(kc, notInOrUnset("ka.req.pod.volumes.flexvolume_driver", drivers.map(bare))),
       output: kaOut(`Flexvolume driver outside of allowed set (${drivers.join(",")})`),
       source: "k8s_audit",
     });
@@ -411,19 +422,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   }
   const ru = spec.runAsUser;
   if (ru?.rule === "MustRunAs") {
-    const uids: MacroDef = {
-      name: ctx.id("allowed_uids"),
-      cond: group(
-        or(...(ru.ranges ?? []).map((r) =>
-          group(
-            and(
-              cmp(field("user.uid"), ">=", word(String(r.min))),
-              cmp(field("user.uid"), "<=", word(String(r.max))),
-            ),
-          )
-        )),
-      ),
-    };
+    const uids = idRangesMacro(ctx.id("allowed_uids"), "user.uid", ru.ranges);
     rules.push({
       label: "runAsUser=MustRunAs",
       suffix: "K8s Audit",
@@ -441,12 +440,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       suffix: "System Activity",
       desc:
         "Detect a psp validation failure for a runAsUser outside of the allowed set using syscalls\n",
-      cond: and(
-        cmp(field("evt.type"), "in", [word("execve"), word("setuid")]),
-        cmp(field("evt.dir"), "=", word("<")),
-        sc,
-        not(macro(uids.name)),
-      ),
+      cond: idChange("setuid", not(macro(uids.name))),
       output: `${fail}runAsUser outside of allowed set. runAsUser set=(${
         idRangesText(ru.ranges)
       }) (command=%proc.cmdline uid=%user.uid container_id=%container.id images=%container.image.repository)`,
@@ -469,12 +463,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       suffix: "System Activity",
       desc:
         "Detect a psp validation failure for a uid=0 user when MustRunAsNonRoot is set using syscalls\n",
-      cond: and(
-        cmp(field("evt.type"), "in", [word("execve"), word("setuid")]),
-        cmp(field("evt.dir"), "=", word("<")),
-        sc,
-        cmp(field("user.uid"), "=", word("0")),
-      ),
+      cond: idChange("setuid", cmp(field("user.uid"), "=", word("0"))),
       output:
         `${fail}root user when MustRunAsNonRoot is set (command=%proc.cmdline uid=%user.uid container_id=%container.id images=%container.image.repository)`,
       source: "syscall",
@@ -482,19 +471,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   }
   const rg = spec.runAsGroup;
   if (rg?.rule === "MustRunAs") {
-    const gids: MacroDef = {
-      name: ctx.id("allowed_gids"),
-      cond: group(
-        or(...(rg.ranges ?? []).map((r) =>
-          group(
-            and(
-              cmp(field("group.gid"), ">=", word(String(r.min))),
-              cmp(field("group.gid"), "<=", word(String(r.max))),
-            ),
-          )
-        )),
-      ),
-    };
+    const gids = idRangesMacro(ctx.id("allowed_gids"), "group.gid", rg.ranges);
     rules.push({
       label: "runAsGroup=MustRunAs",
       suffix: "K8s Audit",
@@ -514,12 +491,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       suffix: "System Activity",
       desc:
         "Detect a psp validation failure for a runAsGroup outside of the allowed set using syscalls\n",
-      cond: and(
-        cmp(field("evt.type"), "in", [word("execve"), word("setgid")]),
-        cmp(field("evt.dir"), "=", word("<")),
-        sc,
-        not(macro(gids.name)),
-      ),
+      cond: idChange("setgid", not(macro(gids.name))),
       output: `${fail}runAsGroup outside of allowed set. runAsGroup set=(${
         idRangesText(rg.ranges)
       }) (command=%proc.cmdline user=%user.uid gid=%group.gid container_id=%container.id images=%container.image.repository)`,
@@ -591,12 +563,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       desc: kaDesc("Allowed Capabilities"),
       cond: and(
         kc,
-        not(
-          cmp(ka("ka.req.pod.containers.add_capabilities"), "in", [
-            ...spec.allowedCapabilities.map(bare),
-            str("<NA>"),
-          ]),
-        ),
+        notInOrUnset("ka.req.pod.containers.add_capabilities", spec.allowedCapabilities.map(bare)),
       ),
       output: kaOut(
         `pod added capabilities outside of allowed set "(${spec.allowedCapabilities.join(",")})"`,
@@ -610,12 +577,7 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       desc: kaDesc("Allowed Proc Mount Types"),
       cond: and(
         kc,
-        not(
-          cmp(ka("ka.req.pod.containers.proc_mount"), "in", [
-            ...spec.allowedProcMountTypes.map(bare),
-            str("<NA>"),
-          ]),
-        ),
+        notInOrUnset("ka.req.pod.containers.proc_mount", spec.allowedProcMountTypes.map(bare)),
       ),
       output: kaOut(
         `pod with proc mounts outside of allowed set "(${spec.allowedProcMountTypes.join(",")})"`,
