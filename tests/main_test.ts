@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runDeno } from "./support/cli.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const CLIENT_NODE = /^npm:\/?@kubernetes\/client-node@/;
@@ -69,16 +70,7 @@ Deno.test("the bundled program (deno compile --bundle) still loads client-node w
         "current-context": "x",
       }),
     );
-    const run = async (args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args,
-        cwd: dir,
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-    };
+    const run = (args: string[]) => runDeno(args, { cwd: dir });
     const config = new URL("../deno.json", import.meta.url).pathname;
     // The same esbuild bundling `deno compile --bundle` does (see scripts/compile.ts).
     const built = await run([

@@ -10,34 +10,18 @@ import { parseObjects } from "../../src/io/documents.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { extractFromObject, type OwnerEdge } from "../../src/workloads/extract.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
+import { type DenoRun, runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const FX = "fixtures/audit/";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function auditPods(args: string[], stdin?: string): Promise<Run> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "audit-pods", ...args],
+function auditPods(args: string[], stdin?: string): Promise<DenoRun> {
+  return runDeno(["run", "-A", "main.ts", "audit-pods", ...args], {
     cwd: ROOT,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
+    stdin,
     // No cluster: these tests are about file inputs, whatever kubeconfig the machine has.
-    env: { NO_COLOR: "1", KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    env: { KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
+  });
 }
 
 const WORKLOADS = ["--psp-file", `${FX}psps.yaml`, "-f", `${FX}workloads.yaml`];

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -8,18 +9,10 @@ async function auditPods(args: string[], files: Record<string, string>) {
     for (const [name, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${name}`, text);
     }
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--quiet", `${ROOT}main.ts`, "audit-pods", ...args],
+    return await runDeno(["run", "-A", "--quiet", `${ROOT}main.ts`, "audit-pods", ...args], {
       cwd: dir,
-      env: { NO_COLOR: "1", KUBECONFIG: `${dir}/missing-kubeconfig` },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
+      env: { KUBECONFIG: `${dir}/missing-kubeconfig` },
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,40 +1,18 @@
 /** `kubectl falco-psp convert` end to end: main.ts run as a subprocess. */
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
+import { type DenoRun, runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
 const SEED_PSP = `${ROOT}fixtures/seed/no_privileged.yaml`;
 const SEED_RULES = `${ROOT}fixtures/seed/expected_rules_0.27.yaml`;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function convert(
+function convert(
   args: string[],
   opts: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
-): Promise<Result> {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "convert", ...args],
-    stdin: opts.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    cwd: opts.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...(opts.env ?? {}) },
-    clearEnv: false,
-  });
-  const child = cmd.spawn();
-  if (opts.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+): Promise<DenoRun> {
+  return runDeno(["run", "-A", MAIN, "convert", ...args], { ...opts, cwd: opts.cwd ?? ROOT });
 }
 
 const TWO_PSPS = `

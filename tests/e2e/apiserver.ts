@@ -5,6 +5,7 @@
  */
 import { loadConnection } from "../../src/cluster/kubeconfig.ts";
 import { ClusterClient, httpsTransport } from "../../src/cluster/client.ts";
+import { type DenoRun, runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const START = `${ROOT}/scripts/start-apiserver.sh`;
@@ -132,35 +133,15 @@ export function sharedApiserver(opts: { psp: boolean }) {
 }
 
 /** Result of running the CLI. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = DenoRun;
 
 /** Runs `main.ts` with `args` in a subprocess, with extra environment variables. */
-export async function runCli(
+export function runCli(
   args: string[],
   env: Record<string, string> = {},
   stdin?: string,
 ): Promise<CliResult> {
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", `${ROOT}/main.ts`, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    cwd: ROOT,
-  });
-  const child = cmd.spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return runDeno(["run", "-A", "--quiet", `${ROOT}/main.ts`, ...args], { env, stdin, cwd: ROOT });
 }
 
 /** Options for Deno.test in these files: the client keeps sockets across tests. */

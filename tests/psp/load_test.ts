@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseObjects } from "../../src/io/documents.ts";
 import { InputError } from "../../src/io/errors.ts";
 import { fieldPathSegments, loadPspFiles, loadPsps } from "../../src/psp/load.ts";
+import { runDeno } from "../support/cli.ts";
 
 const FIX = new URL("../../fixtures/psp/", import.meta.url).pathname;
 
@@ -288,19 +289,11 @@ Deno.test("stdin (-): PSPs piped in are read like a file", async () => {
     const r = await loadPspFiles(["-"]);
     console.log(JSON.stringify({ names: r.psps.map((p) => p.psp.metadata.name), source: r.psps[0].source }));
   `;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", "--config", `${root}deno.json`, code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(await Deno.readTextFile(`${FIX}good/list.yaml`)));
-  await w.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  const out = await runDeno(["eval", "--quiet", "--config", `${root}deno.json`, code], {
+    stdin: await Deno.readTextFile(`${FIX}good/list.yaml`),
+  });
+  assert.equal(out.code, 0, out.stderr);
+  const got = JSON.parse(out.stdout);
   assert.deepEqual(got.names, ["privileged", "host-ns"]);
   assert.equal(got.source.file, "-");
 });

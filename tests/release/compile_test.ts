@@ -14,27 +14,19 @@ import {
   runtimeFor,
 } from "../../scripts/compile.ts";
 import { findTarget, TARGETS } from "../../scripts/release/targets.ts";
+import { runDeno } from "../support/cli.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const linux = findTarget("linux-amd64")!;
 const darwin = findTarget("aarch64-apple-darwin")!;
 
-async function task(args: string[], env: Record<string, string | undefined>) {
+function task(args: string[], env: Record<string, string | undefined>) {
   const childEnv = { ...Deno.env.toObject(), NO_COLOR: "1" } as Record<string, string>;
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
   }
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "compile", ...args],
-    cwd: REPO,
-    env: childEnv,
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return runDeno(["task", "compile", ...args], { cwd: REPO, env: childEnv, clearEnv: true });
 }
 
 Deno.test("targets: the five platforms of the issue, with deno's triples", () => {
@@ -168,17 +160,7 @@ Deno.test("the bundled program (what --bundle embeds) behaves like main.ts", asy
   const dir = await Deno.makeTempDir();
   try {
     const bundle = join(dir, "kubectl-falco_psp.mjs");
-    const run = async (args: string[]) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args,
-        cwd: dir,
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const dec = new TextDecoder();
-      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-    };
+    const run = (args: string[]) => runDeno(args, { cwd: dir });
     // The same esbuild bundling `deno compile --bundle --minify` does, as a file we can run.
     const built = await run([
       "bundle",
