@@ -7,8 +7,7 @@
  * replace the file source.
  */
 import { Command, Option } from "@commander-js/extra-typings";
-import { type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
-import { AdmissionMemo } from "../admission/memo.ts";
+import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
 import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
 import { streamObjects } from "../io/stream.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
@@ -96,9 +95,8 @@ export function warn(message: string): void {
 
 /**
  * Audits every subject: for each pod, the PSPs it may use (`only`, then
- * `access`), then `admitPod` (the other PSPs still count as existing), memoised
- * for pods differing only in their names (`AdmissionMemo`); the decisions go
- * into the report builder. Holds only the report's items, not the pods.
+ * `access`), then `admitPod` (the other PSPs still count as existing); the
+ * decisions go into the report builder. Holds only the report's items, not the pods.
  * `reportOptions.positions: false` skips finding input positions of fields (SARIF only).
  * Pods that have not been through admission yet (files, templates, audit-log request
  * objects; not pods read from a cluster) first get the ServiceAccount plugin's token
@@ -125,12 +123,11 @@ export async function auditPods(
   };
   const fixed = decide(names);
   const builder = new ReportBuilder(names, reportOptions);
-  const memo = new AdmissionMemo(); // replicas of a workload differ only in their names
   for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
     const { candidates, otherPolicies } = access ? decide(await access(subject, names)) : fixed;
     const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
     const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
-    builder.add(subject, memo.admit(pod, candidates, { otherPolicies }));
+    builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
   }
   return builder.finish();
 }
