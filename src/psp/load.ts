@@ -4,14 +4,13 @@
  * `loadPsps` is pure (warnings are returned, not printed); `loadPspFiles` is the shell part that
  * reads files, directories and stdin first.
  */
-import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
+import { formatSource, InputError, printable, type SourceRef } from "../io/errors.ts";
 import { type LoadedObject, loadObjects } from "../io/documents.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
 import {
   checkPspShape,
   type FieldError,
-  printable,
   pruneUnknownPspFields,
   pspProviderErrors,
   validatePsp,

@@ -13,6 +13,7 @@ import {
   SECCOMP_DEFAULT_PROFILE,
 } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
+import { printable } from "../io/errors.ts";
 
 /** Appends every item (no spread: hostile PSPs may hold 100k list items, beyond argument limits). */
 function pushAll<T>(to: T[], items: readonly T[]): void {
@@ -775,14 +776,6 @@ export interface ShapeReport {
   errors: ShapeError[];
   /** Fields the API does not have (the server drops them silently), as rendered paths. */
   unknownFields: { field: string; path: (string | number)[] }[];
-}
-
-/** Escapes control and format characters (`\u001b` ...) so that untrusted text is safe to print. */
-export function printable(s: string): string {
-  return s.replace(
-    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
-    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
-  );
 }
 
 /**

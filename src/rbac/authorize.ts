@@ -4,6 +4,7 @@
  * `extensions`, named by the PSP, in the pod's namespace. Pure; the index is built once and
  * answers many pods quickly.
  */
+import { printable } from "../io/errors.ts";
 import type {
   ClusterRole,
   ClusterRoleBinding,
@@ -201,14 +202,6 @@ export function resolveClusterRoleRules(
 
 // ---------------------------------------------------------------------------------------------
 // The index
-
-/** Escapes control and format characters so that names from input are safe to print. */
-function printable(s: string): string {
-  return s.replace(
-    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
-    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
-  );
-}
 
 /** The keys under which a binding subject is indexed, or undefined if it matches no user. */
 function subjectKey(subject: Subject, bindingNamespace: string): string | undefined {

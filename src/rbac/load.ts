@@ -4,7 +4,7 @@
  * `loadRbac` is pure; `loadRbacFiles` reads files, directories and stdin first.
  */
 import { type LoadedObject, loadObjects } from "../io/documents.ts";
-import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
+import { formatSource, InputError, printable, type SourceRef } from "../io/errors.ts";
 import { RBAC_API_VERSIONS, RBAC_KINDS, type RbacObject } from "./model.ts";
 
 /** Options for loading RBAC objects. */
@@ -14,14 +14,6 @@ export interface LoadRbacOptions {
 }
 
 type Path = (string | number)[];
-
-/** Escapes control and format characters so that text from input is safe to print. */
-function printable(s: string): string {
-  return s.replace(
-    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
-    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`,
-  );
-}
 
 function renderPath(path: Path): string {
   return path.map((p, i) =>
