@@ -378,32 +378,43 @@ export function cacheYamlDebugSwitches(): void {
 }
 
 /**
- * Streams the Kubernetes objects of one file (or stdin): a YAML stream of any
- * number of documents, or JSON lines (one object per line, recognised when the
- * first line that is not blank or a comment is a whole JSON object). Objects
- * come out as parseObjects would give them for the whole file (same document
- * numbers, lines and errors), one document in memory at a time. A file without
- * objects is an InputError. JSON-lines objects locate their fields lazily (by
- * parsing their line again when asked).
+ * One document of a streamed file, not parsed yet: a YAML document's text, or one
+ * line of a JSON-lines file. Plain data (it can be posted to a worker); parseDocument
+ * turns it into objects anywhere.
  */
-export async function* streamObjects(file: string): AsyncGenerator<LoadedObject> {
-  cacheYamlDebugSwitches();
+export interface DocumentText {
+  file: string;
+  format: "yaml" | "json-line";
+  text: string;
+  /** Lines of the file before it. */
+  lines: number;
+  /** Documents of the file before it. */
+  documents: number;
+}
+
+/**
+ * Splits one file (or stdin) into its documents as it is read: a YAML stream of any
+ * number of documents, or JSON lines (one object per line, recognised when the first
+ * line that is not blank or a comment is a whole JSON object). One document is in
+ * memory at a time. `blank` is set when the file held nothing but blank lines (for the
+ * empty-input message).
+ */
+export async function* streamDocuments(
+  file: string,
+  state: { blank: boolean } = { blank: true },
+): AsyncGenerator<DocumentText> {
   let mode: "unknown" | "yaml" | "json" = "unknown";
   let splitter = new YamlSplitter(file);
   let documents = 0;
   let lineNo = 0;
-  let objects = 0;
-  let blank = true;
-  const parsePiece = (piece: DocumentPiece) => {
-    const out = parseObjects(piece.text, file, {
-      documents,
-      lines: piece.lines,
-      allowEmpty: true,
-    });
-    documents++;
-    objects += out.length;
-    return out;
-  };
+  state.blank = true;
+  const yamlPiece = (piece: DocumentPiece): DocumentText => ({
+    file,
+    format: "yaml",
+    text: piece.text,
+    lines: piece.lines,
+    documents: documents++,
+  });
   for await (
     const batch of readLineBatches(file, {
       maxLineChars: MAX_FILE_BYTES,
@@ -415,7 +426,7 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
       lineNo++;
       if (mode === "unknown") {
         const t = line.trim();
-        if (t !== "") blank = false;
+        if (t !== "") state.blank = false;
         if (t !== "" && !t.startsWith("#")) {
           mode = jsonMapping(line) ? "json" : "yaml";
         }
@@ -432,60 +443,90 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
       if (mode === "json") {
         const t = line.trimStart();
         if (t === "" || t.startsWith("#")) continue;
-        yield* jsonLine(line, lineNo, documents + 1);
-        documents++;
+        // A lone `\r` (of a CRLF line end) is not a line break to the YAML reader.
+        const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+        yield { file, format: "json-line", text, lines: lineNo - 1, documents: documents++ };
         continue;
       }
       const piece = splitter.push(line);
-      if (piece) yield* parsePiece(piece);
+      if (piece) yield yamlPiece(piece);
     }
   }
   if (mode !== "json") {
     const piece = splitter.end();
-    if (piece) yield* parsePiece(piece);
+    if (piece) yield yamlPiece(piece);
   }
-  if (objects === 0) {
+}
+
+/** The error for a file that held no Kubernetes object. */
+export function emptyInputError(file: string, blank: boolean): InputError {
+  return new InputError(
+    { file },
+    undefined,
+    blank
+      ? "empty input: no Kubernetes objects"
+      : "empty input: no Kubernetes objects (only blank documents or comments)",
+  );
+}
+
+/**
+ * The Kubernetes objects of one streamed document, with file, document and line
+ * numbers as if the file had been parsed whole (none for a blank YAML document).
+ * JSON-lines objects locate their fields lazily (by parsing their line again when asked).
+ */
+export function parseDocument(doc: DocumentText): LoadedObject[] {
+  const { file, text } = doc;
+  if (doc.format === "yaml") {
+    return parseObjects(text, file, {
+      documents: doc.documents,
+      lines: doc.lines,
+      allowEmpty: true,
+    });
+  }
+  const at = doc.lines + 1;
+  const document = doc.documents + 1;
+  const obj = fastJsonObject(text);
+  if (!obj) {
+    // Not plain JSON (YAML flow syntax, a List, a syntax error): the YAML reader decides.
+    return parseObjects(text, file, { documents: doc.documents, lines: doc.lines });
+  }
+  const problem = jsonProblem(text);
+  if (problem) {
     throw new InputError(
-      { file },
+      { file, document, line: at, column: problem.offset + 1 },
       undefined,
-      blank
-        ? "empty input: no Kubernetes objects"
-        : "empty input: no Kubernetes objects (only blank documents or comments)",
+      problem.detail,
     );
   }
+  let located: LoadedObject | undefined;
+  return [{
+    object: obj,
+    source: { file, document, line: at, column: 1 },
+    locate(path) {
+      try {
+        located ??= parseObjects(text, file, { documents: doc.documents, lines: doc.lines })[0];
+      } catch {
+        return undefined; // JSON.parse read it; a position is only a nicety
+      }
+      return located?.locate(path);
+    },
+  }];
+}
 
-  function* jsonLine(raw: string, at: number, document: number): Generator<LoadedObject> {
-    // A lone `\r` (of a CRLF line end) is not a line break to the YAML reader.
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const obj = fastJsonObject(line);
-    if (!obj) {
-      // Not plain JSON (YAML flow syntax, a List, a syntax error): the YAML reader decides.
-      const out = parseObjects(line, file, { documents: document - 1, lines: at - 1 });
-      objects += out.length;
-      yield* out;
-      return;
-    }
-    const problem = jsonProblem(line);
-    if (problem) {
-      throw new InputError(
-        { file, document, line: at, column: problem.offset + 1 },
-        undefined,
-        problem.detail,
-      );
-    }
-    objects++;
-    let located: LoadedObject | undefined;
-    yield {
-      object: obj,
-      source: { file, document, line: at, column: 1 },
-      locate(path) {
-        try {
-          located ??= parseObjects(line, file, { documents: document - 1, lines: at - 1 })[0];
-        } catch {
-          return undefined; // JSON.parse read it; a position is only a nicety
-        }
-        return located?.locate(path);
-      },
-    };
+/**
+ * Streams the Kubernetes objects of one file (or stdin): streamDocuments, then
+ * parseDocument for each. Objects come out as parseObjects would give them for the
+ * whole file (same document numbers, lines and errors), one document in memory at a
+ * time. A file without objects is an InputError.
+ */
+export async function* streamObjects(file: string): AsyncGenerator<LoadedObject> {
+  cacheYamlDebugSwitches();
+  const state = { blank: true };
+  let objects = 0;
+  for await (const doc of streamDocuments(file, state)) {
+    const out = parseDocument(doc);
+    objects += out.length;
+    yield* out;
   }
+  if (objects === 0) throw emptyInputError(file, state.blank);
 }
