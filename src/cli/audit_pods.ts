@@ -6,15 +6,21 @@
  * "get" step is a function of `AuditInputs`, so a cluster source (issue 4) can
  * replace the file source.
  */
-import { Command, Option } from "@commander-js/extra-typings";
-import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
+import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { admitPod } from "../admission/admit.ts";
+import {
+  type AccessCheck,
+  type AuditSetup,
+  PolicySet,
+  rbacAccessCheck,
+  rbacAccessFromSpec,
+} from "../audit/document_audit.ts";
+import { auditDocuments } from "../audit/pool.ts";
 import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
 import { streamObjects } from "../io/stream.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
-import { buildRbacIndex, type RbacIndex, usablePolicies } from "../rbac/authorize.ts";
-import { loadRbac } from "../rbac/load.ts";
 import { ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
 import { renderJsonChunks, renderYamlChunks } from "../report/document.ts";
 import { renderJunitChunks } from "../report/junit.ts";
@@ -41,11 +47,8 @@ import {
 export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as const;
 export type OutputFormat = typeof OUTPUT_FORMATS[number];
 
-/** Which PSP names a pod may use; `undefined` means every candidate. */
-export type AccessCheck = (
-  subject: PodSubject,
-  candidates: readonly string[],
-) => readonly string[] | Promise<readonly string[]>;
+export type { AccessCheck };
+export { rbacAccessCheck };
 
 /** A PSP ready for admission, with where it came from. */
 export interface AuditPolicy {
@@ -64,6 +67,16 @@ export interface AuditInputs {
   subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
   /** Which PSPs each pod may use (RBAC); undefined when every PSP may be used. */
   access(): Promise<AccessCheck | undefined>;
+  /**
+   * The file source's `subjects` in parts, for the parallel audit: the pod files to read as
+   * documents, the warning about objects in them that hold no pod, then the other subjects
+   * (audit logs).
+   */
+  documents?: {
+    files(): Promise<string[]>;
+    skipped(kinds: Map<string, number>): void;
+    rest(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
+  };
 }
 
 /** The parsed flags of `audit-pods`. */
@@ -86,6 +99,8 @@ export interface AuditPodsOptions {
   workloads?: boolean;
   /** Cluster: decide PSP use by SubjectAccessReview instead of reading RBAC. */
   checkAccess?: boolean;
+  /** Threads auditing `-f` documents (default: one per CPU). */
+  jobs?: number;
 }
 
 /** Prints a warning on stderr (terminal-safe). */
@@ -109,31 +124,65 @@ export async function auditPods(
   only?: ReadonlySet<string>,
   reportOptions: ReportBuilderOptions & { tokenVolume?: TokenVolumeMode } = {},
 ): Promise<AuditReport> {
-  const tokenVolume = reportOptions.tokenVolume ?? "projected";
-  const compiled = new Map<string, CompiledPolicy>();
-  for (const p of policies) compiled.set(p.psp.metadata.name!, compilePolicy(p.psp));
-  const all = [...compiled.keys()].sort(cmp);
-  const names = only ? all.filter((n) => only.has(n)) : all;
-  const decide = (allowed: readonly string[]) => {
-    const set = new Set(allowed);
-    return {
-      candidates: names.filter((n) => set.has(n)).map((n) => compiled.get(n)!),
-      otherPolicies: all.filter((n) => !set.has(n)).map((n) => compiled.get(n)!),
-    };
-  };
-  const fixed = decide(names);
-  const builder = new ReportBuilder(names, reportOptions);
-  for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
-    const { candidates, otherPolicies } = access ? decide(await access(subject, names)) : fixed;
-    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
-    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
-    builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
-  }
+  const set = new PolicySet(policies.map((p) => p.psp), only);
+  const builder = new ReportBuilder(set.names, reportOptions);
+  await auditSubjects(set, builder, inputs.subjects((e) => builder.addEdge(e)), access, {
+    tokenVolume: reportOptions.tokenVolume ?? "projected",
+  });
   return builder.finish();
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** The one-thread audit loop of auditPods, into an existing builder. */
+async function auditSubjects(
+  set: PolicySet,
+  builder: ReportBuilder,
+  subjects: AsyncIterable<PodSubject>,
+  access: AccessCheck | undefined,
+  opts: { tokenVolume: TokenVolumeMode },
+): Promise<void> {
+  for await (const subject of subjects) {
+    const { candidates, otherPolicies } = set.decide(
+      access ? await access(subject, set.names) : set.names,
+    );
+    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
+    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, opts.tokenVolume);
+    builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
+  }
+}
+
+/**
+ * auditPods for the file source, with `-f` documents parsed and admitted by `jobs`
+ * threads (auditDocuments), then the other subjects (audit logs) in this thread.
+ * Same report as auditPods. Needs a file source (`inputs.documents`) and an access
+ * check that a worker can rebuild (none, or RBAC from objects).
+ */
+export async function auditPodsInParallel(
+  policies: readonly AuditPolicy[],
+  inputs: Required<Pick<AuditInputs, "documents">>,
+  access: AccessCheck | undefined,
+  only: ReadonlySet<string> | undefined,
+  opts: { tokenVolume?: TokenVolumeMode; jobs: number; warn?: (message: string) => void },
+): Promise<AuditReport> {
+  const tokenVolume = opts.tokenVolume ?? "projected";
+  const set = new PolicySet(policies.map((p) => p.psp), only);
+  const builder = new ReportBuilder(set.names, { positions: false });
+  const setup: AuditSetup = {
+    policies: policies.map((p) => p.psp),
+    ...(only ? { only: [...only] } : {}),
+    ...(access?.rbac ? { rbac: access.rbac } : {}),
+    tokenVolume,
+  };
+  const skipped = new Map<string, number>();
+  await auditDocuments(await inputs.documents.files(), setup, builder, {
+    jobs: opts.jobs,
+    warn: opts.warn ?? warn,
+    skipped,
+  });
+  inputs.documents.skipped(skipped);
+  await auditSubjects(set, builder, inputs.documents.rest((e) => builder.addEdge(e)), access, {
+    tokenVolume,
+  });
+  return builder.finish();
 }
 
 /** Renders the report in the chosen format, in chunks (big reports exceed one string). Pure. */
@@ -191,13 +240,14 @@ export async function* fileSubjects(
   recursive: boolean,
   edge: (e: OwnerEdge) => void,
   skipped: Map<string, number>,
+  onWarning: (message: string) => void = warn,
 ): AsyncGenerator<PodSubject> {
   for (const file of await expandPaths(paths, recursive)) {
     for await (const lo of streamObjects(file)) {
       const { subject, edge: e, warnings } = extractFromObject(lo, undefined, {
         unknownFields: true,
       });
-      warnings?.forEach(warn);
+      warnings?.forEach(onWarning);
       if (e) edge(e);
       if (subject) yield subject;
       else {
@@ -216,6 +266,27 @@ export function fileInputs(
   const requester: Requester | undefined = opts.as
     ? { user: opts.as, groups: opts.asGroup }
     : undefined;
+  const documents: NonNullable<AuditInputs["documents"]> = {
+    files: () => expandPaths(opts.filename, opts.recursive),
+    skipped(skipped) {
+      if (skipped.size === 0) return;
+      const kinds = [...skipped].map(([k, n]) => `${k} x${n}`).join(", ");
+      onWarning(
+        `skipped objects that hold no pod (${kinds}); audit-pods reads ${POD_KINDS.join(", ")}`,
+      );
+    },
+    async *rest(edge) {
+      for (const file of opts.auditLog) {
+        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
+        yield* auditLogSubjects(file, stats, undefined, edge);
+        if (stats.withoutRequestObject) {
+          onWarning(
+            `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
+          );
+        }
+      }
+    },
+  };
   return {
     async policies() {
       const { psps, warnings } = await loadPspFiles(opts.pspFile, {
@@ -227,23 +298,11 @@ export function fileInputs(
     },
     async *subjects(edge) {
       const skipped = new Map<string, number>();
-      yield* fileSubjects(opts.filename, opts.recursive, edge, skipped);
-      if (skipped.size) {
-        const kinds = [...skipped].map(([k, n]) => `${k} x${n}`).join(", ");
-        onWarning(
-          `skipped objects that hold no pod (${kinds}); audit-pods reads ${POD_KINDS.join(", ")}`,
-        );
-      }
-      for (const file of opts.auditLog) {
-        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
-        yield* auditLogSubjects(file, stats, undefined, edge);
-        if (stats.withoutRequestObject) {
-          onWarning(
-            `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
-          );
-        }
-      }
+      yield* fileSubjects(opts.filename, opts.recursive, edge, skipped, onWarning);
+      documents.skipped(skipped);
+      yield* documents.rest(edge);
     },
+    documents,
     async access() {
       if (opts.rbacFile.length === 0) {
         if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
@@ -256,31 +315,6 @@ export function fileInputs(
 }
 
 /**
- * The RBAC access check: the PSPs a pod may use are those its service account,
- * or the requester (the audit event's user, else `--as`), may `use` in the pod's
- * namespace. Answers are cached per (namespace, service account, requester).
- */
-export function rbacAccessCheck(index: RbacIndex, requester: Requester | undefined): AccessCheck {
-  const cache = new Map<string, string[]>();
-  return (subject, names) => {
-    const who = subject.requester ?? requester;
-    const sa = subject.pod.spec.serviceAccountName || "default";
-    const key = JSON.stringify([subject.namespace, sa, who?.user ?? null, who?.groups ?? null]);
-    let usable = cache.get(key);
-    if (!usable) {
-      usable = usablePolicies(
-        index,
-        { namespace: subject.namespace, serviceAccountName: sa },
-        who ? { user: who.user, groups: who.groups } : undefined,
-        names,
-      );
-      cache.set(key, usable);
-    }
-    return usable;
-  };
-}
-
-/**
  * The RBAC access check from loaded objects (files or a cluster listing): picks
  * the Roles, ClusterRoles and bindings, reports what grants nothing, indexes them.
  */
@@ -289,11 +323,13 @@ export function rbacAccessFromObjects(
   requester: Requester | undefined,
   onWarning: (message: string) => void = warn,
 ): AccessCheck {
-  const { objects: rbac, warnings } = loadRbac(objects);
+  const spec = {
+    objects: objects.map((o) => ({ object: o.object, source: o.source })),
+    ...(requester ? { requester } : {}),
+  };
+  const { check, warnings } = rbacAccessFromSpec(spec);
   warnings.forEach(onWarning);
-  const index = buildRbacIndex(rbac);
-  index.warnings.forEach(onWarning);
-  return rbacAccessCheck(index, requester);
+  return Object.assign(check, { rbac: spec });
 }
 
 /**
@@ -361,11 +397,18 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
     only = new Set(opts.policy);
   }
   const access = await inputs.access();
-  // Field positions are printed by SARIF only; finding them costs a lookup per field.
-  const report = await auditPods(policies, inputs, access, only, {
-    positions: opts.output === "sarif",
-    tokenVolume: opts.serviceAccountToken,
-  });
+  // Field positions are printed by SARIF only; finding them costs a lookup per field, so
+  // SARIF takes the one-thread path, which keeps each pod's positions at hand.
+  const positions = opts.output === "sarif";
+  const report = inputs.documents && !positions && (!access || access.rbac)
+    ? await auditPodsInParallel(policies, { documents: inputs.documents }, access, only, {
+      tokenVolume: opts.serviceAccountToken,
+      jobs: opts.jobs ?? defaultJobs(),
+    })
+    : await auditPods(policies, inputs, access, only, {
+      positions,
+      tokenVolume: opts.serviceAccountToken,
+    });
   const color = opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
     Deno.stdout.isTerminal();
   await writeChunks(
@@ -379,6 +422,23 @@ export async function runAuditPods(opts: AuditPodsOptions, inputs: AuditInputs):
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** Most threads `--jobs` takes. */
+export const MAX_JOBS = 64;
+
+/** The default of `--jobs`: one thread per CPU. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(MAX_JOBS, navigator.hardwareConcurrency || 1));
+}
+
+/** Parses `--jobs`: a whole number from 1 to MAX_JOBS. */
+export function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > MAX_JOBS) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_JOBS}`);
+  }
+  return n;
+}
 
 /** The audit-pods command. */
 export function auditPodsCommand() {
@@ -430,6 +490,11 @@ export function auditPodsCommand() {
           "and audit logs before PSP admission: projected (Kubernetes 1.21+), secret (1.20 and " +
           "older), none (plugin off, or tokens never automounted)",
       ).choices(TOKEN_VOLUME_MODES).default("projected" as TokenVolumeMode),
+    )
+    .option(
+      "-j, --jobs <n>",
+      "threads parsing and auditing -f files (default: one per CPU; 1: no worker threads)",
+      parseJobs,
     )
     .option("--show-admitted", "table: also list pods admitted unchanged")
     .addOption(

@@ -69,7 +69,11 @@ export class UsageError extends CliError {
 
 /** Input that cannot be read as what it should be: names file, document and field. Exit code 2. */
 export class InputError extends CliError {
-  constructor(readonly source: SourceRef, readonly field: string | undefined, detail: string) {
+  constructor(
+    readonly source: SourceRef,
+    readonly field: string | undefined,
+    readonly detail: string,
+  ) {
     super(`${formatSource(source)}${field ? `: ${field}` : ""}: ${detail}`, EXIT_USAGE);
   }
 }

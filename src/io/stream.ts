@@ -31,6 +31,12 @@ export interface LineOptions {
   what?: string;
   /** Whether the error about binary data names the line (else only the file, as for a whole file). */
   binaryLine?: boolean;
+  /**
+   * Awaited before a read that follows a short one (the input had no more at hand: a
+   * pipe or a terminal), so that a consumer can finish what it holds before the read
+   * blocks.
+   */
+  beforeWait?: () => Promise<void>;
 }
 
 async function open(file: string): Promise<{ read(p: Uint8Array): Promise<number | null> }> {
@@ -80,14 +86,17 @@ export async function* readLineBatches(
       undefined,
       `${opts.what ?? "line"} longer than ${max} characters`,
     );
+  let short = false;
   try {
     while (true) {
       let n: number | null;
+      if (short && opts.beforeWait) await opts.beforeWait();
       try {
         n = await f.read(buf);
       } catch (e) {
         throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
       }
+      short = n !== null && n < buf.length;
       const bytes = n === null ? new Uint8Array() : buf.subarray(0, n);
       const nul = bytes.indexOf(0);
       if (nul >= 0) {
@@ -397,11 +406,11 @@ export interface DocumentText {
  * number of documents, or JSON lines (one object per line, recognised when the first
  * line that is not blank or a comment is a whole JSON object). One document is in
  * memory at a time. `blank` is set when the file held nothing but blank lines (for the
- * empty-input message).
+ * empty-input message); `beforeWait` is readLineBatches' option.
  */
 export async function* streamDocuments(
   file: string,
-  state: { blank: boolean } = { blank: true },
+  state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true },
 ): AsyncGenerator<DocumentText> {
   let mode: "unknown" | "yaml" | "json" = "unknown";
   let splitter = new YamlSplitter(file);
@@ -420,6 +429,7 @@ export async function* streamDocuments(
       maxLineChars: MAX_FILE_BYTES,
       what: "document line",
       binaryLine: false,
+      beforeWait: state.beforeWait,
     })
   ) {
     for (const line of batch) {

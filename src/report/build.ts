@@ -55,6 +55,30 @@ export interface ReportBuilderOptions {
   positions?: boolean;
 }
 
+/** What the report keeps of a pod subject (plain data: a worker can send it). */
+export interface ReportSubject {
+  workload: WorkloadRef;
+  owner?: WorkloadRef;
+  source: PodSubject["source"];
+  fromTemplate: boolean;
+  podCount: number | null;
+  /** The pod's `pod-template-hash` label (for the Deployment heuristic). */
+  templateHash?: string;
+}
+
+/** The ReportSubject of a pod subject. */
+export function reportSubject(subject: PodSubject): ReportSubject {
+  const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
+  return {
+    workload: subject.workload,
+    ...(subject.owner ? { owner: subject.owner } : {}),
+    source: subject.source,
+    fromTemplate: subject.fromTemplate,
+    podCount: subject.podCount,
+    ...(typeof hash === "string" && hash ? { templateHash: hash } : {}),
+  };
+}
+
 /** Field path -> object keys, for the field paths seen so far (few distinct ones). */
 const OBJECT_PATHS = new Map<string, (string | number)[]>();
 
@@ -68,7 +92,7 @@ function cachedObjectPath(field: string): (string | number)[] {
 }
 
 /** The report's copy of a decision, shared by every item with an equal decision. */
-interface SharedDecision {
+export interface SharedDecision {
   id: number;
   verdict: Verdict;
   policy: string | null;
@@ -81,7 +105,7 @@ interface SharedDecision {
 }
 
 /** The admission's message without the pod's name. */
-function messageKey(decision: DecisionLike): string | undefined {
+export function messageKey(decision: Pick<DecisionLike, "message">): string | undefined {
   return decision.message?.replace(/^pods "(?:[^"\\]|\\.)*" is forbidden: /, "");
 }
 
@@ -94,7 +118,11 @@ function mix(h: number, n: number): number {
  * it reads no text: equal decisions have equal hashes; ones with equal hashes are
  * compared field by field.
  */
-function shapeHash(d: DecisionLike, admittedJson: string, message: string | undefined): number {
+function shapeHash(
+  d: Pick<DecisionLike, "verdict" | "policy" | "results">,
+  admittedJson: string,
+  message: string | undefined,
+): number {
   let h = mix(0x811c9dc5, d.verdict.length);
   h = mix(h, d.policy === null ? -1 : d.policy.length);
   h = mix(h, admittedJson.length);
@@ -129,7 +157,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Whether a decision equals a shared one in everything the report keeps. */
 function sameDecision(
-  d: DecisionLike,
+  d: Pick<DecisionLike, "verdict" | "policy" | "results">,
   admittedJson: string,
   message: string | undefined,
   s: SharedDecision,
@@ -185,14 +213,31 @@ function textKey(
  * building a text fingerprint of 30 PSPs' results for every pod took a third of
  * an audit's time. Shapes with many decisions fall back to text keys.
  */
-class DecisionTable {
+export class DecisionTable {
   readonly #buckets = new Map<number, SharedDecision[] | Map<string, SharedDecision>>();
   #size = 0;
 
+  /** How many distinct decisions there are (ids are 0 to size - 1, in order of first sight). */
+  get size(): number {
+    return this.#size;
+  }
+
   /** The shared copy of `decision`, made on its first sight. */
   shared(decision: DecisionLike, admitted: AdmittedPod | null): SharedDecision {
-    const admittedJson = JSON.stringify(admitted);
-    const message = messageKey(decision);
+    return this.#find(decision, admitted, JSON.stringify(admitted), messageKey(decision));
+  }
+
+  /** The shared copy of a decision shared by another table (a worker's). */
+  adopt(other: SharedDecision): SharedDecision {
+    return this.#find(other, other.admitted, other.admittedJson, other.message);
+  }
+
+  #find(
+    decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
+    admitted: AdmittedPod | null,
+    admittedJson: string,
+    message: string | undefined,
+  ): SharedDecision {
     const h = shapeHash(decision, admittedJson, message);
     let bucket = this.#buckets.get(h);
     if (bucket instanceof Map) {
@@ -216,7 +261,7 @@ class DecisionTable {
   }
 
   #copy(
-    decision: DecisionLike,
+    decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
     admitted: AdmittedPod | null,
     admittedJson: string,
     message: string | undefined,
@@ -343,9 +388,31 @@ export class ReportBuilder {
 
   /** Adds one pod and the admission's decision on it. */
   add(subject: PodSubject, decision: DecisionLike): void {
+    const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
+    this.addShared(
+      reportSubject(subject),
+      shared,
+      decision.message,
+      this.#positions ? positionsOf(subject, decision) : {},
+    );
+  }
+
+  /** The builder's shared copy of a decision another DecisionTable (a worker's) made. */
+  adopt(shared: SharedDecision): SharedDecision {
+    return this.#decisions.adopt(shared);
+  }
+
+  /**
+   * Adds one pod whose decision is already shared (from `adopt`): `message` is the
+   * pod's own message, `fields` the input positions of its fields.
+   */
+  addShared(
+    subject: ReportSubject,
+    shared: SharedDecision,
+    message: string | undefined,
+    fields: Record<string, FieldPosition> = {},
+  ): void {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
-    const admittedPod = admittedView(decision.admitted);
-    const shared = this.#decisions.shared(decision, admittedPod);
     const key = `${workloadKey(subject.owner ?? subject.workload)}\n${shared.id}`;
     let g = this.#groups.get(key);
     if (!g) {
@@ -355,21 +422,21 @@ export class ReportBuilder {
         namespace: row.namespace,
         name: row.name,
         source: sourceLabel(subject.source),
-        verdict: decision.verdict,
-        policy: decision.policy,
+        verdict: shared.verdict,
+        policy: shared.policy,
         results: shared.results,
         admitted: shared.admitted,
         pods: null,
-        ...(decision.message !== undefined ? { message: own(decision.message) } : {}),
+        ...(message !== undefined ? { message: own(message) } : {}),
         location: {
           file: subject.source.file,
           ...(subject.source.line !== undefined
             ? { line: subject.source.line, column: subject.source.column ?? 1 }
             : {}),
-          fields: this.#positions ? positionsOf(subject, decision) : {},
+          fields,
         },
       };
-      const hash = subject.pod.metadata?.labels?.["pod-template-hash"];
+      const hash = subject.templateHash;
       g = {
         row,
         fingerprint: shared.id,

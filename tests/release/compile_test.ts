@@ -125,7 +125,7 @@ Deno.test("deno task compile without a runtime: builds, or stops with the clear 
   }
 });
 
-Deno.test("deno task compile with a stand-in DENORT_BIN: embeds one minified bundle, nothing else", async () => {
+Deno.test("deno task compile with a stand-in DENORT_BIN: embeds the program's and its audit worker's minified bundles, nothing else", async () => {
   const dist = await Deno.makeTempDir();
   try {
     const r = await task(["--target", "linux-amd64", "--no-package", "--dist", dist], {
@@ -134,9 +134,14 @@ Deno.test("deno task compile with a stand-in DENORT_BIN: embeds one minified bun
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const binary = join(dist, "bin", "linux-amd64", "kubectl-falco_psp");
     assert.ok((await Deno.stat(binary)).isFile);
-    // deno's report of what it embedded: a single bundle file, no npm tree, no tests or fixtures.
+    // deno's report of what it embedded: the program's bundle and the bundle of its audit
+    // worker (src/audit/worker.ts, which deno finds from `new Worker(new URL(...))`), no npm
+    // tree, no tests or fixtures.
     const report = r.stdout.slice(r.stdout.indexOf("Embedded Files"));
-    assert.match(report, /└── \.deno_compile_bundle_\w+\.mjs \(/);
+    const files = report.split("\n").filter((l) => /^[├└]── /.test(l)).map((l) => l.slice(4));
+    assert.equal(files.length, 2, report);
+    assert.match(files[0], /^\.deno_compile_bundle_\w+\.mjs \(/);
+    assert.match(files[1], /^\.deno_compile_worker_\w+\.mjs \(/);
     for (const unwanted of ["node_modules", "tests", "fixtures", "scripts", ".d.ts"]) {
       assert.ok(!report.includes(unwanted), `${unwanted} is not embedded:\n${report}`);
     }

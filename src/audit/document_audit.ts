@@ -1,0 +1,242 @@
+/**
+ * The audit of streamed documents, one batch at a time, by a DocumentAuditor that
+ * may run in a worker: parse each document, take its pods, decide which PSPs each
+ * may use, admit, and keep each distinct decision once. What it returns is plain
+ * data (ReportSubjects and decision ids, new decisions sent once), so the thread
+ * that builds the report does no parsing and no admission.
+ */
+import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
+import { InputError, type SourceRef } from "../io/errors.ts";
+import type { LoadedObject } from "../io/documents.ts";
+import { type DocumentText, parseDocument } from "../io/stream.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import { buildRbacIndex, usablePolicies } from "../rbac/authorize.ts";
+import { loadRbac } from "../rbac/load.ts";
+import {
+  admittedView,
+  DecisionTable,
+  messageKey,
+  type ReportSubject,
+  reportSubject,
+  type SharedDecision,
+} from "../report/build.ts";
+import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
+import {
+  type TokenVolumeMode,
+  withServiceAccountToken,
+} from "../workloads/service_account_token.ts";
+import type { PodSubject, Requester } from "../workloads/subject.ts";
+
+/**
+ * Which PSPs (of `candidates`) a pod may use. `rbac`: the RBAC objects it was built
+ * from, so that a worker can build the same check.
+ */
+export type AccessCheck =
+  & ((
+    subject: PodSubject,
+    candidates: readonly string[],
+  ) => readonly string[] | Promise<readonly string[]>)
+  & { rbac?: RbacAccessSpec };
+
+/** An access check that answers at once (RBAC read from objects). */
+export type SyncAccessCheck = (subject: PodSubject, candidates: readonly string[]) => string[];
+
+/** RBAC objects and requester an access check was built from (plain data, for a worker). */
+export interface RbacAccessSpec {
+  objects: Pick<LoadedObject, "object" | "source">[];
+  requester?: Requester;
+}
+
+/** Everything a DocumentAuditor needs (plain data). */
+export interface AuditSetup {
+  policies: PodSecurityPolicy[];
+  /** `--policy`: only these may be used (default all). */
+  only?: string[];
+  /** RBAC deciding which PSPs each pod may use (default: every PSP). */
+  rbac?: RbacAccessSpec;
+  tokenVolume: TokenVolumeMode;
+}
+
+/** The compiled PSPs of an audit and the candidate lists of each allowed set. */
+export class PolicySet {
+  readonly #compiled = new Map<string, CompiledPolicy>();
+  readonly #all: string[];
+  /** Candidate names in admission's order (sorted), after `only`. */
+  readonly names: string[];
+  readonly #cache = new Map<readonly string[], ReturnType<PolicySet["decide"]>>();
+
+  constructor(policies: readonly PodSecurityPolicy[], only?: ReadonlySet<string>) {
+    for (const p of policies) this.#compiled.set(p.metadata.name!, compilePolicy(p));
+    this.#all = [...this.#compiled.keys()].sort(cmp);
+    this.names = only ? this.#all.filter((n) => only.has(n)) : this.#all;
+  }
+
+  /** The candidates a pod may use (of `allowed`) and the PSPs that only exist for it. */
+  decide(allowed: readonly string[]): {
+    candidates: CompiledPolicy[];
+    otherPolicies: CompiledPolicy[];
+  } {
+    let d = this.#cache.get(allowed);
+    if (!d) {
+      const set = new Set(allowed);
+      d = {
+        candidates: this.names.filter((n) => set.has(n)).map((n) => this.#compiled.get(n)!),
+        otherPolicies: this.#all.filter((n) => !set.has(n)).map((n) => this.#compiled.get(n)!),
+      };
+      // Access checks return one array per distinct answer: few keys.
+      if (this.#cache.size < 1024) this.#cache.set(allowed, d);
+    }
+    return d;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The RBAC access check: the PSPs a pod may use are those its service account,
+ * or the requester (the audit event's user, else `requester`), may `use` in the
+ * pod's namespace. Answers are cached per (namespace, service account, requester).
+ */
+export function rbacAccessCheck(
+  index: ReturnType<typeof buildRbacIndex>,
+  requester: Requester | undefined,
+): SyncAccessCheck {
+  const cache = new Map<string, string[]>();
+  return (subject, names) => {
+    const who = subject.requester ?? requester;
+    const sa = subject.pod.spec.serviceAccountName || "default";
+    const key = JSON.stringify([subject.namespace, sa, who?.user ?? null, who?.groups ?? null]);
+    let usable = cache.get(key);
+    if (!usable) {
+      usable = usablePolicies(
+        index,
+        { namespace: subject.namespace, serviceAccountName: sa },
+        who ? { user: who.user, groups: who.groups } : undefined,
+        names,
+      );
+      cache.set(key, usable);
+    }
+    return usable;
+  };
+}
+
+/** The access check of an RbacAccessSpec, with the warnings its objects give. */
+export function rbacAccessFromSpec(
+  spec: RbacAccessSpec,
+): { check: SyncAccessCheck; warnings: string[] } {
+  const { objects: rbac, warnings } = loadRbac(spec.objects as LoadedObject[]);
+  const index = buildRbacIndex(rbac);
+  return {
+    check: rbacAccessCheck(index, spec.requester),
+    warnings: [...warnings, ...index.warnings],
+  };
+}
+
+/** What one object of a document gave. */
+export interface ObjectOutcome {
+  /** Unknown-field warnings. */
+  warnings?: string[];
+  edge?: OwnerEdge;
+  /** The kind of an object that holds no pod. */
+  skipped?: string;
+  /** A pod: what the report keeps of it, its decision's id, and its own message prefix. */
+  pod?: { subject: ReportSubject; decision: number; messagePrefix?: string };
+}
+
+/** What a batch of documents gave, in order; `error` stops the batch at `done` documents. */
+export interface BatchOutcome {
+  /** Outcomes of each document's objects (one array per document audited). */
+  documents: ObjectOutcome[][];
+  /** Decisions first seen in this batch (ids from `firstDecision` on, in order). */
+  decisions: SharedDecision[];
+  firstDecision: number;
+  error?: TransferredError;
+}
+
+/** An error as plain data (InputError keeps its source and field). */
+export type TransferredError =
+  | { kind: "input"; source: SourceRef; field?: string; detail: string }
+  | { kind: "other"; message: string; stack?: string };
+
+/** Error -> plain data. */
+export function transferError(e: unknown): TransferredError {
+  if (e instanceof InputError) {
+    return {
+      kind: "input",
+      source: e.source,
+      ...(e.field !== undefined ? { field: e.field } : {}),
+      detail: e.detail,
+    };
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { kind: "other", message: err.message, stack: err.stack };
+}
+
+/** Plain data -> the error it was. */
+export function restoreError(t: TransferredError): Error {
+  if (t.kind === "input") return new InputError(t.source, t.field, t.detail);
+  const e = new Error(t.message);
+  if (t.stack) e.stack = t.stack;
+  return e;
+}
+
+/** Audits batches of documents; keeps its own table of distinct decisions. */
+export class DocumentAuditor {
+  readonly #policies: PolicySet;
+  readonly #access: SyncAccessCheck | undefined;
+  readonly #tokenVolume: TokenVolumeMode;
+  readonly #decisions = new DecisionTable();
+
+  constructor(setup: AuditSetup) {
+    this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only));
+    this.#access = setup.rbac && rbacAccessFromSpec(setup.rbac).check;
+    this.#tokenVolume = setup.tokenVolume;
+  }
+
+  /** Audits `docs` in order; stops at the first error, which the outcome carries. */
+  audit(docs: readonly DocumentText[]): BatchOutcome {
+    const firstDecision = this.#decisions.size;
+    const decisions: SharedDecision[] = [];
+    const out: BatchOutcome = { documents: [], decisions, firstDecision };
+    try {
+      for (const doc of docs) {
+        const objects: ObjectOutcome[] = [];
+        for (const lo of parseDocument(doc)) objects.push(this.#object(lo, decisions));
+        out.documents.push(objects);
+      }
+    } catch (e) {
+      out.error = transferError(e);
+    }
+    return out;
+  }
+
+  #object(lo: LoadedObject, fresh: SharedDecision[]): ObjectOutcome {
+    const { subject, edge, warnings } = extractFromObject(lo, undefined, { unknownFields: true });
+    const o: ObjectOutcome = {};
+    if (warnings?.length) o.warnings = warnings;
+    if (edge) o.edge = edge;
+    if (!subject) {
+      o.skipped = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
+      return o;
+    }
+    const names = this.#policies.names;
+    const allowed = this.#access ? this.#access(subject, names) : names;
+    const { candidates, otherPolicies } = this.#policies.decide(allowed);
+    const pod = withServiceAccountToken(subject.pod, this.#tokenVolume);
+    const decision = admitPod(pod, candidates, { otherPolicies });
+    const before = this.#decisions.size;
+    const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
+    if (shared.id >= before) fresh.push(shared);
+    const key = messageKey(decision);
+    o.pod = {
+      subject: reportSubject(subject),
+      decision: shared.id,
+      ...(decision.message !== undefined
+        ? { messagePrefix: decision.message.slice(0, decision.message.length - key!.length) }
+        : {}),
+    };
+    return o;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The parallel document audit gives what the one-thread audit gives: the same
+ * report, warnings in the same order, the same first error; and it really uses
+ * worker threads once the input is big enough.
+ */
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import { auditDocuments } from "../../src/audit/pool.ts";
+import {
+  type AccessCheck,
+  auditPods,
+  auditPodsInParallel,
+  type AuditPodsOptions,
+  fileInputs,
+} from "../../src/cli/audit_pods.ts";
+import { InputError } from "../../src/io/errors.ts";
+import { ReportBuilder } from "../../src/report/build.ts";
+import { ORACLE_DIR } from "../support/shared.ts";
+
+type Obj = Record<string, unknown>;
+const corpus = JSON.parse(
+  await Deno.readTextFile(new URL("corpus.json", ORACLE_DIR)),
+) as { psps: Obj[]; pods: (Obj & { metadata: Obj })[] };
+
+/** The i-th pod: a corpus pod, renamed; every third one owned by a ReplicaSet of 5. */
+function pod(i: number): Obj {
+  const base = corpus.pods[i % corpus.pods.length];
+  const meta: Obj = {
+    ...base.metadata,
+    name: `${base.metadata.name}-${i}`,
+    namespace: `ns-${i % 7}`,
+  };
+  if (i % 3 === 0) {
+    const rs = `${base.metadata.name}-${Math.floor(i / 15)}-abc`;
+    meta.labels = { "pod-template-hash": "abc" };
+    meta.ownerReferences = [{
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: rs,
+      uid: "u",
+      controller: true,
+    }];
+  }
+  return { ...base, metadata: meta };
+}
+
+const extras: Obj[] = [
+  { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm" }, data: { a: "b" } },
+  {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "ns-1" },
+    spec: {
+      replicas: 3,
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          containers: [{ name: "c", image: "nginx", securityContext: { privileged: true } }],
+        },
+      },
+    },
+  },
+  {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "odd", namespace: "ns-2" },
+    spec: { containers: [{ name: "c", image: "x", notAField: 1 }] },
+  },
+];
+
+/** Writes a YAML stream and a JSON-lines file of `n` objects each (with extras mixed in). */
+async function writeInputs(
+  dir: string,
+  n: number,
+): Promise<{ yaml: string; jsonl: string; psps: string }> {
+  const objects = (offset: number) => {
+    const out: Obj[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(pod(i + offset));
+      if (i % 97 === 0) out.push(extras[(i / 97) % extras.length]);
+    }
+    return out;
+  };
+  const yaml = `${dir}/pods.yaml`;
+  await Deno.writeTextFile(yaml, objects(0).map((o) => `---\n${stringify(o)}`).join(""));
+  const jsonl = `${dir}/pods.jsonl`;
+  await Deno.writeTextFile(jsonl, objects(n).map((o) => JSON.stringify(o) + "\n").join(""));
+  const psps = `${dir}/psps.yaml`;
+  await Deno.writeTextFile(psps, corpus.psps.slice(0, 12).map((p) => stringify(p)).join("---\n"));
+  return { yaml, jsonl, psps };
+}
+
+function options(
+  filename: string[],
+  pspFile: string[],
+  extra: Partial<AuditPodsOptions> = {},
+): AuditPodsOptions {
+  return {
+    pspFile,
+    filename,
+    recursive: false,
+    auditLog: [],
+    policy: [],
+    rbacFile: [],
+    asGroup: [],
+    output: "json",
+    showAdmitted: false,
+    failOn: "refused",
+    color: false,
+    ...extra,
+  };
+}
+
+/** Runs the one-thread audit and the parallel one with `jobs`; returns both with their warnings. */
+async function both(opts: AuditPodsOptions, jobs: number) {
+  const seqWarnings: string[] = [];
+  const seqInputs = fileInputs(opts, (m) => seqWarnings.push(m));
+  const policies = await seqInputs.policies();
+  const access = await seqInputs.access();
+  const sequential = await auditPods(policies, seqInputs, access, undefined, { positions: false });
+  const parWarnings: string[] = [];
+  const parInputs = fileInputs(opts, (m) => parWarnings.push(m));
+  const parallel = await auditPodsInParallel(
+    policies,
+    { documents: parInputs.documents! },
+    access,
+    undefined,
+    {
+      jobs,
+      warn: (m) => parWarnings.push(m),
+    },
+  );
+  return { sequential, parallel, seqWarnings, parWarnings, access };
+}
+
+Deno.test("auditPodsInParallel: the report and warnings of the one-thread audit, for 1 to 3 threads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = await writeInputs(dir, 700);
+    for (const jobs of [1, 2, 3]) {
+      const r = await both(options([f.yaml, f.jsonl], [f.psps]), jobs);
+      assert.ok(r.sequential.items.length > 100);
+      assert.deepEqual(r.parallel, r.sequential, `jobs ${jobs}`);
+      // fileInputs' own warnings (skipped kinds) plus the unknown-field ones, in the same order
+      const seq = r.seqWarnings;
+      assert.ok(seq.some((w) => w.includes("notAField")), seq.join("\n"));
+      assert.ok(seq.some((w) => w.includes("ConfigMap x")), seq.join("\n"));
+      assert.equal(r.parWarnings.filter((w) => !seq.includes(w)).length, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auditDocuments: starts jobs - 1 workers for a big input and audits in them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = await writeInputs(dir, 1500);
+    const policies = corpus.psps.slice(0, 12).map((p) => structuredClone(p));
+    const inputs = fileInputs(options([f.jsonl], [f.psps]));
+    const psps = (await inputs.policies()).map((p) => p.psp);
+    const run = async (jobs: number) => {
+      const builder = new ReportBuilder(psps.map((p) => p.metadata.name!).sort(), {
+        positions: false,
+      });
+      const stats = await auditDocuments(
+        [f.jsonl],
+        { policies: psps, tokenVolume: "projected" },
+        builder,
+        {
+          jobs,
+          warn: () => {},
+          skipped: new Map(),
+        },
+      );
+      return { stats, report: builder.finish() };
+    };
+    const one = await run(1);
+    assert.equal(one.stats.workers, 0);
+    assert.equal(one.stats.workerBatches, 0);
+    const three = await run(3);
+    assert.equal(three.stats.workers, 2);
+    assert.ok(three.stats.workerBatches > 0, JSON.stringify(three.stats));
+    assert.equal(three.stats.documents, one.stats.documents);
+    assert.deepEqual(three.report, one.report);
+    assert.ok(policies.length === 12);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auditPodsInParallel: RBAC decides per pod in the workers as in this thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = await writeInputs(dir, 900);
+    const rbac = `${dir}/rbac.yaml`;
+    const psps = corpus.psps.slice(0, 12).map((p) =>
+      (p as { metadata: { name: string } }).metadata.name
+    );
+    await Deno.writeTextFile(
+      rbac,
+      [
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "ClusterRole",
+          metadata: { name: "some" },
+          rules: [{
+            apiGroups: ["policy"],
+            resources: ["podsecuritypolicies"],
+            verbs: ["use"],
+            resourceNames: psps.slice(0, 4),
+          }],
+        },
+        {
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "RoleBinding",
+          metadata: { name: "b", namespace: "ns-1" },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "some" },
+          subjects: [{ kind: "Group", name: "system:serviceaccounts" }],
+        },
+      ].map((o) => stringify(o)).join("---\n"),
+    );
+    const r = await both(options([f.yaml], [f.psps], { rbacFile: [rbac] }), 2);
+    assert.ok((r.access as AccessCheck).rbac, "the access check carries its RBAC objects");
+    assert.deepEqual(r.parallel, r.sequential);
+    // RBAC mattered: some namespaces may use PSPs others may not
+    const refused = new Set(
+      r.sequential.items.filter((i) => i.verdict === "refused").map((i) => i.namespace),
+    );
+    assert.ok(refused.size > 0 && refused.size < 7, [...refused].join(","));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The error an audit throws (its message), or "" when it does not. */
+async function errorOf(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return "";
+  } catch (e) {
+    assert.ok(e instanceof InputError, `an InputError: ${(e as Error).stack}`);
+    return e.message;
+  }
+}
+
+Deno.test("auditPodsInParallel: the first bad document's error, as the one-thread audit gives it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = await writeInputs(dir, 1200);
+    const lines = (await Deno.readTextFile(f.jsonl)).split("\n");
+    // a wrongly typed field late in the file (workers have started), then a syntax error
+    lines[1000] = lines[1000].replace('"containers":[', '"containers":"nope","x":[');
+    lines[1100] = "{not json";
+    const bad = `${dir}/bad.jsonl`;
+    await Deno.writeTextFile(bad, lines.join("\n"));
+    const empty = `${dir}/empty.yaml`;
+    await Deno.writeTextFile(empty, "# nothing\n---\n");
+    const utf8 = `${dir}/utf8.jsonl`;
+    // valid lines, then a bad one, then invalid UTF-8 further on (a read error)
+    const head = new TextEncoder().encode(
+      lines.slice(0, 900).join("\n") + "\n" + lines[1000] + "\n",
+    );
+    await Deno.writeFile(
+      utf8,
+      new Uint8Array([...head, ...new TextEncoder().encode(lines[5] + "\n"), 0xff, 0xfe, 0x0a]),
+    );
+    for (const files of [[bad], [f.yaml, empty, bad], [utf8]]) {
+      const opts = options(files, [f.psps]);
+      const inputs = fileInputs(opts, () => {});
+      const policies = await inputs.policies();
+      const seq = await errorOf(() =>
+        auditPods(policies, inputs, undefined, undefined, { positions: false })
+      );
+      for (const jobs of [1, 2]) {
+        const par = await errorOf(() =>
+          auditPodsInParallel(
+            policies,
+            { documents: fileInputs(opts, () => {}).documents! },
+            undefined,
+            undefined,
+            {
+              jobs,
+              warn: () => {},
+            },
+          )
+        );
+        assert.notEqual(seq, "");
+        assert.equal(par, seq, `${files.join(" ")} jobs ${jobs}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auditDocuments: when workers cannot start, the batches are audited in this thread, with a warning", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = await writeInputs(dir, 1500);
+    const inputs = fileInputs(options([f.jsonl], [f.psps]));
+    const psps = (await inputs.policies()).map((p) => p.psp);
+    const run = async (jobs: number, workerUrl?: URL) => {
+      const builder = new ReportBuilder(psps.map((p) => p.metadata.name!).sort(), {
+        positions: false,
+      });
+      const warnings: string[] = [];
+      const stats = await auditDocuments(
+        [f.jsonl],
+        { policies: psps, tokenVolume: "projected" },
+        builder,
+        { jobs, warn: (m) => warnings.push(m), skipped: new Map(), workerUrl },
+      );
+      return { stats, warnings, report: builder.finish() };
+    };
+    const one = await run(1);
+    const broken = await run(2, new URL("./no-such-worker.ts", import.meta.url));
+    assert.equal(broken.stats.workers, 1);
+    assert.deepEqual(broken.report, one.report);
+    const failures = broken.warnings.filter((w) => /audit worker failed/.test(w));
+    assert.equal(failures.length, 1, broken.warnings.join("\n"));
+    assert.match(failures[0], /auditing in the main thread$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
