@@ -1,17 +1,19 @@
 /**
  * Scale benchmarks of the real CLI (issue 5, "Scale"), run as subprocesses of the Deno running
- * this script (`Deno.execPath() run -A main.ts ...`). Prints numbers next to their targets; it is
- * not a test and asserts nothing.
+ * this script with the installed launcher's arguments (scripts/launchers.ts: explicit
+ * permissions, V8 flags). Prints numbers next to their targets; it is not a test and asserts
+ * nothing.
  *
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_scale.ts [files|convert|startup|all]
  *     [--pods 100000] [--psps 30] [--inputs yaml,jsonl,auditlog] [--formats table,json]
- *     [--owned 0.75] [--runs 5] [--keep] [--oracle DIR]
+ *     [--owned 0.75] [--jobs 1,default] [--runs 5] [--keep] [--oracle DIR]
  *
  * files    audit-pods over generated pods (the oracle corpus pods with varied names and
  *          namespaces; `--owned` of them belong to ReplicaSets of 10 pods, as in a cluster)
  *          x the first `--psps` corpus PSPs, from a multi-document YAML file, a JSON-lines
  *          file, and an audit log; per output format: wall time, (pod, PSP) evaluations per
- *          second (per wall second and per CPU second of the child), peak RSS of the child.
+ *          second (per wall second and per CPU second of the child), peak RSS of the child;
+ *          once per `--jobs` value (threads auditing; `default` is one per CPU).
  * convert  `convert` of 250, 500 and 1,000 PSPs (corpus PSPs renamed) into one rules file:
  *          time and output size, and the size/time per PSP to show linear growth.
  * startup  median of `--runs` runs: `--help`, and `audit-pods` of one pod against one PSP.
@@ -21,6 +23,7 @@
  * The machine is shared: CPU-second rates are steadier than wall-clock ones.
  */
 import { stringify } from "yaml";
+import { denoRunArgs } from "./launchers.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET_RSS_MB = 300;
@@ -37,6 +40,8 @@ const pspCount = Number(arg("--psps", "30"));
 const inputs = arg("--inputs", "yaml,jsonl,auditlog").split(",");
 const formats = arg("--formats", "table,json").split(",");
 const owned = Number(arg("--owned", "0.75"));
+/** `--jobs` values to run with (`default`: the CLI's own choice, one thread per CPU). */
+const jobs = arg("--jobs", "1,default").split(",");
 const runs = Number(arg("--runs", "5"));
 const keep = Deno.args.includes("--keep");
 
@@ -59,9 +64,12 @@ interface Measured {
 
 const hasTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
 
-/** Runs `deno run -A main.ts <args>`, stdout to a file, and measures it. */
+/**
+ * Runs the CLI as the installed plugin runs it (the launcher's `deno run` arguments:
+ * permissions and V8 flags), stdout to a file, and measures it.
+ */
 async function runCli(args: string[]): Promise<Measured> {
-  const deno = [Deno.execPath(), "run", "-A", `${ROOT}main.ts`, ...args];
+  const deno = [Deno.execPath(), ...denoRunArgs(ROOT.replace(/\/$/, "")), ...args];
   const [cmd, ...cmdArgs] = hasTime ? ["/usr/bin/time", "-v", ...deno] : deno;
   const outPath = `${dir}/stdout`;
   const out = await Deno.open(outPath, { write: true, create: true, truncate: true });
@@ -192,23 +200,34 @@ async function benchFiles(): Promise<void> {
   const evals = podCount * psps.length;
   for (const [input, { args, bytes }] of Object.entries(files)) {
     for (const format of formats) {
-      const m = await runCli(["audit-pods", "--psp-file", pspFile, ...args, "-o", format]);
-      const ok = m.code === 0 || m.code === 1;
-      const rate = evals / m.wallS;
-      const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
-      console.log(
-        `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)}: ` +
-          (ok
-            ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
-              `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +
-              `${m.cpuS?.toFixed(1) ?? "?"} s CPU, ${fmt(cpuRate)} evals/CPU-s; ` +
-              `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB ` +
-              `[${
-                (m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"
-              } < ${TARGET_RSS_MB}]; ` +
-              `output ${mb(m.outBytes)}`
-            : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
-      );
+      for (const j of jobs) {
+        const m = await runCli([
+          "audit-pods",
+          "--psp-file",
+          pspFile,
+          ...args,
+          "-o",
+          format,
+          ...(j === "default" ? [] : ["--jobs", j]),
+        ]);
+        const ok = m.code === 0 || m.code === 1;
+        const rate = evals / m.wallS;
+        const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
+        console.log(
+          `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)} ` +
+            `--jobs ${j === "default" ? `${navigator.hardwareConcurrency} (default)` : j}: ` +
+            (ok
+              ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
+                `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +
+                `${m.cpuS?.toFixed(1) ?? "?"} s CPU, ${fmt(cpuRate)} evals/CPU-s; ` +
+                `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB ` +
+                `[${
+                  (m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"
+                } < ${TARGET_RSS_MB}]; ` +
+                `output ${mb(m.outBytes)}`
+              : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
+        );
+      }
     }
   }
 }

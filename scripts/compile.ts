@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { binaryName, denortVariable, platformName, type ReleaseTarget } from "./release/targets.ts";
-import { RUNTIME_PERMISSIONS } from "./launchers.ts";
+import { RUNTIME_PERMISSIONS, RUNTIME_V8_FLAGS } from "./launchers.ts";
 import {
   PACKAGE_FLAGS,
   packageFromDist,
@@ -70,6 +70,7 @@ export function compileArgs(target: ReleaseTarget, output: string, bundle: boole
     ...(bundle ? ["--bundle", "--minify"] : ["--exclude-unused-npm"]),
     "--no-prompt",
     ...RUNTIME_PERMISSIONS,
+    ...RUNTIME_V8_FLAGS,
     "--config",
     join(REPO_DIR, "deno.json"),
     join(REPO_DIR, "main.ts"),
