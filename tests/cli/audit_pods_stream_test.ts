@@ -151,6 +151,43 @@ Deno.test("input is read incrementally: a bad document fails the audit while std
   assert.match(stderr, /^error: - \(document 2, line \d+:\d+\): invalid YAML\/JSON/);
 });
 
+Deno.test("--jobs: 1, 2 and 3 threads print the same report, warnings and exit code", async () => {
+  const file = `${DIR}/jobs.jsonl`;
+  const lines: string[] = [];
+  for (let i = 0; i < 2500; i++) {
+    const p = pod(
+      `p-${i}`,
+      i % 3 === 0 ? { privileged: true } : {},
+      i % 2 ? "web-abc12" : undefined,
+    );
+    if (i % 500 === 7) (p.spec as { containers: Obj[] }).containers[0].extra = i;
+    lines.push(JSON.stringify(p));
+  }
+  lines.push(JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" } }));
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const runs = [];
+  for (const jobs of ["1", "2", "3"]) {
+    runs.push(await run(["-f", file, "-o", "json", "--policy", "restricted", "--jobs", jobs]));
+  }
+  assert.equal(runs[0].code, 1, runs[0].stderr);
+  assert.match(runs[0].stderr, /unknown field spec\.containers\[0\]\.extra/);
+  assert.match(runs[0].stderr, /Secret x1/);
+  for (const r of runs.slice(1)) {
+    assert.equal(r.code, runs[0].code);
+    assert.equal(r.stderr, runs[0].stderr);
+    assert.equal(r.stdout, runs[0].stdout);
+  }
+});
+
+Deno.test("--jobs takes a whole number from 1 to 64", async () => {
+  for (const bad of ["0", "65", "two", "1.5", "-1"]) {
+    const r = await run(["-f", `${ROOT}fixtures/audit/workloads.yaml`, "--jobs", bad]);
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /--jobs.*expected a whole number from 1 to 64/);
+  }
+});
+
 globalThis.addEventListener("unload", () => {
   try {
     Deno.removeSync(DIR, { recursive: true });
