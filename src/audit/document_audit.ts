@@ -20,6 +20,7 @@ import {
   reportSubject,
   type SharedDecision,
 } from "../report/build.ts";
+import { readAuditLine } from "../workloads/audit_log.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import {
   type TokenVolumeMode,
@@ -143,6 +144,8 @@ export interface ObjectOutcome {
   skipped?: string;
   /** A pod: what the report keeps of it, its decision's id, and its own message prefix. */
   pod?: { subject: ReportSubject; decision: number; messagePrefix?: string };
+  /** An audit event's pod creation (see AuditLine); `pod` is its pod when it has one. */
+  podCreation?: { id?: string; hasObject: boolean; error?: TransferredError };
 }
 
 /** What a batch of documents gave, in order; `error` stops the batch at `done` documents. */
@@ -202,6 +205,10 @@ export class DocumentAuditor {
     const out: BatchOutcome = { documents: [], decisions, firstDecision };
     try {
       for (const doc of docs) {
+        if (doc.format === "audit-event") {
+          out.documents.push([this.#auditEvent(doc, decisions)]);
+          continue;
+        }
         const objects: ObjectOutcome[] = [];
         for (const lo of parseDocument(doc)) objects.push(this.#object(lo, decisions));
         out.documents.push(objects);
@@ -210,6 +217,22 @@ export class DocumentAuditor {
       out.error = transferError(e);
     }
     return out;
+  }
+
+  #auditEvent(doc: DocumentText, fresh: SharedDecision[]): ObjectOutcome {
+    const line = readAuditLine(doc.text, doc.file, doc.lines + 1);
+    const o: ObjectOutcome = {};
+    if (line.edge) o.edge = line.edge;
+    const c = line.podCreation;
+    if (c) {
+      o.podCreation = {
+        ...(c.id !== undefined ? { id: c.id } : {}),
+        hasObject: c.hasObject,
+        ...(c.error ? { error: transferError(c.error) } : {}),
+      };
+      if (c.subject) o.pod = this.#admit(c.subject, fresh);
+    }
+    return o;
   }
 
   #object(lo: LoadedObject, fresh: SharedDecision[]): ObjectOutcome {
@@ -221,6 +244,12 @@ export class DocumentAuditor {
       o.skipped = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
       return o;
     }
+    o.pod = this.#admit(subject, fresh);
+    return o;
+  }
+
+  /** Admits a pod from a file or an audit log (the token volume added first). */
+  #admit(subject: PodSubject, fresh: SharedDecision[]): NonNullable<ObjectOutcome["pod"]> {
     const names = this.#policies.names;
     const allowed = this.#access ? this.#access(subject, names) : names;
     const { candidates, otherPolicies } = this.#policies.decide(allowed);
@@ -230,13 +259,12 @@ export class DocumentAuditor {
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
     if (shared.id >= before) fresh.push(shared);
     const key = messageKey(decision);
-    o.pod = {
+    return {
       subject: reportSubject(subject),
       decision: shared.id,
       ...(decision.message !== undefined
         ? { messagePrefix: decision.message.slice(0, decision.message.length - key!.length) }
         : {}),
     };
-    return o;
   }
 }

@@ -1,18 +1,25 @@
 /**
- * The parallel audit of pod files: this thread reads and splits the files into
- * documents (streamDocuments) and builds the report; DocumentAuditors parse and
- * admit the documents in batches, in worker threads once the input proves big
+ * The parallel audit of pod files and audit logs: this thread reads and splits the
+ * files into documents (streamDocuments; audit-log lines) and builds the report;
+ * DocumentAuditors parse and admit the documents in batches, in worker threads once the input proves big
  * enough to pay for starting them (before that, and with `jobs: 1`, in this
  * thread). Outcomes are taken in input order, so the report, the warnings and the
  * first error are those of a one-thread run.
  */
-import { emptyInputError, streamDocuments } from "../io/stream.ts";
-import type { DocumentText } from "../io/stream.ts";
+import {
+  type DocumentText,
+  emptyInputError,
+  MAX_LINE_CHARS,
+  readLineBatches,
+  streamDocuments,
+} from "../io/stream.ts";
+import { type AuditLogStats, AuditLogTally } from "../workloads/audit_log.ts";
 import type { ReportBuilder, SharedDecision } from "../report/build.ts";
 import {
   type AuditSetup,
   type BatchOutcome,
   DocumentAuditor,
+  type ObjectOutcome,
   restoreError,
 } from "./document_audit.ts";
 
@@ -106,6 +113,12 @@ function workerLane(setup: AuditSetup, url?: URL): Lane {
   };
 }
 
+/** An input of auditDocuments: a file of Kubernetes objects (`-f`) or an audit log. */
+export interface DocumentSource {
+  file: string;
+  kind: "objects" | "audit-log";
+}
+
 /** Options of auditDocuments. */
 export interface DocumentAuditOptions {
   /**
@@ -113,10 +126,12 @@ export interface DocumentAuditOptions {
    * `jobs - 1` workers (this thread audits when they all have enough queued).
    */
   jobs: number;
-  /** Prints a warning (unknown fields). */
+  /** Prints a warning (unknown fields, a worker that failed). */
   warn(message: string): void;
-  /** Kinds of objects that hold no pod, counted. */
-  skipped: Map<string, number>;
+  /** After the last `objects` source: the kinds of objects that hold no pod, counted. */
+  objectsDone?(skipped: Map<string, number>): void;
+  /** After each audit log: the counts of pod creations not audited. */
+  auditLogDone?(file: string, stats: AuditLogStats): void;
   /** The workers' module instead of worker.ts (tests). */
   workerUrl?: URL;
 }
@@ -131,17 +146,109 @@ export interface DocumentAuditStats {
   workerBatches: number;
 }
 
+/** How this thread reads one source and takes its outcomes, in order. */
+interface SourceReader {
+  documents(beforeWait: () => Promise<void>): AsyncIterable<DocumentText>;
+  /** Takes the outcomes of one document. */
+  take(outcomes: ObjectOutcome[]): void;
+  /** After the source's last document. */
+  end(): void;
+}
+
+/** What a reader does with an outcome's edge and pod (the report's side). */
+interface ReportSink {
+  edge(o: ObjectOutcome): void;
+  pod(o: ObjectOutcome): void;
+}
+
+/** A file of Kubernetes objects, as streamObjects reads it (`-f`). */
+function objectsReader(
+  file: string,
+  sink: ReportSink,
+  warn: (message: string) => void,
+  skipped: Map<string, number>,
+): SourceReader {
+  const state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true };
+  let objects = 0;
+  return {
+    documents(beforeWait) {
+      state.beforeWait = beforeWait;
+      return streamDocuments(file, state);
+    },
+    take(outcomes) {
+      objects += outcomes.length;
+      for (const o of outcomes) {
+        o.warnings?.forEach(warn);
+        sink.edge(o);
+        if (o.skipped !== undefined) skipped.set(o.skipped, (skipped.get(o.skipped) ?? 0) + 1);
+        sink.pod(o);
+      }
+    },
+    end() {
+      if (objects === 0) throw emptyInputError(file, state.blank);
+    },
+  };
+}
+
+/** An audit log, as auditLogSubjects reads it: one document per non-blank line. */
+function auditLogReader(
+  file: string,
+  sink: ReportSink,
+  done: (stats: AuditLogStats) => void,
+): SourceReader {
+  const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
+  const tally = new AuditLogTally(file, stats);
+  return {
+    async *documents(beforeWait) {
+      let lineNo = 0;
+      const opts = { maxLineChars: MAX_LINE_CHARS, beforeWait };
+      for await (const lines of readLineBatches(file, opts)) {
+        for (const text of lines) {
+          lineNo++;
+          if (text.trim() === "") continue;
+          yield { file, format: "audit-event", text, lines: lineNo - 1, documents: 0 };
+        }
+      }
+    },
+    take(outcomes) {
+      for (const o of outcomes) {
+        sink.edge(o);
+        const c = o.podCreation;
+        const audited = tally.take({
+          podCreation: c && {
+            ...c,
+            error: c.error && restoreError(c.error),
+            subject: o.pod,
+          },
+        });
+        if (audited) sink.pod(o);
+      }
+    },
+    end() {
+      tally.end();
+      done(stats);
+    },
+  };
+}
+
 type Entry =
-  | { lane: Lane; docs: DocumentText[]; outcome: Promise<BatchOutcome>; settled: boolean }
-  | { end: string; state: { blank: boolean } };
+  | {
+    reader: SourceReader;
+    lane: Lane;
+    docs: DocumentText[];
+    outcome: Promise<BatchOutcome>;
+    settled: boolean;
+  }
+  | { then: () => void };
 
 /**
- * Audits the pods of `files` into `builder`, as the one-thread loop over
- * streamObjects and extractFromObject would: same report, warnings in the same
- * order, and the error of the first bad document (a file without objects is one).
+ * Audits the pods of `sources` into `builder`, as the one-thread audit would
+ * (streamObjects and extractFromObject for files, auditLogSubjects for audit
+ * logs): same report, warnings in the same order, and the error of the first bad
+ * document (a file without objects, a log without events is one).
  */
 export async function auditDocuments(
-  files: readonly string[],
+  sources: readonly DocumentSource[],
   setup: AuditSetup,
   builder: ReportBuilder,
   opts: DocumentAuditOptions,
@@ -149,10 +256,28 @@ export async function auditDocuments(
   const local = localLane(setup);
   const workers: Lane[] = [];
   const queue: Entry[] = [];
-  let objectsInFile = 0;
   let docsRead = 0;
   let charsRead = 0;
   const stats: DocumentAuditStats = { documents: 0, workers: 0, localBatches: 0, workerBatches: 0 };
+  const skipped = new Map<string, number>();
+
+  let lane: Lane = local;
+  const sink: ReportSink = {
+    edge(o) {
+      if (o.edge) builder.addEdge(o.edge);
+    },
+    pod(o) {
+      if (!o.pod) return;
+      const id = o.pod.decision;
+      const shared = lane.adopted[id] ??= builder.adopt(lane.decisions[id]);
+      const prefix = o.pod.messagePrefix;
+      builder.addShared(
+        o.pod.subject,
+        shared,
+        prefix === undefined ? undefined : prefix + shared.message,
+      );
+    },
+  };
 
   let workerFailed = false;
   /** The error `take` threw (the audit's answer), as opposed to one of reading. */
@@ -167,12 +292,8 @@ export async function auditDocuments(
   };
   const takeHead = async () => {
     const entry = queue.shift()!;
-    if ("end" in entry) {
-      if (objectsInFile === 0) throw emptyInputError(entry.end, entry.state.blank);
-      objectsInFile = 0;
-      return;
-    }
-    let { lane } = entry;
+    if ("then" in entry) return entry.then();
+    lane = entry.lane;
     let outcome: BatchOutcome;
     try {
       outcome = await entry.outcome;
@@ -184,32 +305,13 @@ export async function auditDocuments(
       outcome = await local.submit(entry.docs);
     }
     outcome.decisions.forEach((d, i) => lane.decisions[outcome.firstDecision + i] = d);
-    for (const objects of outcome.documents) {
-      objectsInFile += objects.length;
-      for (const o of objects) {
-        o.warnings?.forEach(opts.warn);
-        if (o.edge) builder.addEdge(o.edge);
-        if (o.skipped !== undefined) {
-          opts.skipped.set(o.skipped, (opts.skipped.get(o.skipped) ?? 0) + 1);
-        }
-        if (o.pod) {
-          const id = o.pod.decision;
-          const shared = lane.adopted[id] ??= builder.adopt(lane.decisions[id]);
-          const prefix = o.pod.messagePrefix;
-          builder.addShared(
-            o.pod.subject,
-            shared,
-            prefix === undefined ? undefined : prefix + shared.message,
-          );
-        }
-      }
-    }
+    for (const outcomes of outcome.documents) entry.reader.take(outcomes);
     if (outcome.error) throw restoreError(outcome.error);
   };
 
   let batch: DocumentText[] = [];
   let batchChars = 0;
-  const dispatch = async () => {
+  const dispatch = async (reader: SourceReader) => {
     if (batch.length === 0) return;
     if (
       workers.length === 0 && opts.jobs > 1 &&
@@ -219,20 +321,24 @@ export async function auditDocuments(
     }
     // The least busy worker with room; when all are full, this thread audits the batch
     // itself rather than wait.
-    let lane = local;
+    let to = local;
     for (const w of workers) {
       if (w.failure()) continue;
-      if (w.inFlight < QUEUED_PER_WORKER && (lane === local || w.inFlight < lane.inFlight)) {
-        lane = w;
-      }
+      if (w.inFlight < QUEUED_PER_WORKER && (to === local || w.inFlight < to.inFlight)) to = w;
     }
-    lane.inFlight++;
-    if (lane === local) stats.localBatches++;
+    to.inFlight++;
+    if (to === local) stats.localBatches++;
     else stats.workerBatches++;
-    const entry: Entry = { lane, docs: batch, outcome: lane.submit(batch), settled: false };
+    const entry: Entry = {
+      reader,
+      lane: to,
+      docs: batch,
+      outcome: to.submit(batch),
+      settled: false,
+    };
     // Taken (and thrown) in order by `take`, or dropped after an error.
     const settle = () => {
-      lane.inFlight--;
+      to.inFlight--;
       entry.settled = true;
     };
     entry.outcome.then(settle, settle);
@@ -241,32 +347,35 @@ export async function auditDocuments(
     batchChars = 0;
     // Take what is answered at the head; wait for the head only when too far behind.
     const limit = workers.length ? (QUEUED_PER_WORKER + 2) * workers.length : 1;
-    while (queue.length && ("end" in queue[0] || queue[0].settled)) await take();
+    while (queue.length && ("then" in queue[0] || queue[0].settled)) await take();
     while (queue.length > limit) await take();
   };
 
+  const lastObjects = sources.findLastIndex((s) => s.kind === "objects");
   try {
     try {
-      for (const file of files) {
-        const state = {
-          blank: true,
-          // The input has no more at hand (a pipe): audit and take all read so far, so that
-          // an error in it is not held back until more input comes.
-          beforeWait: async () => {
-            await dispatch();
-            while (queue.length) await take();
-          },
+      for (const [i, source] of sources.entries()) {
+        const reader = source.kind === "objects"
+          ? objectsReader(source.file, sink, opts.warn, skipped)
+          : auditLogReader(source.file, sink, (s) => opts.auditLogDone?.(source.file, s));
+        // The input has no more at hand (a pipe): audit and take all read so far, so that
+        // an error in it is not held back until more input comes.
+        const beforeWait = async () => {
+          await dispatch(reader);
+          while (queue.length) await take();
         };
-        for await (const doc of streamDocuments(file, state)) {
+        for await (const doc of reader.documents(beforeWait)) {
           batch.push(doc);
           batchChars += doc.text.length;
           docsRead++;
           charsRead += doc.text.length;
-          if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) await dispatch();
+          if (batch.length >= BATCH_DOCS || batchChars >= BATCH_CHARS) await dispatch(reader);
         }
-        await dispatch();
-        queue.push({ end: file, state });
+        await dispatch(reader);
+        queue.push({ then: () => reader.end() });
+        if (i === lastObjects) queue.push({ then: () => opts.objectsDone?.(skipped) });
       }
+      if (lastObjects < 0) queue.push({ then: () => opts.objectsDone?.(skipped) });
     } catch (e) {
       // A read error comes after every document before it: their errors come first.
       if (e !== taken) { while (queue.length) await take(); }
@@ -275,6 +384,6 @@ export async function auditDocuments(
     while (queue.length) await take();
     return { ...stats, documents: docsRead, workers: workers.length };
   } finally {
-    for (const lane of workers) lane.close();
+    for (const w of workers) w.close();
   }
 }

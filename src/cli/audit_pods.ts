@@ -15,7 +15,7 @@ import {
   rbacAccessCheck,
   rbacAccessFromSpec,
 } from "../audit/document_audit.ts";
-import { auditDocuments } from "../audit/pool.ts";
+import { auditDocuments, type DocumentSource } from "../audit/pool.ts";
 import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
 import { streamObjects } from "../io/stream.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
@@ -68,14 +68,14 @@ export interface AuditInputs {
   /** Which PSPs each pod may use (RBAC); undefined when every PSP may be used. */
   access(): Promise<AccessCheck | undefined>;
   /**
-   * The file source's `subjects` in parts, for the parallel audit: the pod files to read as
-   * documents, the warning about objects in them that hold no pod, then the other subjects
-   * (audit logs).
+   * The file source's `subjects` as documents, for the parallel audit: the `-f` files then
+   * the audit logs, and the warnings the one-thread audit gives after them (objects in `-f`
+   * files that hold no pod; pod creations of an audit log that were not audited).
    */
   documents?: {
-    files(): Promise<string[]>;
+    sources(): Promise<DocumentSource[]>;
     skipped(kinds: Map<string, number>): void;
-    rest(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
+    auditLogRead(file: string, stats: AuditLogStats): void;
   };
 }
 
@@ -99,7 +99,7 @@ export interface AuditPodsOptions {
   workloads?: boolean;
   /** Cluster: decide PSP use by SubjectAccessReview instead of reading RBAC. */
   checkAccess?: boolean;
-  /** Threads auditing `-f` documents (default: one per CPU). */
+  /** Threads auditing `-f` documents and audit logs (default: one per CPU). */
   jobs?: number;
 }
 
@@ -124,36 +124,23 @@ export async function auditPods(
   only?: ReadonlySet<string>,
   reportOptions: ReportBuilderOptions & { tokenVolume?: TokenVolumeMode } = {},
 ): Promise<AuditReport> {
+  const tokenVolume = reportOptions.tokenVolume ?? "projected";
   const set = new PolicySet(policies.map((p) => p.psp), only);
   const builder = new ReportBuilder(set.names, reportOptions);
-  await auditSubjects(set, builder, inputs.subjects((e) => builder.addEdge(e)), access, {
-    tokenVolume: reportOptions.tokenVolume ?? "projected",
-  });
-  return builder.finish();
-}
-
-/** The one-thread audit loop of auditPods, into an existing builder. */
-async function auditSubjects(
-  set: PolicySet,
-  builder: ReportBuilder,
-  subjects: AsyncIterable<PodSubject>,
-  access: AccessCheck | undefined,
-  opts: { tokenVolume: TokenVolumeMode },
-): Promise<void> {
-  for await (const subject of subjects) {
+  for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
     const { candidates, otherPolicies } = set.decide(
       access ? await access(subject, set.names) : set.names,
     );
     const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
-    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, opts.tokenVolume);
+    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
     builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
   }
+  return builder.finish();
 }
 
 /**
- * auditPods for the file source, with `-f` documents parsed and admitted by `jobs`
- * threads (auditDocuments), then the other subjects (audit logs) in this thread.
- * Same report as auditPods. Needs a file source (`inputs.documents`) and an access
+ * auditPods for the file source, with the `-f` documents and audit-log lines parsed
+ * and admitted by `jobs` threads (auditDocuments). Same report as auditPods. Needs a file source (`inputs.documents`) and an access
  * check that a worker can rebuild (none, or RBAC from objects).
  */
 export async function auditPodsInParallel(
@@ -164,23 +151,20 @@ export async function auditPodsInParallel(
   opts: { tokenVolume?: TokenVolumeMode; jobs: number; warn?: (message: string) => void },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
-  const set = new PolicySet(policies.map((p) => p.psp), only);
-  const builder = new ReportBuilder(set.names, { positions: false });
+  const builder = new ReportBuilder(new PolicySet(policies.map((p) => p.psp), only).names, {
+    positions: false,
+  });
   const setup: AuditSetup = {
     policies: policies.map((p) => p.psp),
     ...(only ? { only: [...only] } : {}),
     ...(access?.rbac ? { rbac: access.rbac } : {}),
     tokenVolume,
   };
-  const skipped = new Map<string, number>();
-  await auditDocuments(await inputs.documents.files(), setup, builder, {
+  await auditDocuments(await inputs.documents.sources(), setup, builder, {
     jobs: opts.jobs,
     warn: opts.warn ?? warn,
-    skipped,
-  });
-  inputs.documents.skipped(skipped);
-  await auditSubjects(set, builder, inputs.documents.rest((e) => builder.addEdge(e)), access, {
-    tokenVolume,
+    objectsDone: (skipped) => inputs.documents.skipped(skipped),
+    auditLogDone: (file, stats) => inputs.documents.auditLogRead(file, stats),
   });
   return builder.finish();
 }
@@ -267,7 +251,13 @@ export function fileInputs(
     ? { user: opts.as, groups: opts.asGroup }
     : undefined;
   const documents: NonNullable<AuditInputs["documents"]> = {
-    files: () => expandPaths(opts.filename, opts.recursive),
+    async sources() {
+      const files = await expandPaths(opts.filename, opts.recursive);
+      return [
+        ...files.map((file) => ({ file, kind: "objects" as const })),
+        ...opts.auditLog.map((file) => ({ file, kind: "audit-log" as const })),
+      ];
+    },
     skipped(skipped) {
       if (skipped.size === 0) return;
       const kinds = [...skipped].map(([k, n]) => `${k} x${n}`).join(", ");
@@ -275,15 +265,11 @@ export function fileInputs(
         `skipped objects that hold no pod (${kinds}); audit-pods reads ${POD_KINDS.join(", ")}`,
       );
     },
-    async *rest(edge) {
-      for (const file of opts.auditLog) {
-        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
-        yield* auditLogSubjects(file, stats, undefined, edge);
-        if (stats.withoutRequestObject) {
-          onWarning(
-            `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
-          );
-        }
+    auditLogRead(file, stats) {
+      if (stats.withoutRequestObject) {
+        onWarning(
+          `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
+        );
       }
     },
   };
@@ -300,7 +286,11 @@ export function fileInputs(
       const skipped = new Map<string, number>();
       yield* fileSubjects(opts.filename, opts.recursive, edge, skipped, onWarning);
       documents.skipped(skipped);
-      yield* documents.rest(edge);
+      for (const file of opts.auditLog) {
+        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
+        yield* auditLogSubjects(file, stats, undefined, edge);
+        documents.auditLogRead(file, stats);
+      }
     },
     documents,
     async access() {
@@ -493,7 +483,7 @@ export function auditPodsCommand() {
     )
     .option(
       "-j, --jobs <n>",
-      "threads parsing and auditing -f files (default: one per CPU; 1: no worker threads)",
+      "threads parsing and auditing -f files and audit logs (default: one per CPU; 1: no worker threads)",
       parseJobs,
     )
     .option("--show-admitted", "table: also list pods admitted unchanged")

@@ -118,6 +118,8 @@ export async function clusterAuditInputs(
       if (o.podFilesGiven) return steps.files.subjects(edge);
       return clusterSubjects(client, scope, o.workloads, edge, steps.warn);
     },
+    // Pods from files (PSPs or RBAC from the cluster): audited as documents, as without one.
+    ...(o.podFilesGiven && steps.files.documents ? { documents: steps.files.documents } : {}),
     async access(): Promise<AccessCheck | undefined> {
       if (o.rbacFile.length) return await steps.files.access();
       if (o.checkAccess) return reviewAccess(client, o.requester, () => policyNames);

@@ -393,7 +393,8 @@ export function cacheYamlDebugSwitches(): void {
  */
 export interface DocumentText {
   file: string;
-  format: "yaml" | "json-line";
+  /** `audit-event`: a line of an audit log (workloads/audit_log.ts reads it, not parseDocument). */
+  format: "yaml" | "json-line" | "audit-event";
   text: string;
   /** Lines of the file before it. */
   lines: number;
@@ -486,6 +487,7 @@ export function emptyInputError(file: string, blank: boolean): InputError {
  */
 export function parseDocument(doc: DocumentText): LoadedObject[] {
   const { file, text } = doc;
+  if (doc.format === "audit-event") throw new Error("an audit event is read by readAuditLine");
   if (doc.format === "yaml") {
     return parseObjects(text, file, {
       documents: doc.documents,

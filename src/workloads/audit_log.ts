@@ -68,6 +68,150 @@ function controllerEdge(event: Record<string, unknown>): OwnerEdge | undefined {
   return { child: { kind: owned.kind, namespace, name }, owner };
 }
 
+/** What one non-blank line of an audit log is to audit-pods (see readAuditLine). */
+export interface AuditLine {
+  /** The ownership edge of a ReplicaSet or Job creation. */
+  edge?: OwnerEdge;
+  /** A create of core pods (no subresource). */
+  podCreation?: {
+    /** The event's auditID (the stages of one request share it). */
+    id?: string;
+    /** Whether the event carries the pod (audit level Request or RequestResponse). */
+    hasObject: boolean;
+    /** The pod subject (with the requester); absent when there is no pod to audit. */
+    subject?: PodSubject;
+    /** Why the pod could not be taken (a wrongly typed field); thrown unless a duplicate. */
+    error?: InputError;
+  };
+}
+
+/**
+ * Reads one non-blank line (`lineNo`, 1-based) of an audit log: a line that is not
+ * a JSON audit event (or has a duplicate key, a huge value, deep nesting) is an
+ * InputError naming the file and line. Pure: which events repeat an earlier one is
+ * for the caller to tell (auditLogSubjects).
+ */
+export function readAuditLine(raw: string, file: string, lineNo: number): AuditLine {
+  const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
+  let event: unknown;
+  try {
+    event = JSON.parse(line);
+  } catch (e) {
+    throw new InputError(
+      { file, line: lineNo },
+      undefined,
+      `not a JSON audit event: ${(e as Error).message}`,
+    );
+  }
+  const problem = jsonProblem(line);
+  if (problem) {
+    throw new InputError(
+      { file, line: lineNo, column: problem.offset + 1 },
+      undefined,
+      problem.detail,
+    );
+  }
+  if (
+    !isRecord(event) || event.kind !== "Event" || typeof event.apiVersion !== "string" ||
+    !event.apiVersion.startsWith("audit.k8s.io/")
+  ) {
+    throw new InputError(
+      { file, line: lineNo },
+      undefined,
+      "expected an audit.k8s.io Event (kind: Event), one per line",
+    );
+  }
+  const ref = event.objectRef;
+  const edge = controllerEdge(event);
+  const out: AuditLine = edge ? { edge } : {};
+  if (
+    event.verb !== "create" || !isRecord(ref) || ref.resource !== "pods" ||
+    (ref.apiGroup !== undefined && ref.apiGroup !== "") ||
+    (ref.subresource !== undefined && ref.subresource !== "")
+  ) return out;
+  const id = typeof event.auditID === "string" ? event.auditID : undefined;
+  if (!isRecord(event.requestObject)) {
+    out.podCreation = { ...(id !== undefined ? { id } : {}), hasObject: false };
+    return out;
+  }
+  const namespace = typeof ref.namespace === "string" && ref.namespace !== ""
+    ? ref.namespace
+    : DEFAULT_NAMESPACE;
+  const obj = { ...event.requestObject } as Record<string, unknown>;
+  obj.kind ??= "Pod";
+  obj.apiVersion ??= "v1";
+  const meta = isRecord(obj.metadata) ? { ...obj.metadata } : {};
+  meta.namespace = namespace;
+  if (!meta.name && typeof ref.name === "string" && ref.name !== "") meta.name = ref.name;
+  obj.metadata = meta;
+  const source = { file, line: lineNo };
+  const creation: NonNullable<AuditLine["podCreation"]> = {
+    ...(id !== undefined ? { id } : {}),
+    hasObject: true,
+  };
+  try {
+    const { subject } = extractFromObject(
+      { object: obj, source, locate: () => undefined },
+      namespace,
+    );
+    if (subject) creation.subject = { ...subject, requester: requesterOf(event) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    creation.error = e;
+  }
+  out.podCreation = creation;
+  return out;
+}
+
+/**
+ * What the lines of one audit log add up to, in order: which pod creations to
+ * audit (the first stage of each request that carries the pod) and the counts of
+ * the others.
+ */
+export class AuditLogTally {
+  readonly #seen = new Set<string>();
+  readonly #withoutObject = new Set<string>();
+  #events = 0;
+
+  constructor(readonly file: string, readonly stats: AuditLogStats) {}
+
+  /**
+   * Takes the next line; returns whether its pod is to be audited. Throws the line's
+   * extraction error when it is.
+   */
+  take(line: {
+    podCreation?: { id?: string; hasObject: boolean; subject?: unknown; error?: Error };
+  }): boolean {
+    this.#events++;
+    const c = line.podCreation;
+    if (!c) return false;
+    if (!c.hasObject) {
+      if (c.id === undefined) this.stats.withoutRequestObject++;
+      else if (!this.#seen.has(c.id)) this.#withoutObject.add(c.id);
+      return false;
+    }
+    if (c.id !== undefined) {
+      if (this.#seen.has(c.id)) {
+        this.stats.duplicates++;
+        return false;
+      }
+      this.#seen.add(c.id);
+      this.#withoutObject.delete(c.id);
+    }
+    if (c.error) throw c.error;
+    return c.subject !== undefined;
+  }
+
+  /** After the last line: a log without events is an InputError; counts are final. */
+  end(): void {
+    if (this.#events === 0) {
+      throw new InputError({ file: this.file }, undefined, "empty input: no audit events");
+    }
+    this.stats.withoutRequestObject += this.#withoutObject.size;
+    this.#withoutObject.clear();
+  }
+}
+
 /**
  * Yields a pod subject for every pod creation in an audit log. Blank lines are
  * skipped; a line that is not a JSON audit event (or has a duplicate key, a
@@ -80,83 +224,14 @@ export async function* auditLogSubjects(
   lines: AsyncIterable<string> = readLines(file),
   onEdge: (edge: OwnerEdge) => void = () => {},
 ): AsyncGenerator<PodSubject> {
-  const seen = new Set<string>();
-  const withoutObject = new Set<string>();
+  const tally = new AuditLogTally(file, stats);
   let lineNo = 0;
-  let events = 0;
   for await (const raw of lines) {
     lineNo++;
-    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
-    if (line.trim() === "") continue;
-    events++;
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch (e) {
-      throw new InputError(
-        { file, line: lineNo },
-        undefined,
-        `not a JSON audit event: ${(e as Error).message}`,
-      );
-    }
-    const problem = jsonProblem(line);
-    if (problem) {
-      throw new InputError(
-        { file, line: lineNo, column: problem.offset + 1 },
-        undefined,
-        problem.detail,
-      );
-    }
-    if (
-      !isRecord(event) || event.kind !== "Event" || typeof event.apiVersion !== "string" ||
-      !event.apiVersion.startsWith("audit.k8s.io/")
-    ) {
-      throw new InputError(
-        { file, line: lineNo },
-        undefined,
-        "expected an audit.k8s.io Event (kind: Event), one per line",
-      );
-    }
-    const ref = event.objectRef;
-    const edge = controllerEdge(event);
-    if (edge) onEdge(edge);
-    if (
-      event.verb !== "create" || !isRecord(ref) || ref.resource !== "pods" ||
-      (ref.apiGroup !== undefined && ref.apiGroup !== "") ||
-      (ref.subresource !== undefined && ref.subresource !== "")
-    ) continue;
-    const id = typeof event.auditID === "string" ? event.auditID : undefined;
-    if (!isRecord(event.requestObject)) {
-      if (id === undefined) stats.withoutRequestObject++;
-      else if (!seen.has(id)) withoutObject.add(id);
-      continue;
-    }
-    if (id !== undefined) {
-      if (seen.has(id)) {
-        stats.duplicates++;
-        continue;
-      }
-      seen.add(id);
-      withoutObject.delete(id);
-    }
-    const namespace = typeof ref.namespace === "string" && ref.namespace !== ""
-      ? ref.namespace
-      : DEFAULT_NAMESPACE;
-    const obj = { ...event.requestObject } as Record<string, unknown>;
-    obj.kind ??= "Pod";
-    obj.apiVersion ??= "v1";
-    const meta = isRecord(obj.metadata) ? { ...obj.metadata } : {};
-    meta.namespace = namespace;
-    if (!meta.name && typeof ref.name === "string" && ref.name !== "") meta.name = ref.name;
-    obj.metadata = meta;
-    const source = { file, line: lineNo };
-    const { subject } = extractFromObject(
-      { object: obj, source, locate: () => undefined },
-      namespace,
-    );
-    if (!subject) continue;
-    yield { ...subject, requester: requesterOf(event) };
+    if (raw.trim() === "") continue;
+    const line = readAuditLine(raw, file, lineNo);
+    if (line.edge) onEdge(line.edge);
+    if (tally.take(line)) yield line.podCreation!.subject!;
   }
-  if (events === 0) throw new InputError({ file }, undefined, "empty input: no audit events");
-  stats.withoutRequestObject += withoutObject.size;
+  tally.end();
 }

@@ -115,7 +115,7 @@ function options(
 async function both(opts: AuditPodsOptions, jobs: number) {
   const seqWarnings: string[] = [];
   const seqInputs = fileInputs(opts, (m) => seqWarnings.push(m));
-  const policies = await seqInputs.policies();
+  const policies = await fileInputs(opts, () => {}).policies();
   const access = await seqInputs.access();
   const sequential = await auditPods(policies, seqInputs, access, undefined, { positions: false });
   const parWarnings: string[] = [];
@@ -164,13 +164,12 @@ Deno.test("auditDocuments: starts jobs - 1 workers for a big input and audits in
         positions: false,
       });
       const stats = await auditDocuments(
-        [f.jsonl],
+        [{ file: f.jsonl, kind: "objects" }],
         { policies: psps, tokenVolume: "projected" },
         builder,
         {
           jobs,
           warn: () => {},
-          skipped: new Map(),
         },
       );
       return { stats, report: builder.finish() };
@@ -306,10 +305,10 @@ Deno.test("auditDocuments: when workers cannot start, the batches are audited in
       });
       const warnings: string[] = [];
       const stats = await auditDocuments(
-        [f.jsonl],
+        [{ file: f.jsonl, kind: "objects" }],
         { policies: psps, tokenVolume: "projected" },
         builder,
-        { jobs, warn: (m) => warnings.push(m), skipped: new Map(), workerUrl },
+        { jobs, warn: (m) => warnings.push(m), workerUrl },
       );
       return { stats, warnings, report: builder.finish() };
     };
@@ -320,6 +319,89 @@ Deno.test("auditDocuments: when workers cannot start, the batches are audited in
     const failures = broken.warnings.filter((w) => /audit worker failed/.test(w));
     assert.equal(failures.length, 1, broken.warnings.join("\n"));
     assert.match(failures[0], /auditing in the main thread$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auditPodsInParallel: audit logs (stages, Metadata level, owners, RBAC requesters) as in this thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fixtures = new URL("../../fixtures/audit/", import.meta.url).pathname;
+    const real = (await Deno.readTextFile(`${fixtures}oracle-audit.jsonl`)).trimEnd().split("\n");
+    const edge = await Deno.readTextFile(`${fixtures}audit-edge.jsonl`);
+    // The real events three times over (new auditIDs each time, so none is a duplicate of
+    // another round), then the edge cases: enough lines for the workers to start.
+    const rounds = [0, 1, 2].map((r) =>
+      real.map((l) => l.replace(/"auditID":"/, `"auditID":"r${r}-`))
+    );
+    const log = `${dir}/audit.log`;
+    await Deno.writeTextFile(log, [...rounds.flat(), edge].join("\n"));
+    const base = {
+      auditLog: [log],
+      rbacFile: [`${fixtures}oracle-rbac.yaml`],
+    };
+    for (const jobs of [1, 2]) {
+      const r = await both(options([], [`${fixtures}oracle-psps.json`], base), jobs);
+      assert.ok(r.sequential.summary.pods > 600, JSON.stringify(r.sequential.summary));
+      assert.deepEqual(r.parallel, r.sequential, `jobs ${jobs}`);
+      assert.deepEqual(r.parWarnings, r.seqWarnings);
+      assert.ok(
+        r.seqWarnings.some((w) => /without requestObject/.test(w)),
+        r.seqWarnings.join("\n"),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auditPodsInParallel: an audit log's bad line, or a bad pod in a request's first stage, as in this thread", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fixtures = new URL("../../fixtures/audit/", import.meta.url).pathname;
+    const real = (await Deno.readTextFile(`${fixtures}oracle-audit.jsonl`)).trimEnd().split("\n");
+    // Every request logged twice (the same auditID: a later stage of it), the second time
+    // with a wrongly typed field in its pod: skipped as a duplicate...
+    const lines = [...real, ...real];
+    const at = real.length + 300;
+    lines[at] = lines[at].replace('"containers":[', '"containers":"nope","x":[');
+    assert.notEqual(lines[at], real[300], "the pod was changed");
+    const okLog = `${dir}/ok.log`;
+    await Deno.writeTextFile(okLog, lines.join("\n") + "\n");
+    // ...in the first stage it is the error; a line that is not JSON too.
+    const badPod = [...lines];
+    badPod[300] = lines[at];
+    const badPodLog = `${dir}/bad-pod.log`;
+    await Deno.writeTextFile(badPodLog, badPod.join("\n") + "\n");
+    const notJson = [...lines];
+    notJson[700] = "{nope";
+    const notJsonLog = `${dir}/not-json.log`;
+    await Deno.writeTextFile(notJsonLog, notJson.join("\n") + "\n");
+    const ok = await both(options([], [`${fixtures}oracle-psps.json`], { auditLog: [okLog] }), 2);
+    assert.deepEqual(ok.parallel, ok.sequential);
+    for (const log of [badPodLog, notJsonLog]) {
+      const opts = options([], [`${fixtures}oracle-psps.json`], { auditLog: [log] });
+      const inputs = fileInputs(opts, () => {});
+      const policies = await inputs.policies();
+      const seq = await errorOf(() =>
+        auditPods(policies, inputs, undefined, undefined, { positions: false })
+      );
+      const par = await errorOf(() =>
+        auditPodsInParallel(
+          policies,
+          { documents: fileInputs(opts, () => {}).documents! },
+          undefined,
+          undefined,
+          {
+            jobs: 2,
+            warn: () => {},
+          },
+        )
+      );
+      assert.notEqual(seq, "");
+      assert.equal(par, seq, log);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
