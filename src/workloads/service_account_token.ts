@@ -23,6 +23,21 @@ const PROJECTED_PREFIX = "kube-api-access-";
 const SUFFIX = "xxxxx";
 
 /**
+ * The token Secret's name without its random suffix: the token controller names it
+ * `<sa>-token-<5 random>`, the prefix cut to 58 characters (generated names are at most 63).
+ */
+function tokenSecretPrefix(sa: string): string {
+  return `${sa}-token-`.slice(0, 58);
+}
+
+/** A secret volume of the service account's token Secret (whatever its random suffix). */
+function isTokenSecretVolume(v: Volume, prefix: string): boolean {
+  const name = (v.secret as { secretName?: unknown } | undefined)?.secretName;
+  return typeof name === "string" && name.length === prefix.length + 5 &&
+    name.startsWith(prefix) && /^[a-z0-9]{5}$/.test(name.slice(prefix.length));
+}
+
+/**
  * Returns the pod as the ServiceAccount admission plugin would hand it to PSP
  * admission; the input pod is not modified (unchanged pods are returned as is).
  * The service account's own `automountServiceAccountToken` is unknown offline
@@ -35,16 +50,19 @@ export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode): Pod {
   if (spec.automountServiceAccountToken === false) return pod;
   const sa = spec.serviceAccountName || spec.serviceAccount || "default";
   const volumes = spec.volumes ?? [];
-  const secretName = `${sa}-token-${SUFFIX}`;
+  const prefix = tokenSecretPrefix(sa);
+  const secretName = `${prefix}${SUFFIX}`;
+  // The plugin reuses the first volume named kube-api-access-* (projected, whatever its
+  // type), or the first secret volume of the token Secret (secret).
   const existing = volumes.find((v) =>
-    mode === "projected"
-      ? v.name.startsWith(PROJECTED_PREFIX)
-      : (v.secret as { secretName?: string } | undefined)?.secretName === secretName
+    mode === "projected" ? v.name.startsWith(PROJECTED_PREFIX) : isTokenSecretVolume(v, prefix)
   );
   let name = existing?.name;
   if (name === undefined) {
-    name = mode === "projected" ? `${PROJECTED_PREFIX}${SUFFIX}` : secretName;
-    if (mode === "secret" && volumes.some((v) => v.name === name)) name = `${secretName}-${SUFFIX}`;
+    // secret: named after the Secret, dots made dashes (a mount's name may not hold one),
+    // with another random suffix if a volume already has that name
+    name = mode === "projected" ? `${PROJECTED_PREFIX}${SUFFIX}` : secretName.replaceAll(".", "-");
+    if (mode === "secret" && volumes.some((v) => v.name === name)) name = `${name}-${SUFFIX}`;
   }
   const mount: VolumeMount = { name, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
   let needsVolume = false;

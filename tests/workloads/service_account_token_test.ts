@@ -85,3 +85,46 @@ Deno.test("PSP admission sees the token volume: refused without secret, projecte
     "admitted",
   );
 });
+
+Deno.test("secret mode names the volume after the Secret with dots made dashes, as the plugin does", () => {
+  const out = withServiceAccountToken(pod({ serviceAccountName: "web.frontend" }), "secret");
+  const vol = out.spec.volumes!.at(-1)!;
+  assert.equal(vol.name, "web-frontend-token-xxxxx");
+  assert.equal((vol.secret as { secretName: string }).secretName, "web.frontend-token-xxxxx");
+  assert.equal(out.spec.containers[0].volumeMounts!.at(-1)!.name, "web-frontend-token-xxxxx");
+  // the token controller cuts `<sa>-token-` to 58 characters before its 5 random ones
+  const long = "a".repeat(60);
+  const longOut = withServiceAccountToken(pod({ serviceAccountName: long }), "secret");
+  assert.equal(
+    (longOut.spec.volumes!.at(-1)!.secret as { secretName: string }).secretName,
+    `${"a".repeat(58)}xxxxx`,
+  );
+});
+
+Deno.test("secret mode mounts an existing volume of the token Secret instead of adding one", () => {
+  // a pod read back from a 1.20 cluster, with a container that does not mount the token yet
+  const exported = pod({
+    initContainers: [],
+    containers: [
+      { name: "c", volumeMounts: [{ name: "tok", mountPath: TOKEN_MOUNT_PATH, readOnly: true }] },
+      { name: "s" },
+    ],
+    volumes: [{ name: "tok", secret: { secretName: "default-token-7hx2k", defaultMode: 420 } }],
+  });
+  const out = withServiceAccountToken(exported, "secret");
+  assert.equal(out.spec.volumes!.length, 1, "no second secret volume");
+  assert.deepEqual(out.spec.containers[1].volumeMounts, [
+    { name: "tok", readOnly: true, mountPath: TOKEN_MOUNT_PATH },
+  ]);
+  // so a PSP without `secret` names that one volume only, as the API server does
+  const refused = admitPod(out, [compilePolicy(psp(["emptyDir"]))]);
+  assert.deepEqual(refused.results[0].violations.map((v) => v.field), ["spec.volumes[0]"]);
+  // another service account's token, or another secret, is not the token volume
+  for (const secretName of ["app-token-7hx2k", "default-token-7hx2k-x", "default-config"]) {
+    const other = pod({
+      initContainers: [],
+      volumes: [{ name: "tok", secret: { secretName } }],
+    });
+    assert.equal(withServiceAccountToken(other, "secret").spec.volumes!.length, 2, secretName);
+  }
+});
