@@ -4,12 +4,25 @@
 # RBAC authorization, static tokens, self-signed certificates, free ports.
 #
 # Usage:
-#   scripts/start-apiserver.sh [--no-psp] [--dir DIR] [--parent-pid PID]
+#   scripts/start-apiserver.sh [--no-psp] [--service-accounts MODE] [--dir DIR]
+#                              [--parent-pid PID]
 #       Starts etcd and kube-apiserver and prints an env file (KEY=value lines,
 #       shell-sourceable) on stdout; the same file is written to DIR/env.
 #       --no-psp        serve without the PodSecurityPolicy API
 #                       (--runtime-config=policy/v1beta1=false, no PSP admission),
 #                       like a cluster >= 1.25.
+#       --service-accounts MODE
+#                       keep the ServiceAccount admission plugin on (by default it
+#                       is off: no kube-controller-manager runs to make service
+#                       accounts and their tokens). MODE is the token volume it
+#                       adds to pods: `secret` (the 1.20 default: a secret volume
+#                       of the service account's token Secret) or `projected`
+#                       (BoundServiceAccountTokenVolume=true, the 1.21+ default:
+#                       a kube-api-access-<random> projected volume). The plugin
+#                       refuses pods whose ServiceAccount does not exist, and in
+#                       secret mode pods whose ServiceAccount lists no
+#                       kubernetes.io/service-account-token Secret; the caller
+#                       creates them (as the controller-manager would).
 #       --dir DIR       state directory (default: a new mktemp -d directory).
 #       --parent-pid P  stop everything when process P exits (a test that dies
 #                       leaves nothing behind).
@@ -28,9 +41,10 @@
 # ADMIN_TOKEN (user "admin", group system:masters), RESTRICTED_TOKEN (user
 # "restricted", no permissions), USER_TOKEN_1..USER_TOKEN_5 (users "user-1"..
 # "user-5", groups "e2e-users"), CLIENT_CERT_FILE/CLIENT_KEY_FILE (user
-# "cert-admin", group system:masters), PSP_API (true/false), APISERVER_PID,
-# ETCD_PID, STOP (path of the stop script). Tokens are test-only secrets for a
-# loopback server that lives as long as the test.
+# "cert-admin", group system:masters), PSP_API (true/false), SERVICE_ACCOUNTS
+# (off/secret/projected), APISERVER_PID, ETCD_PID, STOP (path of the stop
+# script). Tokens are test-only secrets for a loopback server that lives as long
+# as the test.
 set -euo pipefail
 
 log() { echo "start-apiserver: $*" >&2; }
@@ -61,14 +75,20 @@ if [ "${1:-}" = "--stop" ]; then
 fi
 
 PSP=true
+SERVICE_ACCOUNTS=off
 DIR=""
 PARENT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-psp) PSP=false ;;
+    --service-accounts)
+      case "${2:-}" in
+        secret|projected) SERVICE_ACCOUNTS="$2"; shift ;;
+        *) log "--service-accounts takes secret or projected"; exit 2 ;;
+      esac ;;
     --dir) DIR="$2"; shift ;;
     --parent-pid) PARENT="$2"; shift ;;
-    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) log "unknown argument: $1"; exit 2 ;;
   esac
   shift
@@ -178,10 +198,16 @@ start_apiserver() {
     --cert-dir="$DIR/certs"
   )
   if [ "$PSP" = true ]; then
-    args+=(--enable-admission-plugins=PodSecurityPolicy --disable-admission-plugins=ServiceAccount)
+    args+=(--enable-admission-plugins=PodSecurityPolicy)
   else
-    args+=(--runtime-config=policy/v1beta1=false --disable-admission-plugins=ServiceAccount)
+    args+=(--runtime-config=policy/v1beta1=false)
   fi
+  # ServiceAccount is on by default; the issuer, signing key and audiences above are what
+  # BoundServiceAccountTokenVolume needs (with RootCAConfigMap, on by default in 1.20).
+  case "$SERVICE_ACCOUNTS" in
+    off) args+=(--disable-admission-plugins=ServiceAccount) ;;
+    projected) args+=(--feature-gates=BoundServiceAccountTokenVolume=true) ;;
+  esac
   $SETSID "$APISERVER" "${args[@]}" </dev/null >"$DIR/apiserver.log" 2>&1 &
   APISERVER_PID=$!
   APISERVER_URL="https://127.0.0.1:$PORT"
@@ -281,6 +307,7 @@ fi
   echo "CLIENT_CERT_FILE='$DIR/client.crt'"
   echo "CLIENT_KEY_FILE='$DIR/client.key'"
   echo "PSP_API='$PSP'"
+  echo "SERVICE_ACCOUNTS='$SERVICE_ACCOUNTS'"
   echo "APISERVER_PID='$APISERVER_PID'"
   echo "ETCD_PID='$ETCD_PID'"
   echo "WATCHDOG_PID='$WATCHDOG_PID'"

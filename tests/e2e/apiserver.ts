@@ -71,10 +71,22 @@ function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
-/** Starts etcd + kube-apiserver (`psp: false` serves no PodSecurityPolicy API). */
-export async function startApiserver(opts: { psp: boolean }): Promise<Apiserver> {
+/** How to start the server (the start script's options). */
+export interface ApiserverOptions {
+  /** false: no PodSecurityPolicy API (`--no-psp`). */
+  psp: boolean;
+  /**
+   * Keep the ServiceAccount admission plugin on, adding this token volume
+   * (`--service-accounts`); off when not given.
+   */
+  serviceAccounts?: "secret" | "projected";
+}
+
+/** Starts etcd + kube-apiserver. */
+export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver> {
   const args = ["--parent-pid", String(Deno.pid)];
   if (!opts.psp) args.push("--no-psp");
+  if (opts.serviceAccounts) args.push("--service-accounts", opts.serviceAccounts);
   const out = await new Deno.Command(START, { args, stdout: "piped", stderr: "piped" }).output();
   if (!out.success) {
     throw new Error(
@@ -118,7 +130,7 @@ export async function stopApiserver(server: Apiserver | undefined): Promise<void
  * the file's last test) stops it. The start script's watchdog stops it anyway
  * when the test process exits.
  */
-export function sharedApiserver(opts: { psp: boolean }) {
+export function sharedApiserver(opts: ApiserverOptions) {
   let started: Promise<Apiserver> | undefined;
   return {
     get(): Promise<Apiserver> {
