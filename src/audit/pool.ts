@@ -1,9 +1,9 @@
 /**
  * The parallel audit of pod files and audit logs: this thread reads and splits the
  * files into documents (streamDocuments; audit-log lines) and builds the report;
- * DocumentAuditors parse and admit the documents in batches, in worker threads once the input proves big
- * enough to pay for starting them (before that, and with `jobs: 1`, in this
- * thread). Outcomes are taken in input order, so the report, the warnings and the
+ * DocumentAuditors parse and admit the documents in batches, in worker threads
+ * once the input proves big enough to pay for starting them (before that, and
+ * with `jobs: 1`, in this thread). Outcomes are taken in input order, so the report, the warnings and the
  * first error are those of a one-thread run.
  */
 import {
@@ -42,6 +42,8 @@ const BATCH_CHARS = 256 * 1024;
  * worker that is done never waits for the one whose batch is taken next.
  */
 const QUEUED_PER_WORKER = 8;
+/** Batches this thread may audit ahead of the oldest batch still in a worker. */
+const LOCAL_AHEAD = 32;
 /** Workers start once this many documents (or characters) have been read. */
 const WORKERS_AFTER_DOCS = 512;
 const WORKERS_AFTER_CHARS = 1024 * 1024;
@@ -123,7 +125,8 @@ export interface DocumentSource {
 export interface DocumentAuditOptions {
   /**
    * Threads auditing documents, this one included: 1 audits in this thread; more start
-   * `jobs - 1` workers (this thread audits when they all have enough queued).
+   * `jobs - 1` workers, and this thread audits a batch itself when they all have enough
+   * queued.
    */
   jobs: number;
   /** Prints a warning (unknown fields, a worker that failed). */
@@ -309,6 +312,13 @@ export async function auditDocuments(
     if (outcome.error) throw restoreError(outcome.error);
   };
 
+  const ticks = new MessageChannel();
+  /** One turn of the event loop (a message to ourselves: no timer clamping). */
+  const turn = () =>
+    new Promise<void>((resolve) => {
+      ticks.port2.onmessage = () => resolve();
+      ticks.port1.postMessage(0);
+    });
   let batch: DocumentText[] = [];
   let batchChars = 0;
   const dispatch = async (reader: SourceReader) => {
@@ -319,12 +329,14 @@ export async function auditDocuments(
     ) {
       for (let i = 1; i < opts.jobs; i++) workers.push(workerLane(setup, opts.workerUrl));
     }
-    // The least busy worker with room; when all are full, this thread audits the batch
-    // itself rather than wait.
+    // Let the event loop deliver a worker's answer before choosing: answers arrive one per
+    // turn, and a thread that audits without turns would see the workers full and starve them.
+    if (workers.length) await turn();
+    // The least busy worker with room; when all are full, this thread audits the batch.
     let to = local;
     for (const w of workers) {
-      if (w.failure()) continue;
-      if (w.inFlight < QUEUED_PER_WORKER && (to === local || w.inFlight < to.inFlight)) to = w;
+      if (w.failure() || w.inFlight >= QUEUED_PER_WORKER) continue;
+      if (to === local || w.inFlight < to.inFlight) to = w;
     }
     to.inFlight++;
     if (to === local) stats.localBatches++;
@@ -346,7 +358,7 @@ export async function auditDocuments(
     batch = [];
     batchChars = 0;
     // Take what is answered at the head; wait for the head only when too far behind.
-    const limit = workers.length ? (QUEUED_PER_WORKER + 2) * workers.length : 1;
+    const limit = workers.length ? QUEUED_PER_WORKER * workers.length + LOCAL_AHEAD : 1;
     while (queue.length && ("then" in queue[0] || queue[0].settled)) await take();
     while (queue.length > limit) await take();
   };
@@ -385,5 +397,7 @@ export async function auditDocuments(
     return { ...stats, documents: docsRead, workers: workers.length };
   } finally {
     for (const w of workers) w.close();
+    ticks.port1.close();
+    ticks.port2.close();
   }
 }
