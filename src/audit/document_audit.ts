@@ -23,6 +23,7 @@ import {
 import { readAuditLine } from "../workloads/audit_log.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import {
+  podServiceAccount,
   type TokenVolumeMode,
   withServiceAccountToken,
 } from "../workloads/service_account_token.ts";
@@ -107,7 +108,7 @@ export function rbacAccessCheck(
   const cache = new Map<string, string[]>();
   return (subject, names) => {
     const who = subject.requester ?? requester;
-    const sa = subject.pod.spec.serviceAccountName || "default";
+    const sa = podServiceAccount(subject.pod);
     const key = JSON.stringify([subject.namespace, sa, who?.user ?? null, who?.groups ?? null]);
     let usable = cache.get(key);
     if (!usable) {

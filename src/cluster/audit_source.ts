@@ -10,6 +10,7 @@ import type { LoadedObject } from "../io/documents.ts";
 import { IoError, type SourceRef } from "../io/errors.ts";
 import { loadPsps } from "../psp/load.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
+import { podServiceAccount } from "../workloads/service_account_token.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import type { AccessCheck, AuditInputs, AuditPolicy } from "../cli/audit_pods.ts";
 import { clearProgress, type ClusterClient, connect } from "./client.ts";
@@ -235,8 +236,8 @@ export function reviewAccess(
   const cache = new Map<string, Promise<Map<string, string[]>>>();
   return async (subject) => {
     const ns = subject.namespace;
-    const sa = subject.pod.spec?.serviceAccountName || "default";
-    const who = [serviceAccountRequester(ns, sa)];
+    const sa = podServiceAccount(subject.pod);
+    const who = sa ? [serviceAccountRequester(ns, sa)] : [];
     const req = subject.requester ?? requester;
     if (req) who.push({ user: req.user, groups: [...req.groups, "system:authenticated"] });
     const allowed = new Set<string>();

@@ -339,7 +339,8 @@ export interface PodRef {
  *
  * - The service account is checked as the admission builds it: `system:serviceaccount:<ns>:<sa>`
  *   with groups `system:serviceaccounts` and `system:serviceaccounts:<ns>`; the service account
- *   defaults to `default`, as the ServiceAccount admission plugin sets it.
+ *   defaults to `default`, as the ServiceAccount admission plugin sets it. `""` means none (a
+ *   mirror pod): only the requester is checked.
  * - The requester is checked with its groups plus `system:authenticated`. When no requester is
  *   given it stands for an unknown authenticated user: only grants to `system:authenticated`
  *   count for it.
@@ -351,16 +352,15 @@ export function usablePolicies(
   allPspNames: readonly string[],
 ): string[] {
   const ns = pod.namespace;
-  const sa = pod.serviceAccountName || "default";
-  const saUser: UserInfo = {
-    name: serviceAccountUserName(ns, sa),
-    groups: serviceAccountGroups(ns),
-  };
+  const sa = pod.serviceAccountName ?? "default";
   const reqUser: UserInfo = requester ? userInfoOf(requester) : {
     name: "",
     groups: [AUTHENTICATED_GROUP],
   };
-  const a = grantsFor(index, saUser, ns);
+  const a = sa === "" ? [] : grantsFor(index, {
+    name: serviceAccountUserName(ns, sa),
+    groups: serviceAccountGroups(ns),
+  }, ns);
   const b = grantsFor(index, reqUser, ns);
   if (a === "all" || b === "all") return [...allPspNames];
   const grants = [...a, ...b];

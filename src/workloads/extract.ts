@@ -9,6 +9,7 @@ import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
 import type { Pod } from "../model/pod.ts";
 import { checkPodShape } from "./pod_shape.ts";
 import { unknownPodFields } from "./pod_fields.ts";
+import { podServiceAccount } from "./service_account_token.ts";
 import type { PodSubject, WorkloadRef } from "./subject.ts";
 
 /** The namespace of objects that name none (as kubectl's default context namespace). */
@@ -221,8 +222,10 @@ export function extractFromObject(
  * Copies only the top level and `spec`; the input is not changed.
  */
 function withServiceAccount(pod: Pod, namespace: string): Pod {
-  const sa = pod.spec.serviceAccountName || pod.spec.serviceAccount || "default";
-  if (pod.spec.serviceAccountName === sa && pod.metadata?.namespace === namespace) return pod;
+  const sa = podServiceAccount(pod);
+  if ((pod.spec.serviceAccountName ?? "") === sa && pod.metadata?.namespace === namespace) {
+    return pod;
+  }
   return {
     ...pod,
     metadata: { ...(pod.metadata ?? {}), namespace },

@@ -22,6 +22,22 @@ const PROJECTED_PREFIX = "kube-api-access-";
 /** Stands in for the plugin's random 5-character suffix (names never appear in PSP messages). */
 const SUFFIX = "xxxxx";
 
+/** Whether a pod is a static pod's mirror (the ServiceAccount plugin leaves those alone). */
+export function isMirrorPod(pod: Pick<Pod, "metadata">): boolean {
+  return pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
+}
+
+/**
+ * The service account PSP admission checks for a pod: `serviceAccountName` (or the
+ * deprecated `serviceAccount`), defaulted to `default` by the ServiceAccount plugin;
+ * `""` (no service account, so only the requester is checked) for a mirror pod, which
+ * the plugin does not default.
+ */
+export function podServiceAccount(pod: Pick<Pod, "metadata" | "spec">): string {
+  const named = pod.spec.serviceAccountName || pod.spec.serviceAccount;
+  return named || (isMirrorPod(pod) ? "" : "default");
+}
+
 /**
  * The token Secret's name without its random suffix: the token controller names it
  * `<sa>-token-<5 random>`, the prefix cut to 58 characters (generated names are at most 63).
@@ -45,7 +61,7 @@ function isTokenSecretVolume(v: Volume, prefix: string): boolean {
  */
 export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode): Pod {
   if (mode === "none") return pod;
-  if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return pod;
+  if (isMirrorPod(pod)) return pod;
   const spec = pod.spec;
   if (spec.automountServiceAccountToken === false) return pod;
   const sa = spec.serviceAccountName || spec.serviceAccount || "default";

@@ -15,9 +15,8 @@
  * token found"). Not covered, since audit-pods cannot know them offline: a
  * service account with `automountServiceAccountToken: false` (the server adds
  * no token; audit-pods assumes it does), a missing service account or token.
- * Nor mirror pods: the plugin leaves them without a token, as audit-pods does,
- * but also without a service account, so PSP admission checks only the
- * requester's RBAC, where audit-pods checks the `default` service account's.
+ * A mirror pod is covered: the plugin leaves it without a token and without a
+ * service account, so PSP admission checks only the requester's RBAC.
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";

@@ -330,3 +330,17 @@ Deno.test("real kube-apiserver v1.20.2 SubjectAccessReview answers (fixtures/psp
   );
   assert.deepEqual(disagreements, []);
 });
+
+Deno.test('usablePolicies: no service account ("", a mirror pod) checks only the requester', async () => {
+  const idx = await fixtureIndex();
+  // `apps`'s default service account may use hostports; with no service account only the
+  // grants to system:authenticated (an unknown requester) or to the requester count
+  const none = usablePolicies(idx, { namespace: "apps", serviceAccountName: "" }, undefined, PSPS);
+  const dflt = usablePolicies(idx, { namespace: "apps" }, undefined, PSPS);
+  assert.ok(dflt.includes("hostports"));
+  assert.ok(!none.includes("hostports"), none.join(","));
+  assert.deepEqual(
+    usablePolicies(idx, { namespace: "web" }, { user: "admin" }, PSPS),
+    usablePolicies(idx, { namespace: "web", serviceAccountName: "" }, { user: "admin" }, PSPS),
+  );
+});

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import type { Pod } from "../../src/model/pod.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import {
+  isMirrorPod,
+  podServiceAccount,
   TOKEN_MOUNT_PATH,
   withServiceAccountToken,
 } from "../../src/workloads/service_account_token.ts";
@@ -127,4 +129,21 @@ Deno.test("secret mode mounts an existing volume of the token Secret instead of 
     });
     assert.equal(withServiceAccountToken(other, "secret").spec.volumes!.length, 2, secretName);
   }
+});
+
+Deno.test("podServiceAccount: serviceAccountName, else the deprecated serviceAccount, else default; none for a mirror pod", () => {
+  const pod = (spec: Record<string, unknown>, annotations?: Record<string, string>) =>
+    ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", ...(annotations ? { annotations } : {}) },
+      spec: { containers: [{ name: "c", image: "i" }], ...spec },
+    }) as Pod;
+  assert.equal(podServiceAccount(pod({ serviceAccountName: "a", serviceAccount: "b" })), "a");
+  assert.equal(podServiceAccount(pod({ serviceAccount: "b" })), "b");
+  assert.equal(podServiceAccount(pod({})), "default");
+  const mirror = { "kubernetes.io/config.mirror": "abc" };
+  assert.equal(podServiceAccount(pod({}, mirror)), "");
+  assert.equal(isMirrorPod(pod({}, mirror)), true);
+  assert.equal(podServiceAccount(pod({ serviceAccountName: "a" }, mirror)), "a");
 });
