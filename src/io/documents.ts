@@ -6,6 +6,7 @@
 import { Composer, isMap, isSeq, LineCounter, Parser } from "yaml";
 import type { CST, Node as YamlNode } from "yaml";
 import { InputError, IoError, type SourceRef } from "./errors.ts";
+import { fastParseYaml, YAML_OPTIONS } from "./yaml_fast.ts";
 
 /** One Kubernetes object read from input. */
 export interface LoadedObject {
@@ -180,13 +181,59 @@ export interface TextOffset {
   allowEmpty?: boolean;
 }
 
+/** Whether a mapping is a List whose items are flattened (`kind: List`, `PodList`...). */
+function isList(obj: Record<string, unknown>): boolean {
+  return typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items);
+}
+
+/** A List kind at the root of a YAML or JSON text (a hint only: such texts skip the fast path). */
+const LIST_KIND = /^kind: *["']?\w*List\b|"kind" *: *"\w*List"/m;
+
 /**
  * Parses YAML or JSON text into Kubernetes objects. Lists (`kind: List` or any
  * kind ending in `List` with an `items` array) are flattened, each item keeping
  * its index. Empty documents are skipped; a document that is not a mapping is an
  * error; syntax errors name the line and column (offset by `at` for a piece of a stream).
+ *
+ * A text holding one ordinary object is read by the fast path (yaml_fast.ts), which gives
+ * the same object and source; its `locate` reads the text with the `yaml` library when first
+ * called. Everything else is read by parseObjectsWithYaml.
  */
 export function parseObjects(text: string, file: string, at: TextOffset = {}): LoadedObject[] {
+  const fast = LIST_KIND.test(text) ? undefined : fastParseYaml(text, LIMITS);
+  if (!fast || isList(fast.value)) return parseObjectsWithYaml(text, file, at);
+  const source = {
+    file,
+    document: 1 + (at.documents ?? 0),
+    line: fast.line + (at.lines ?? 0),
+    column: fast.column,
+  };
+  let located: LoadedObject | undefined;
+  return [{
+    object: fast.value,
+    source,
+    locate(path) {
+      try {
+        located ??= parseObjectsWithYaml(text, file, at)[0];
+      } catch {
+        return undefined; // the fast path read it; a position is only a nicety
+      }
+      return located?.locate(path);
+    },
+  }];
+}
+
+const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
+
+/**
+ * parseObjects with the `yaml` library alone: the reader that defines what every text means
+ * (the fast path gives the same objects for the texts it reads).
+ */
+export function parseObjectsWithYaml(
+  text: string,
+  file: string,
+  at: TextOffset = {},
+): LoadedObject[] {
   const lineCounter = new LineCounter();
   const pos = (offset: number | undefined) => {
     if (offset === undefined) return undefined;
@@ -195,7 +242,7 @@ export function parseObjects(text: string, file: string, at: TextOffset = {}): L
   };
   const parser = new Parser(lineCounter.addNewLine);
   // merge keys (`<<: *base`) as kubectl's YAML 1.1 reader supports them
-  const composer = new Composer({ uniqueKeys: true, strict: true, merge: true });
+  const composer = new Composer(YAML_OPTIONS);
   const list = Array.from(
     composer.compose(boundedTokens(parser.parse(text), (document, offset, detail) => {
       throw new InputError(
@@ -265,10 +312,9 @@ export function parseObjects(text: string, file: string, at: TextOffset = {}): L
         }
         return pos(best);
       };
-    const kind = typeof obj.kind === "string" ? obj.kind : "";
-    if (kind.endsWith("List") && Array.isArray(obj.items)) {
+    if (isList(obj)) {
       const itemsNode = root.get("items", true);
-      obj.items.forEach((item, j) => {
+      (obj.items as unknown[]).forEach((item, j) => {
         const node = isSeq(itemsNode) ? itemsNode.items[j] as YamlNode : undefined;
         const source = { file, document, item: j, ...pos(node?.range?.[0]) };
         if (item === null || typeof item !== "object" || Array.isArray(item)) {

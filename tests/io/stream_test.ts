@@ -5,7 +5,14 @@
  * the file and the right line.
  */
 import assert from "node:assert/strict";
-import { type LoadedObject, parseObjects } from "../../src/io/documents.ts";
+import {
+  type LoadedObject,
+  MAX_NESTING,
+  MAX_SCALAR_CHARS,
+  parseObjects,
+  parseObjectsWithYaml,
+} from "../../src/io/documents.ts";
+import { fastParseYaml } from "../../src/io/yaml_fast.ts";
 import { InputError } from "../../src/io/errors.ts";
 import process from "node:process";
 import {
@@ -16,6 +23,7 @@ import {
   YamlSplitter,
 } from "../../src/io/stream.ts";
 
+const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
 const DIR = await Deno.makeTempDir({ prefix: "stream_test_" });
 let n = 0;
 
@@ -42,12 +50,15 @@ async function inputError(f: () => Promise<unknown>): Promise<InputError> {
   assert.fail("no error");
 }
 
-/** Streamed objects equal the whole-file parse: objects, sources, and positions of fields. */
+/**
+ * Streamed objects (read by the fast YAML path where it can) equal the whole-file parse by the
+ * `yaml` library: objects, sources, and positions of fields.
+ */
 async function assertSameAsWhole(text: string, paths: (string | number)[][] = []) {
   const path = await file(text);
   const streamed = await collect(path);
   // readText drops a BOM before the whole-file parse, as the stream does.
-  const whole = parseObjects(text.replace(/^\ufeff/, ""), path);
+  const whole = parseObjectsWithYaml(text.replace(/^\ufeff/, ""), path);
   assert.deepEqual(streamed.map((o) => o.object), whole.map((o) => o.object));
   assert.deepEqual(streamed.map((o) => o.source), whole.map((o) => o.source));
   for (const p of paths) {
@@ -100,6 +111,28 @@ Deno.test("YAML stream: across chunk boundaries with multi-byte characters, line
   const text = docs.join("---\n"); // > 64 KiB: several chunks
   assert.ok(new TextEncoder().encode(text).length > 3 * 64 * 1024);
   await assertSameAsWhole(text, [["spec", "containers", 0, "image"]]);
+});
+
+Deno.test("YAML stream: pods read by the fast YAML path, as the yaml library reads them", async () => {
+  const docs = [
+    pod("a"),
+    `${pod("b")}  annotations: {}\n  labels:\n    app: "x"\n    tier: 'web'\n`,
+    `${pod("c")}      args: [--port, "8080"]\n      env:\n        - name: N\n          value: |\n` +
+    `            line one\n            line two\n`,
+    `# comment\n${
+      pod("d")
+    }      ports:\n        - containerPort: 0o17\n          hostPort: 1_000\n`,
+  ];
+  for (const d of docs) assert.ok(fastParseYaml(d, LIMITS), d);
+  await assertSameAsWhole(docs.join("---\n"), [
+    [],
+    ["metadata", "name"],
+    ["spec", "containers", 0, "env", 0, "value"],
+    ["spec", "containers", 0, "ports", 0, "hostPort"],
+  ]);
+  const [c] = (await collect(await file(docs[3]))).map((o) => o.object);
+  const container = (c.spec as { containers: Record<string, unknown>[] }).containers[0];
+  assert.deepEqual(container.ports, [{ containerPort: 15, hostPort: "1_000" }]);
 });
 
 Deno.test("YAML stream: CRLF line endings and a BOM", async () => {
