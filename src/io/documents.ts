@@ -186,7 +186,7 @@ function isList(obj: Record<string, unknown>): boolean {
   return typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items);
 }
 
-/** A List kind at the root of a YAML or JSON text (a hint only: such texts skip the fast path). */
+/** A List kind at the root of a YAML or JSON text (a hint: the fast path then finds items). */
 const LIST_KIND = /^kind: *["']?\w*List\b|"kind" *: *"\w*List"/m;
 
 /**
@@ -195,32 +195,38 @@ const LIST_KIND = /^kind: *["']?\w*List\b|"kind" *: *"\w*List"/m;
  * its index. Empty documents are skipped; a document that is not a mapping is an
  * error; syntax errors name the line and column (offset by `at` for a piece of a stream).
  *
- * A text holding one ordinary object is read by the fast path (yaml_fast.ts), which gives
- * the same object and source; its `locate` reads the text with the `yaml` library when first
- * called. Everything else is read by parseObjectsWithYaml.
+ * A text holding one object, or one List of objects, is read by the fast path
+ * (yaml_fast.ts), which gives the same objects and sources; their `locate` reads the text
+ * with the `yaml` library when first called. Everything else is read by parseObjectsWithYaml.
  */
 export function parseObjects(text: string, file: string, at: TextOffset = {}): LoadedObject[] {
-  const fast = LIST_KIND.test(text) ? undefined : fastParseYaml(text, LIMITS);
-  if (!fast || isList(fast.value)) return parseObjectsWithYaml(text, file, at);
-  const source = {
-    file,
-    document: 1 + (at.documents ?? 0),
-    line: fast.line + (at.lines ?? 0),
-    column: fast.column,
+  const fast = fastParseYaml(text, LIMITS, { items: LIST_KIND.test(text) });
+  if (!fast) return parseObjectsWithYaml(text, file, at);
+  const document = 1 + (at.documents ?? 0);
+  const lines = at.lines ?? 0;
+  let located: LoadedObject[] | undefined;
+  const locateAt = (index: number) => (path: readonly (string | number)[]) => {
+    try {
+      located ??= parseObjectsWithYaml(text, file, at);
+    } catch {
+      return undefined; // the fast path read it; a position is only a nicety
+    }
+    return located[index]?.locate(path);
   };
-  let located: LoadedObject | undefined;
-  return [{
-    object: fast.value,
-    source,
-    locate(path) {
-      try {
-        located ??= parseObjectsWithYaml(text, file, at)[0];
-      } catch {
-        return undefined; // the fast path read it; a position is only a nicety
-      }
-      return located?.locate(path);
-    },
-  }];
+  if (!isList(fast.value)) {
+    const source = { file, document, line: fast.line + lines, column: fast.column };
+    return [{ object: fast.value, source, locate: locateAt(0) }];
+  }
+  const starts = fast.items;
+  const items = fast.value.items as unknown[];
+  if (!starts || !items.every((o) => typeof o === "object" && o !== null && !Array.isArray(o))) {
+    return parseObjectsWithYaml(text, file, at);
+  }
+  return items.map((object, item) => ({
+    object: object as Record<string, unknown>,
+    source: { file, document, item, line: starts[item].line + lines, column: starts[item].column },
+    locate: locateAt(item),
+  }));
 }
 
 const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };

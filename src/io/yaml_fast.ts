@@ -32,12 +32,20 @@ import { Document, isScalar } from "yaml";
 /** Options of the `yaml` library's Composer (merge keys as kubectl's YAML 1.1 reader has them). */
 export const YAML_OPTIONS = { uniqueKeys: true, strict: true, merge: true } as const;
 
-/** A document read by the fast path: its root mapping and where that starts in the text. */
-export interface FastDocument {
-  value: Record<string, unknown>;
-  /** 1-based line and column of the root mapping's first character in the text. */
+/** 1-based line and column in a text. */
+export interface TextPosition {
   line: number;
   column: number;
+}
+
+/** A document read by the fast path: its root mapping and where that starts in the text. */
+export interface FastDocument extends TextPosition {
+  value: Record<string, unknown>;
+  /**
+   * With `items` asked for and an `items` sequence of mappings under the root: where each of
+   * them starts (the first character of the mapping), in order.
+   */
+  items?: TextPosition[];
 }
 
 /** The bounds the `yaml` library path enforces (documents.ts). */
@@ -301,6 +309,33 @@ function collections(value: unknown, depth: number, max: number, seen?: Set<obje
  */
 const composed: unknown[] = [];
 
+/**
+ * Where each mapping js-yaml composed at depth 3 (the items of a sequence under the root)
+ * starts, by the mapping, when asked for. js-yaml calls the listener when it opens an item of
+ * a sequence at its first character (after the `-` or `,` and any space, line break or
+ * comment); an item's own node closes with the item as its result.
+ */
+let itemStarts: Map<object, TextPosition> | undefined;
+let openedAt: TextPosition = { line: 0, column: 0 };
+
+/**
+ * For a text longer than a scalar may be: where each open node opened, by depth, and whether
+ * a scalar node spanned more than `longestScalar` characters (its source, and any space and
+ * comments before it: more than the `yaml` library path counts, never less).
+ */
+let longestScalar = Infinity;
+const openedAtOffset: number[] = [];
+let tooLong = false;
+
+interface ListenerState {
+  kind: string | null;
+  result: unknown;
+  depth?: number;
+  position: number;
+  line: number;
+  lineStart: number;
+}
+
 const LOAD_OPTIONS: LoadOptions = {
   schema: SCHEMA,
   onWarning: (e) => {
@@ -308,7 +343,21 @@ const LOAD_OPTIONS: LoadOptions = {
   },
   // Every collection js-yaml reads must be in the result: one that is not was a mapping key
   // (js-yaml makes a string of it, the `yaml` library path refuses it).
-  listener: (event, state) => {
+  listener: (event, s) => {
+    const state = s as unknown as ListenerState;
+    if (longestScalar !== Infinity && state.depth !== undefined) {
+      if (event === "open") openedAtOffset[state.depth] = state.position;
+      else if (
+        state.kind === "scalar" && state.position - openedAtOffset[state.depth] > longestScalar
+      ) tooLong = true;
+    }
+    if (itemStarts && state.depth === 3) {
+      if (event === "open") {
+        openedAt = { line: state.line + 1, column: state.position - state.lineStart + 1 };
+      } else if (state.kind === "mapping" && typeof state.result === "object") {
+        itemStarts.set(state.result as object, openedAt);
+      }
+    }
     if (
       event === "close" && (state.kind === "mapping" || state.kind === "sequence") &&
       state.result !== composed[composed.length - 1]
@@ -321,27 +370,36 @@ const LOAD_OPTIONS: LoadOptions = {
 /**
  * Reads one YAML document whose root is a mapping, exactly as the `yaml` library path of
  * documents.ts would read it, or returns undefined: the `yaml` library must decide (another
- * kind of document, an error, or text the fast path does not read).
+ * kind of document, an error, or text the fast path does not read). With `items`, also where
+ * each item of the root's `items` sequence starts (for a List, whose items are its objects).
  */
-export function fastParseYaml(text: string, limits: FastLimits): FastDocument | undefined {
-  if (text.length > limits.maxScalarChars) return undefined; // no scalar can be longer
+export function fastParseYaml(
+  text: string,
+  limits: FastLimits,
+  opts: { items?: boolean } = {},
+): FastDocument | undefined {
   const at = screen(text);
   if (!at) return undefined;
-  let value: unknown;
   composed.length = 0;
+  itemStarts = opts.items ? new Map() : undefined;
+  // a scalar can be too long only in a longer text: then each one's span is measured
+  longestScalar = text.length > limits.maxScalarChars ? limits.maxScalarChars : Infinity;
+  tooLong = false;
   try {
-    // js-yaml 4.2+ bounds its recursion (every node counts, scalars too); deeper input is
-    // refused below anyway
-    const options: LoadOptions & { maxDepth: number } = {
-      ...LOAD_OPTIONS,
-      maxDepth: limits.maxNesting + 2,
-    };
-    value = load(text, options);
-  } catch {
-    return undefined;
-  }
-  try {
+    let value: unknown;
+    try {
+      // js-yaml 4.2+ bounds its recursion (every node counts, scalars too); deeper input is
+      // refused below anyway
+      const options: LoadOptions & { maxDepth: number } = {
+        ...LOAD_OPTIONS,
+        maxDepth: limits.maxNesting + 2,
+      };
+      value = load(text, options);
+    } catch {
+      return undefined;
+    }
     if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    if (tooLong) return undefined;
     // Every collection in the result was composed (and counted), except the mapping js-yaml
     // makes of each `key: value` entry of a flow sequence: without flow collections, equal
     // counts mean no composed collection is missing from the result; with them, each is
@@ -352,8 +410,21 @@ export function fastParseYaml(text: string, limits: FastLimits): FastDocument | 
     if (seen) {
       for (const c of composed) if (!seen.has(c as object)) return undefined;
     } else if (n !== composed.length) return undefined;
-    return { value: value as Record<string, unknown>, line: at.line, column: at.column };
+    const doc: FastDocument = {
+      value: value as Record<string, unknown>,
+      line: at.line,
+      column: at.column,
+    };
+    const items = (value as Record<string, unknown>).items;
+    if (itemStarts && Array.isArray(items)) {
+      const starts = items.map((item) => itemStarts!.get(item));
+      if (starts.every((p) => p !== undefined)) doc.items = starts as TextPosition[];
+    }
+    return doc;
   } finally {
     composed.length = 0;
+    itemStarts = undefined;
+    longestScalar = Infinity;
+    openedAtOffset.length = 0;
   }
 }

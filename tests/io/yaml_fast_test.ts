@@ -439,13 +439,26 @@ function lineSoup(r: Random): string {
   return lines.join("\n") + r.pick(["\n", "\n", "", "\n\n"]);
 }
 
+/** A List of pods and PSPs, as `kubectl get -o yaml` writes one (or with other keys first). */
+function randomList(r: Random): Obj {
+  const items = Array.from({ length: r.int(4) }, () => {
+    const item = r.chance(0.5) ? r.pick(corpus.pods) : randomPod(r);
+    return r.chance(0.2) ? withHostile(r, item) : item;
+  });
+  const kind = r.pick(["List", "PodList", "PodSecurityPolicyList"]);
+  return r.chance(0.7)
+    ? { apiVersion: "v1", items, kind, metadata: { resourceVersion: "" } }
+    : { kind, apiVersion: "v1", metadata: {}, items };
+}
+
 /** The generated texts: serialized objects (corpus, random, hostile) and mutations of them. */
 function* generated(r: Random, fixtures: readonly string[], count: number): Generator<string> {
   for (let i = 0; i < count; i++) {
     let base: string;
-    const source = r.int(11);
+    const source = r.int(12);
     if (source === 0) base = r.pick(fixtures);
     else if (source === 10) base = lineSoup(r);
+    else if (source === 11) base = serialize(r, randomList(r));
     else {
       let obj: Obj = source <= 2
         ? r.pick(corpus.pods)
@@ -616,6 +629,18 @@ const EDGE_CASES: string[] = [
   "a: " + "{a: ".repeat(MAX_NESTING) + "1" + "}".repeat(MAX_NESTING) + "\n",
   Array.from({ length: MAX_NESTING + 1 }, (_, i) => `${" ".repeat(i)}a:`).join("\n") + " 1\n",
   "kind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Pod\n",
+  "kind: List\nitems:\n  - kind: Pod\n  -\n    kind: Pod\n  - # c\n    kind: Pod\n",
+  "kind: List\nitems:\n- {kind: Pod}\n- kind: Pod\n",
+  "kind: List\nitems: [{kind: Pod}, {kind: Pod}]\n",
+  "kind: List\nitems:\n  [{kind: Pod}]\n",
+  "kind: List\nitems:\n  [\n    {kind: Pod},\n  # c\n    {kind: Pod}]\n",
+  "{kind: List, items: [{kind: Pod}, {kind: Pod}]}\n",
+  '{"kind": "PodList", "items": [{"kind": "Pod"},\n {"kind": "Pod"}]}\n',
+  "kind: List\nitems:\n- kind: Pod\n- []\n",
+  "kind: List\nitems:\n- kind: Pod\n- x\n",
+  "kind: List\nitems:\n- kind: Pod\n-\n",
+  "items:\n- a: 1\n  b:\n  - c: 2\nkind: List\n",
+  "apiVersion: v1\nkind: List\nmetadata: {}\nitems:\n- kind: Pod\n  spec:\n    x: |\n      - kind: y\n",
   "kind: PodList\nitems: []\n",
   "kind: PodList\nitems: x\n",
   "kind: List\nitems:\n- 1\n",
@@ -681,6 +706,52 @@ Deno.test("fast YAML path: ordinary pod and PSP documents are read by it", () =>
     containers: [{ name: "c", image: "nginx:1.25", securityContext: { privileged: true } }],
   });
   assert.deepEqual([fast.line, fast.column], [3, 1]);
+  const list = stringifyYaml({ apiVersion: "v1", items: corpus.pods.slice(0, 5), kind: "List" });
+  const read = fastParseYaml(list, LIMITS, { items: true });
+  assert.ok(read?.items);
+  const slow = parseObjectsWithYaml(list, "f.yaml");
+  assert.deepEqual(read.items, slow.map((o) => ({ line: o.source.line, column: o.source.column })));
+  assert.deepEqual(read.items[1], { line: 12, column: 5 });
+});
+
+Deno.test("fast YAML path: a text longer than a scalar may be is read when no scalar is", () => {
+  const limits = { maxNesting: MAX_NESTING, maxScalarChars: 40 };
+  const ok = `a: ${"x".repeat(30)}\nb: |\n  ${"y".repeat(30)}\nc: [${"z".repeat(30)}]\n`;
+  assert.ok(fastParseYaml(ok, limits));
+  for (
+    const long of [
+      `a: ${"x".repeat(41)}\n`,
+      `a: "${"x".repeat(39)}"\n`,
+      `a: |\n${"  y\n".repeat(15)}b: 1\n`,
+      `a: x\n${"  y\n".repeat(15)}`,
+      `${"k".repeat(41)}: v\n`,
+    ]
+  ) assert.equal(fastParseYaml(long, limits), undefined, long);
+});
+
+Deno.test("fast YAML path: a List longer than a scalar may be, as kubectl get -o yaml writes it", () => {
+  // each corpus pod as an item of a block sequence, its name made unique
+  const written = corpus.pods.map((p) =>
+    stringifyYaml({ ...p, metadata: { ...p.metadata as Obj, name: "NAME" } })
+      .trimEnd().split("\n").map((l, i) => (i ? "  " : "- ") + l).join("\n") + "\n"
+  );
+  const parts = ["apiVersion: v1\nitems:\n"];
+  let items = 0;
+  for (let size = 0; size < MAX_SCALAR_CHARS + 100_000; items++) {
+    const item = written[items % written.length].replace("NAME", `pod-${items}`);
+    parts.push(item);
+    size += item.length;
+  }
+  parts.push('kind: List\nmetadata:\n  resourceVersion: ""\n');
+  const text = parts.join("");
+  assert.ok(text.length > MAX_SCALAR_CHARS);
+  assert.ok(fastParseYaml(text, LIMITS, { items: true })?.items);
+  const fast = parseObjects(text, "list.yaml", { documents: 2, lines: 5 });
+  const slow = parseObjectsWithYaml(text, "list.yaml", { documents: 2, lines: 5 });
+  assert.equal(fast.length, items);
+  assert.deepEqual(fast.map((o) => o.object), slow.map((o) => o.object));
+  assert.deepEqual(fast.map((o) => o.source), slow.map((o) => o.source));
+  assert.deepEqual(fast[7].locate(["metadata", "name"]), slow[7].locate(["metadata", "name"]));
 });
 
 Deno.test("fast YAML path: objects locate their fields as the yaml library path does", () => {
