@@ -345,8 +345,9 @@ const LOAD_OPTIONS: LoadOptions = {
   // (js-yaml makes a string of it, the `yaml` library path refuses it).
   listener: (event, s) => {
     const state = s as unknown as ListenerState;
-    if (longestScalar !== Infinity && state.depth !== undefined) {
-      if (event === "open") openedAtOffset[state.depth] = state.position;
+    if (longestScalar !== Infinity) {
+      if (state.depth === undefined) tooLong = true; // a js-yaml without depths: not measured
+      else if (event === "open") openedAtOffset[state.depth] = state.position;
       else if (
         state.kind === "scalar" && state.position - openedAtOffset[state.depth] > longestScalar
       ) tooLong = true;
@@ -382,8 +383,11 @@ export function fastParseYaml(
   if (!at) return undefined;
   composed.length = 0;
   itemStarts = opts.items ? new Map() : undefined;
-  // a scalar can be too long only in a longer text: then each one's span is measured
-  longestScalar = text.length > limits.maxScalarChars ? limits.maxScalarChars : Infinity;
+  // a scalar can be too long only in a longer text: then each one's span is measured (with
+  // a margin for where the two readers end a scalar: a line break, trailing spaces)
+  longestScalar = text.length > limits.maxScalarChars
+    ? Math.max(0, limits.maxScalarChars - 1024)
+    : Infinity;
   tooLong = false;
   try {
     let value: unknown;

@@ -715,18 +715,21 @@ Deno.test("fast YAML path: ordinary pod and PSP documents are read by it", () =>
 });
 
 Deno.test("fast YAML path: a text longer than a scalar may be is read when no scalar is", () => {
-  const limits = { maxNesting: MAX_NESTING, maxScalarChars: 40 };
-  const ok = `a: ${"x".repeat(30)}\nb: |\n  ${"y".repeat(30)}\nc: [${"z".repeat(30)}]\n`;
+  // scalars are measured with a margin of 1024 characters: here at most 76
+  const limits = { maxNesting: MAX_NESTING, maxScalarChars: 1100 };
+  const ok = Array.from({ length: 40 }, (_, i) => `k${i}: ${"x".repeat(30)}\n`).join("") +
+    `b: |\n  ${"y".repeat(30)}\nc: [${"z".repeat(30)}]\n`;
+  assert.ok(ok.length > 1100);
   assert.ok(fastParseYaml(ok, limits));
   for (
     const long of [
-      `a: ${"x".repeat(41)}\n`,
-      `a: "${"x".repeat(39)}"\n`,
-      `a: |\n${"  y\n".repeat(15)}b: 1\n`,
-      `a: x\n${"  y\n".repeat(15)}`,
-      `${"k".repeat(41)}: v\n`,
+      `a: ${"x".repeat(80)}\n`,
+      `a: "${"x".repeat(78)}"\n`,
+      `a: |\n${"  y\n".repeat(30)}b: 1\n`,
+      `a: x\n${"  y\n".repeat(30)}`,
+      `${"k".repeat(80)}: v\n`,
     ]
-  ) assert.equal(fastParseYaml(long, limits), undefined, long);
+  ) assert.equal(fastParseYaml(ok + long, limits), undefined, long);
 });
 
 Deno.test("fast YAML path: a List longer than a scalar may be, as kubectl get -o yaml writes it", () => {
