@@ -68,11 +68,12 @@ const implicitTags = (yamlDocument.schema.tags as unknown as ScalarTag[])
   .filter((t): t is ScalarTag & { test: RegExp } => t.default === true && t.test !== undefined);
 /**
  * One pattern that matches exactly when some tag's test does (most scalars are strings and
- * match none): their alternation, when none has flags.
+ * match none): their alternation, when none has flags, groups or back references.
  */
-const anyImplicit = implicitTags.every((t) => t.test.flags === "")
-  ? new RegExp(implicitTags.map((t) => `(?:${t.test.source})`).join("|"))
-  : undefined;
+const anyImplicit =
+  implicitTags.every((t) => t.test.flags === "" && !/\\\d|\(\?</.test(t.test.source))
+    ? new RegExp(implicitTags.map((t) => `(?:${t.test.source})`).join("|"))
+    : undefined;
 
 const refuse = (message: string): never => {
   throw new Error(message);
