@@ -92,7 +92,7 @@ function workerLane(setup: AuditSetup, url?: URL): Lane {
   };
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
-    failed = new Error(`audit worker failed: ${e.message}`);
+    failed = new Error(`audit worker failed: ${e.message.replace(/\.$/, "")}`);
     for (const p of pending.values()) p.reject(failed);
     pending.clear();
   };
