@@ -13,7 +13,7 @@
  *          x the first `--psps` corpus PSPs, from a multi-document YAML file, a JSON-lines
  *          file, and an audit log; per output format: wall time, (pod, PSP) evaluations per
  *          second (per wall second and per CPU second of the child), peak RSS of the child;
- *          once per `--jobs` value (threads auditing; `default` is one per CPU).
+ *          once per `--jobs` value (threads auditing; `default` is the CLI's default).
  * convert  `convert` of 250, 500 and 1,000 PSPs (corpus PSPs renamed) into one rules file:
  *          time and output size, and the size/time per PSP to show linear growth.
  * startup  median of `--runs` runs: `--help`, and `audit-pods` of one pod against one PSP.
@@ -24,6 +24,7 @@
  */
 import { stringify } from "yaml";
 import { denoRunArgs } from "./launchers.ts";
+import { defaultJobs } from "../src/cli/audit_pods.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET_RSS_MB = 300;
@@ -215,7 +216,7 @@ async function benchFiles(): Promise<void> {
         const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
         console.log(
           `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)} ` +
-            `--jobs ${j === "default" ? `${navigator.hardwareConcurrency} (default)` : j}: ` +
+            `--jobs ${j === "default" ? `${defaultJobs()} (default)` : j}: ` +
             (ok
               ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
                 `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +

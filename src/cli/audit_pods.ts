@@ -99,7 +99,7 @@ export interface AuditPodsOptions {
   workloads?: boolean;
   /** Cluster: decide PSP use by SubjectAccessReview instead of reading RBAC. */
   checkAccess?: boolean;
-  /** Threads auditing `-f` documents and audit logs (default: one per CPU). */
+  /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
   jobs?: number;
 }
 
@@ -416,9 +416,16 @@ const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 /** Most threads `--jobs` takes. */
 export const MAX_JOBS = 64;
 
-/** The default of `--jobs`: one thread per CPU. */
-export function defaultJobs(): number {
-  return Math.max(1, Math.min(MAX_JOBS, navigator.hardwareConcurrency || 1));
+/**
+ * Most threads used without `--jobs`: each one holds a V8 heap of its own (tens of MB),
+ * and the main thread, which reads the input and builds the report for all of them,
+ * keeps more from paying off much.
+ */
+export const DEFAULT_MAX_JOBS = 4;
+
+/** The default of `--jobs`: one thread per CPU, at most DEFAULT_MAX_JOBS. */
+export function defaultJobs(cpus = navigator.hardwareConcurrency): number {
+  return Math.max(1, Math.min(DEFAULT_MAX_JOBS, cpus || 1));
 }
 
 /** Parses `--jobs`: a whole number from 1 to MAX_JOBS. */
@@ -483,7 +490,7 @@ export function auditPodsCommand() {
     )
     .option(
       "-j, --jobs <n>",
-      "threads parsing and auditing -f files and audit logs (default: one per CPU; 1: no worker threads)",
+      "threads parsing and auditing -f files and audit logs (default: one per CPU, at most 4; 1: no worker threads)",
       parseJobs,
     )
     .option("--show-admitted", "table: also list pods admitted unchanged")
