@@ -240,6 +240,9 @@ export function reviewAccess(
     const who = sa ? [serviceAccountRequester(ns, sa)] : [];
     const req = subject.requester ?? requester;
     if (req) who.push({ user: req.user, groups: [...req.groups, "system:authenticated"] });
+    // No service account (a mirror pod) and no requester named: an unknown authenticated
+    // user, as with RBAC read from objects (the service account's review counts its grants).
+    else if (!sa) who.push({ user: "", groups: ["system:authenticated"] });
     const allowed = new Set<string>();
     for (const w of who) {
       const key = `${ns}/${w.user}/${w.groups.join(",")}`;

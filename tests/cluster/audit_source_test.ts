@@ -132,6 +132,30 @@ Deno.test("reviewAccess: a pod may use what its service account or the requester
   ]);
 });
 
+Deno.test("reviewAccess: a mirror pod (no service account) is reviewed for the requester, else for any authenticated user", async () => {
+  const { client, calls } = fakeClient((req) => {
+    const spec = (req.body as { spec: { user: string; groups: string[] } }).spec;
+    const allowed = spec.user === "" && spec.groups.includes("system:authenticated");
+    return json(201, { status: { allowed } });
+  });
+  const mirror = {
+    namespace: "kube-system",
+    pod: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "etcd-node1", annotations: { "kubernetes.io/config.mirror": "abc" } },
+      spec: { containers: [] },
+    },
+  } as unknown as PodSubject;
+  assert.deepEqual(await reviewAccess(client, undefined, () => ["a"])(mirror, ["a"]), ["a"]);
+  assert.equal(calls.length, 1);
+  const users = calls.map((c) => (c.body as { spec: { user: string } }).spec.user);
+  assert.deepEqual(users, [""], "no service account is reviewed");
+  const named = reviewAccess(client, { user: "jane", groups: [] }, () => ["a"]);
+  assert.deepEqual(await named(mirror, ["a"]), []);
+  assert.equal((calls[1].body as { spec: { user: string } }).spec.user, "jane");
+});
+
 Deno.test("clusterSubjects streams pods: the next page is requested only when the audit needs it", async () => {
   const { client, calls } = fakeClient((req) => {
     if (req.path !== "/api/v1/namespaces/big/pods") return undefined;
