@@ -7,9 +7,13 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { type Apiserver, E2E_TEST, ROOT, runCli, sharedApiserver, skipE2e } from "./apiserver.ts";
-import { ApiError } from "../../src/cluster/errors.ts";
-import { finalizeAdmittedPod } from "../../src/admission/post_admission.ts";
-import type { Pod } from "../../src/model/pod.ts";
+import {
+  canonical,
+  dryRunCreate,
+  projection,
+  seccompConversionOnly,
+  type ServerAnswer,
+} from "./dry_run.ts";
 
 const ignore = skipE2e("commands_test.ts");
 const server = sharedApiserver({ psp: true });
@@ -105,92 +109,12 @@ function kubeArgs(s: Apiserver, context = "admin"): string[] {
   return ["--kubeconfig", s.kubeconfig, "--context", context];
 }
 
-/** The fields PSP admission may change, canonical (sorted keys, empty values dropped). */
-function projection(pod: Obj): string {
-  const annotations = { ...(pod.metadata?.annotations ?? {}) };
-  delete annotations["kubernetes.io/psp"];
-  const containers = (list: Obj[] | undefined) =>
-    (list ?? []).map((c) => ({ name: c.name, securityContext: c.securityContext, ports: c.ports }));
-  return canonical({
-    annotations,
-    securityContext: pod.spec?.securityContext,
-    runtimeClassName: pod.spec?.runtimeClassName,
-    initContainers: containers(pod.spec?.initContainers),
-    containers: containers(pod.spec?.containers),
-  });
-}
-
-function canonical(v: unknown): string {
-  const clean = (x: unknown): unknown => {
-    if (Array.isArray(x)) {
-      const a = x.map(clean).filter((e) => e !== undefined);
-      return a.length ? a : undefined;
-    }
-    if (x && typeof x === "object") {
-      const entries = Object.keys(x as Obj).sort()
-        .map((k) => [k, clean((x as Obj)[k])] as const)
-        .filter(([, e]) => e !== undefined);
-      return entries.length ? Object.fromEntries(entries) : undefined;
-    }
-    return x === null ? undefined : x;
-  };
-  return JSON.stringify(clean(v) ?? null);
-}
-
-/** What the API server did with a pod submitted as a dry run. */
-interface ServerAnswer {
-  verdict: "admitted" | "changed" | "refused";
-  policy: string | null;
-  message?: string;
-  admitted?: Obj;
-}
-
 async function dryRun(s: Apiserver, ns: string, sa: string, pod: Obj): Promise<ServerAnswer> {
   const asSa = await s.clientFor("admin", {
     user: `system:serviceaccount:${ns}:${sa}`,
     groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`],
   });
-  try {
-    const res = await asSa.post<Obj>(`/api/v1/namespaces/${ns}/pods`, pod, { dryRun: "All" });
-    // "changed" means the PSP changed the pod: compare with what the API server itself does
-    // to any created pod after admission (seccomp field/annotation sync, procMount), which is
-    // not a PSP change. The admitted pod is compared with audit-pods' prediction separately.
-    const policy = res.metadata?.annotations?.["kubernetes.io/psp"] ?? null;
-    const unchanged = finalizeAdmittedPod(pod as Pod, policy ?? "");
-    const changed = projection(res) !== projection(unchanged);
-    return {
-      verdict: changed ? "changed" : "admitted",
-      policy,
-      admitted: res,
-    };
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403) {
-      return { verdict: "refused", policy: null, message: e.apiStatus?.message };
-    }
-    throw e;
-  }
-}
-
-/**
- * The one case where the server's answer cannot tell "changed" from "admitted":
- * a PSP turns a seccomp field into the seccomp annotation (psp-admission.md
- * §2.19: Generate converts the field), which is a PSP change, but the API
- * server adds the same annotation to every created pod after admission
- * (applySeccompVersionSkew). audit-pods says "changed"; the stored pod is the
- * same either way. Accepted when those annotations are all the chosen PSP
- * changed and the server stored exactly them.
- */
-function seccompConversionOnly(item: Obj, server: ServerAnswer): boolean {
-  if (item.verdict !== "changed" || server.verdict !== "admitted") return false;
-  if (item.policy !== server.policy) return false;
-  const chosen = (item.results as Obj[]).find((r) => r.policy === item.policy);
-  const stored = server.admitted?.metadata?.annotations ?? {};
-  return !!chosen?.changes.length && (chosen.changes as Obj[]).every((c) => {
-    const m =
-      /^metadata\.annotations\[((?:container\.)?seccomp\.security\.alpha\.kubernetes\.io\/[^\]]*)\]$/
-        .exec(c.field);
-    return m !== null && stored[m[1]] === c.to;
-  });
+  return await dryRunCreate(asSa, ns, pod);
 }
 
 /** The pod a Deployment's controller would submit, from the Deployment as the server stored it. */

@@ -29,10 +29,15 @@ import {
   startApiserver,
   stopApiserver,
 } from "./apiserver.ts";
-import type { ClusterClient } from "../../src/cluster/client.ts";
-import { ApiError } from "../../src/cluster/errors.ts";
-import { finalizeAdmittedPod } from "../../src/admission/post_admission.ts";
 import type { Pod } from "../../src/model/pod.ts";
+import { ApiError } from "../../src/cluster/errors.ts";
+import {
+  canonical,
+  dryRunCreate,
+  projection,
+  seccompConversionOnly,
+  type ServerAnswer,
+} from "./dry_run.ts";
 import {
   TOKEN_MOUNT_PATH,
   type TokenVolumeMode,
@@ -273,82 +278,6 @@ async function audit(seeded: Seeded, mode: TokenVolumeMode): Promise<Map<string,
   }
 }
 
-/** The fields PSP admission may change, canonical (sorted keys, empty values dropped). */
-function projection(pod: Obj): string {
-  const annotations = { ...(pod.metadata?.annotations ?? {}) };
-  delete annotations["kubernetes.io/psp"];
-  const containers = (list: Obj[] | undefined) =>
-    (list ?? []).map((c) => ({ name: c.name, securityContext: c.securityContext, ports: c.ports }));
-  return canonical({
-    annotations,
-    securityContext: pod.spec?.securityContext,
-    runtimeClassName: pod.spec?.runtimeClassName,
-    initContainers: containers(pod.spec?.initContainers),
-    containers: containers(pod.spec?.containers),
-  });
-}
-
-function canonical(v: unknown): string {
-  const clean = (x: unknown): unknown => {
-    if (Array.isArray(x)) {
-      const a = x.map(clean).filter((e) => e !== undefined);
-      return a.length ? a : undefined;
-    }
-    if (x && typeof x === "object") {
-      const entries = Object.keys(x as Obj).sort()
-        .map((k) => [k, clean((x as Obj)[k])] as const)
-        .filter(([, e]) => e !== undefined);
-      return entries.length ? Object.fromEntries(entries) : undefined;
-    }
-    return x === null ? undefined : x;
-  };
-  return JSON.stringify(clean(v) ?? null);
-}
-
-/** What the API server did with a pod submitted as a dry run. */
-interface ServerAnswer {
-  verdict: "admitted" | "changed" | "refused";
-  policy: string | null;
-  message?: string;
-  admitted?: Obj;
-}
-
-async function dryRun(client: ClusterClient, pod: Obj): Promise<ServerAnswer> {
-  try {
-    const res = await client.post<Obj>(`/api/v1/namespaces/${pod.metadata.namespace}/pods`, pod, {
-      dryRun: "All",
-    });
-    // "changed": the PSP changed the pod, beyond what the API server does to every created
-    // pod after admission (commands_test.ts does the same).
-    const policy = res.metadata?.annotations?.["kubernetes.io/psp"] ?? null;
-    const unchanged = finalizeAdmittedPod(pod as Pod, policy ?? "");
-    const changed = projection(res) !== projection(unchanged);
-    return { verdict: changed ? "changed" : "admitted", policy, admitted: res };
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403) {
-      return { verdict: "refused", policy: null, message: e.apiStatus?.message };
-    }
-    throw e;
-  }
-}
-
-/**
- * A PSP's seccomp field-to-annotation conversion is a PSP change the server's answer cannot
- * tell from the annotation it adds to every created pod (commands_test.ts explains it).
- */
-function seccompConversionOnly(item: Obj, server: ServerAnswer): boolean {
-  if (item.verdict !== "changed" || server.verdict !== "admitted") return false;
-  if (item.policy !== server.policy) return false;
-  const chosen = (item.results as Obj[]).find((r) => r.policy === item.policy);
-  const stored = server.admitted?.metadata?.annotations ?? {};
-  return !!chosen?.changes.length && (chosen.changes as Obj[]).every((c) => {
-    const m =
-      /^metadata\.annotations\[((?:container\.)?seccomp\.security\.alpha\.kubernetes\.io\/[^\]]*)\]$/
-        .exec(c.field);
-    return m !== null && stored[m[1]] === c.to;
-  });
-}
-
 /** Volume names and secret names without their random 5-character parts. */
 function unrandom(name: string): string {
   return name.replace(/^kube-api-access-[a-z0-9]{5}$/, "kube-api-access-*")
@@ -427,7 +356,10 @@ async function dryRunAll(s: Apiserver, pods: Obj[]): Promise<Map<string, ServerA
   const queue = [...pods];
   await Promise.all(Array.from({ length: 8 }, async () => {
     for (let pod = queue.shift(); pod; pod = queue.shift()) {
-      answers.set(`${pod.metadata.namespace}/${pod.metadata.name}`, await dryRun(client, pod));
+      answers.set(
+        `${pod.metadata.namespace}/${pod.metadata.name}`,
+        await dryRunCreate(client, pod.metadata.namespace, pod),
+      );
     }
   }));
   return answers;
