@@ -157,6 +157,35 @@ export function runCli(
 }
 
 /** Options for Deno.test in these files: the client keeps sockets across tests. */
+/** Where to POST an object of each kind the e2e tests create. */
+// deno-lint-ignore no-explicit-any
+export function collectionPath(o: Record<string, any>): string {
+  const ns = o.metadata?.namespace;
+  switch (o.kind) {
+    case "Namespace":
+      return "/api/v1/namespaces";
+    case "ServiceAccount":
+      return `/api/v1/namespaces/${ns}/serviceaccounts`;
+    case "Secret":
+      return `/api/v1/namespaces/${ns}/secrets`;
+    case "Pod":
+      return `/api/v1/namespaces/${ns}/pods`;
+    case "PodSecurityPolicy":
+      return "/apis/policy/v1beta1/podsecuritypolicies";
+    case "Deployment":
+      return `/apis/apps/v1/namespaces/${ns}/deployments`;
+    case "RuntimeClass":
+      return "/apis/node.k8s.io/v1/runtimeclasses";
+    case "ClusterRole":
+    case "ClusterRoleBinding":
+      return `/apis/rbac.authorization.k8s.io/v1/${o.kind.toLowerCase()}s`;
+    case "Role":
+    case "RoleBinding":
+      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`;
+  }
+  throw new Error(`no path for ${o.kind}`);
+}
+
 export const E2E_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
 
 export { ROOT };

@@ -6,7 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
-import { type Apiserver, E2E_TEST, ROOT, runCli, sharedApiserver, skipE2e } from "./apiserver.ts";
+import {
+  type Apiserver,
+  collectionPath,
+  E2E_TEST,
+  ROOT,
+  runCli,
+  sharedApiserver,
+  skipE2e,
+} from "./apiserver.ts";
 import {
   canonical,
   dryRunCreate,
@@ -20,32 +28,6 @@ const server = sharedApiserver({ psp: true });
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;
-
-/** Where to POST an object of each kind used by the fixtures. */
-function collectionPath(o: Obj): string {
-  const ns = o.metadata?.namespace;
-  switch (o.kind) {
-    case "Namespace":
-      return "/api/v1/namespaces";
-    case "ServiceAccount":
-      return `/api/v1/namespaces/${ns}/serviceaccounts`;
-    case "Pod":
-      return `/api/v1/namespaces/${ns}/pods`;
-    case "PodSecurityPolicy":
-      return "/apis/policy/v1beta1/podsecuritypolicies";
-    case "Deployment":
-      return `/apis/apps/v1/namespaces/${ns}/deployments`;
-    case "RuntimeClass":
-      return "/apis/node.k8s.io/v1/runtimeclasses";
-    case "ClusterRole":
-    case "ClusterRoleBinding":
-      return `/apis/rbac.authorization.k8s.io/v1/${o.kind.toLowerCase()}s`;
-    case "Role":
-    case "RoleBinding":
-      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`;
-  }
-  throw new Error(`no path for ${o.kind}`);
-}
 
 async function create(s: Apiserver, objects: Obj[]): Promise<void> {
   for (const o of objects) {

@@ -22,6 +22,7 @@ import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import {
   type Apiserver,
+  collectionPath,
   E2E_TEST,
   ROOT,
   runCli,
@@ -69,30 +70,6 @@ const readYaml = async (name: string): Promise<Obj[]> =>
   parseAllDocuments(await Deno.readTextFile(fixture(name))).map((d) => d.toJS() as Obj)
     .filter((o) => o);
 const readJson = async (name: string) => JSON.parse(await Deno.readTextFile(fixture(name)));
-
-/** Where to POST an object of each kind the test creates. */
-function collectionPath(o: Obj): string {
-  const ns = o.metadata?.namespace;
-  switch (o.kind) {
-    case "Namespace":
-      return "/api/v1/namespaces";
-    case "ServiceAccount":
-      return `/api/v1/namespaces/${ns}/serviceaccounts`;
-    case "Secret":
-      return `/api/v1/namespaces/${ns}/secrets`;
-    case "PodSecurityPolicy":
-      return "/apis/policy/v1beta1/podsecuritypolicies";
-    case "RuntimeClass":
-      return "/apis/node.k8s.io/v1/runtimeclasses";
-    case "ClusterRole":
-    case "ClusterRoleBinding":
-      return `/apis/rbac.authorization.k8s.io/v1/${o.kind.toLowerCase()}s`;
-    case "Role":
-    case "RoleBinding":
-      return `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`;
-  }
-  throw new Error(`no path for ${o.kind}`);
-}
 
 async function create<T = Obj>(s: Apiserver, o: Obj): Promise<T> {
   try {
