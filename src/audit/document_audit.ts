@@ -69,8 +69,20 @@ export class PolicySet {
 
   constructor(policies: readonly PodSecurityPolicy[], only?: ReadonlySet<string>) {
     for (const p of policies) this.#compiled.set(p.metadata.name!, compilePolicy(p));
-    this.#all = [...this.#compiled.keys()].sort(cmp);
-    this.names = only ? this.#all.filter((n) => only.has(n)) : this.#all;
+    this.#all = sortedNames(policies);
+    this.names = candidateNames(policies, only);
+  }
+
+  /**
+   * Admits a pod that may use `allowed` (of `names`). Pods that have not been through
+   * admission yet (all but those read from a cluster) first get the ServiceAccount
+   * plugin's token volume, as the API server would add it.
+   */
+  admit(subject: PodSubject, allowed: readonly string[], tokenVolume: TokenVolumeMode) {
+    const { candidates, otherPolicies } = this.decide(allowed);
+    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
+    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
+    return admitPod(pod, candidates, { otherPolicies });
   }
 
   /** The candidates a pod may use (of `allowed`) and the PSPs that only exist for it. */
@@ -92,8 +104,17 @@ export class PolicySet {
   }
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function sortedNames(policies: readonly PodSecurityPolicy[]): string[] {
+  return policies.map((p) => p.metadata.name!).sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** The PSP names admission tries, in its order (sorted by name), after `only`. */
+export function candidateNames(
+  policies: readonly PodSecurityPolicy[],
+  only?: ReadonlySet<string>,
+): string[] {
+  const all = sortedNames(policies);
+  return only ? all.filter((n) => only.has(n)) : all;
 }
 
 /**
@@ -253,9 +274,7 @@ export class DocumentAuditor {
   #admit(subject: PodSubject, fresh: SharedDecision[]): NonNullable<ObjectOutcome["pod"]> {
     const names = this.#policies.names;
     const allowed = this.#access ? this.#access(subject, names) : names;
-    const { candidates, otherPolicies } = this.#policies.decide(allowed);
-    const pod = withServiceAccountToken(subject.pod, this.#tokenVolume);
-    const decision = admitPod(pod, candidates, { otherPolicies });
+    const decision = this.#policies.admit(subject, allowed, this.#tokenVolume);
     const before = this.#decisions.size;
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
     if (shared.id >= before) fresh.push(shared);

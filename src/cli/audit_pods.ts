@@ -7,12 +7,11 @@
  * replace the file source.
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { admitPod } from "../admission/admit.ts";
 import {
   type AccessCheck,
   type AuditSetup,
+  candidateNames,
   PolicySet,
-  rbacAccessCheck,
   rbacAccessFromSpec,
 } from "../audit/document_audit.ts";
 import { auditDocuments, type DocumentSource } from "../audit/pool.ts";
@@ -28,11 +27,7 @@ import { type AuditReport, reportFails } from "../report/model.ts";
 import { renderSarifChunks } from "../report/sarif.ts";
 import { renderTable, terminalSafe } from "../report/table.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
-import {
-  TOKEN_VOLUME_MODES,
-  type TokenVolumeMode,
-  withServiceAccountToken,
-} from "../workloads/service_account_token.ts";
+import { TOKEN_VOLUME_MODES, type TokenVolumeMode } from "../workloads/service_account_token.ts";
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -48,7 +43,6 @@ export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as con
 export type OutputFormat = typeof OUTPUT_FORMATS[number];
 
 export type { AccessCheck };
-export { rbacAccessCheck };
 
 /** A PSP ready for admission, with where it came from. */
 export interface AuditPolicy {
@@ -128,20 +122,17 @@ export async function auditPods(
   const set = new PolicySet(policies.map((p) => p.psp), only);
   const builder = new ReportBuilder(set.names, reportOptions);
   for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
-    const { candidates, otherPolicies } = set.decide(
-      access ? await access(subject, set.names) : set.names,
-    );
-    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
-    const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
-    builder.add(subject, admitPod(pod, candidates, { otherPolicies }));
+    const allowed = access ? await access(subject, set.names) : set.names;
+    builder.add(subject, set.admit(subject, allowed, tokenVolume));
   }
   return builder.finish();
 }
 
 /**
  * auditPods for the file source, with the `-f` documents and audit-log lines parsed
- * and admitted by `jobs` threads (auditDocuments). Same report as auditPods. Needs a file source (`inputs.documents`) and an access
- * check that a worker can rebuild (none, or RBAC from objects).
+ * and admitted by `jobs` threads (auditDocuments). Same report as auditPods. Needs a
+ * file source (`inputs.documents`) and an access check that a worker can rebuild
+ * (none, or RBAC from objects).
  */
 export async function auditPodsInParallel(
   policies: readonly AuditPolicy[],
@@ -151,7 +142,7 @@ export async function auditPodsInParallel(
   opts: { tokenVolume?: TokenVolumeMode; jobs: number; warn?: (message: string) => void },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
-  const builder = new ReportBuilder(new PolicySet(policies.map((p) => p.psp), only).names, {
+  const builder = new ReportBuilder(candidateNames(policies.map((p) => p.psp), only), {
     positions: false,
   });
   const setup: AuditSetup = {
