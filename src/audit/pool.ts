@@ -283,6 +283,11 @@ export async function auditDocuments(
   };
 
   let workerFailed = false;
+  /** Says once that a worker failed (its batches, if any, are audited here instead). */
+  const workerFailure = (e: Error) => {
+    if (!workerFailed) opts.warn(`${e.message}; auditing in the main thread`);
+    workerFailed = true;
+  };
   /** The error `take` threw (the audit's answer), as opposed to one of reading. */
   let taken: unknown;
   const take = async () => {
@@ -302,8 +307,7 @@ export async function auditDocuments(
       outcome = await entry.outcome;
     } catch (e) {
       // A worker that could not start or died: its batches are audited here instead.
-      if (!workerFailed) opts.warn(`${(e as Error).message}; auditing in the main thread`);
-      workerFailed = true;
+      workerFailure(e as Error);
       lane = local;
       outcome = await local.submit(entry.docs);
     }
@@ -335,7 +339,9 @@ export async function auditDocuments(
     // The least busy worker with room; when all are full, this thread audits the batch.
     let to = local;
     for (const w of workers) {
-      if (w.failure() || w.inFlight >= QUEUED_PER_WORKER) continue;
+      const failed = w.failure();
+      if (failed) workerFailure(failed);
+      if (failed || w.inFlight >= QUEUED_PER_WORKER) continue;
       if (to === local || w.inFlight < to.inFlight) to = w;
     }
     to.inFlight++;
