@@ -261,7 +261,7 @@ export async function auditDocuments(
   const queue: Entry[] = [];
   let docsRead = 0;
   let charsRead = 0;
-  const stats: DocumentAuditStats = { documents: 0, workers: 0, localBatches: 0, workerBatches: 0 };
+  const batches = { localBatches: 0, workerBatches: 0 };
   const skipped = new Map<string, number>();
 
   let lane: Lane = local;
@@ -345,8 +345,8 @@ export async function auditDocuments(
       if (to === local || w.inFlight < to.inFlight) to = w;
     }
     to.inFlight++;
-    if (to === local) stats.localBatches++;
-    else stats.workerBatches++;
+    if (to === local) batches.localBatches++;
+    else batches.workerBatches++;
     const entry: Entry = {
       reader,
       lane: to,
@@ -400,7 +400,7 @@ export async function auditDocuments(
       throw e;
     }
     while (queue.length) await take();
-    return { ...stats, documents: docsRead, workers: workers.length };
+    return { documents: docsRead, workers: workers.length, ...batches };
   } finally {
     for (const w of workers) w.close();
     ticks.port1.close();
