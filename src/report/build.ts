@@ -393,7 +393,8 @@ export class ReportBuilder {
       reportSubject(subject),
       shared,
       decision.message,
-      this.#positions ? positionsOf(subject, decision) : {},
+      // Found only for the pod that makes a new row (finding one can mean parsing again).
+      this.#positions ? () => positionsOf(subject, decision) : undefined,
     );
   }
 
@@ -404,13 +405,14 @@ export class ReportBuilder {
 
   /**
    * Adds one pod whose decision is already shared (from `adopt`): `message` is the
-   * pod's own message, `fields` the input positions of its fields.
+   * pod's own message, `fields` finds the input positions of its fields (asked only
+   * when the pod makes a new row).
    */
   addShared(
     subject: ReportSubject,
     shared: SharedDecision,
     message: string | undefined,
-    fields: Record<string, FieldPosition> = {},
+    fields?: () => Record<string, FieldPosition>,
   ): void {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
     const key = `${workloadKey(subject.owner ?? subject.workload)}\n${shared.id}`;
@@ -433,7 +435,7 @@ export class ReportBuilder {
           ...(subject.source.line !== undefined
             ? { line: subject.source.line, column: subject.source.column ?? 1 }
             : {}),
-          fields,
+          fields: fields?.() ?? {},
         },
       };
       const hash = subject.templateHash;
