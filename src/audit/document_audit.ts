@@ -207,12 +207,17 @@ export function restoreError(t: TransferredError): Error {
   return e;
 }
 
+/** auditIDs a DocumentAuditor remembers at most (a bound on memory, not on correctness). */
+const MAX_AUDIT_IDS = 65_536;
+
 /** Audits batches of documents; keeps its own table of distinct decisions. */
 export class DocumentAuditor {
   readonly #policies: PolicySet;
   readonly #access: SyncAccessCheck | undefined;
   readonly #tokenVolume: TokenVolumeMode;
   readonly #decisions = new DecisionTable();
+  /** auditIDs whose pod this auditor read (see #auditEvent). */
+  readonly #auditIds = new Set<string>();
 
   constructor(setup: AuditSetup) {
     this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only));
@@ -242,7 +247,14 @@ export class DocumentAuditor {
   }
 
   #auditEvent(doc: DocumentText, fresh: SharedDecision[]): ObjectOutcome {
-    const line = readAuditLine(doc.text, doc.file, doc.lines + 1);
+    // A later stage of a request this auditor read the pod of (logs at level Request or
+    // RequestResponse carry the pod twice) is a duplicate: not read or admitted again.
+    const line = readAuditLine(doc.text, doc.file, doc.lines + 1, (id) => this.#auditIds.has(id));
+    const id = line.podCreation?.hasObject ? line.podCreation.id : undefined;
+    if (id !== undefined) {
+      if (this.#auditIds.size >= MAX_AUDIT_IDS) this.#auditIds.clear(); // only a saving
+      this.#auditIds.add(id);
+    }
     const o: ObjectOutcome = {};
     if (line.edge) o.edge = line.edge;
     const c = line.podCreation;

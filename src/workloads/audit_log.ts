@@ -88,10 +88,16 @@ export interface AuditLine {
 /**
  * Reads one non-blank line (`lineNo`, 1-based) of an audit log: a line that is not
  * a JSON audit event (or has a duplicate key, a huge value, deep nesting) is an
- * InputError naming the file and line. Pure: which events repeat an earlier one is
- * for the caller to tell (auditLogSubjects).
+ * InputError naming the file and line. Which events repeat an earlier one is for the
+ * caller to tell (AuditLogTally); `known(id)` says an auditID's pod was already read, so
+ * that a later stage of the request is not read again (no `subject`, no `error`).
  */
-export function readAuditLine(raw: string, file: string, lineNo: number): AuditLine {
+export function readAuditLine(
+  raw: string,
+  file: string,
+  lineNo: number,
+  known: (id: string) => boolean = () => false,
+): AuditLine {
   const line = lineNo === 1 ? raw.replace(/^\uFEFF/, "") : raw;
   let event: unknown;
   try {
@@ -130,8 +136,11 @@ export function readAuditLine(raw: string, file: string, lineNo: number): AuditL
     (ref.subresource !== undefined && ref.subresource !== "")
   ) return out;
   const id = typeof event.auditID === "string" ? event.auditID : undefined;
-  if (!isRecord(event.requestObject)) {
-    out.podCreation = { ...(id !== undefined ? { id } : {}), hasObject: false };
+  if (!isRecord(event.requestObject) || (id !== undefined && known(id))) {
+    out.podCreation = {
+      ...(id !== undefined ? { id } : {}),
+      hasObject: isRecord(event.requestObject),
+    };
     return out;
   }
   const namespace = typeof ref.namespace === "string" && ref.namespace !== ""
@@ -179,6 +188,11 @@ export class AuditLogTally {
    * Takes the next line; returns whether its pod is to be audited. Throws the line's
    * extraction error when it is.
    */
+  /** Whether a pod creation with this auditID was taken already (later ones are duplicates). */
+  has(id: string): boolean {
+    return this.#seen.has(id);
+  }
+
   take(line: {
     podCreation?: { id?: string; hasObject: boolean; subject?: unknown; error?: Error };
   }): boolean {
@@ -229,7 +243,7 @@ export async function* auditLogSubjects(
   for await (const raw of lines) {
     lineNo++;
     if (raw.trim() === "") continue;
-    const line = readAuditLine(raw, file, lineNo);
+    const line = readAuditLine(raw, file, lineNo, (id) => tally.has(id));
     if (line.edge) onEdge(line.edge);
     if (tally.take(line)) yield line.podCreation!.subject!;
   }

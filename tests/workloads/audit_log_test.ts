@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../src/io/errors.ts";
-import { type AuditLogStats, auditLogSubjects, readLines } from "../../src/workloads/audit_log.ts";
+import {
+  type AuditLogStats,
+  auditLogSubjects,
+  readAuditLine,
+  readLines,
+} from "../../src/workloads/audit_log.ts";
 import type { OwnerEdge } from "../../src/workloads/extract.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
 
@@ -117,4 +122,22 @@ Deno.test("readLines splits across chunks and keeps a last line without newline"
   await assert.rejects(async () => {
     for await (const _ of readLines("/nonexistent/audit.log")) { /* drain */ }
   }, /no such file/);
+});
+
+Deno.test("readAuditLine: a request whose pod was read already is not read again (known auditID)", () => {
+  const event = {
+    kind: "Event",
+    apiVersion: "audit.k8s.io/v1",
+    auditID: "a-1",
+    verb: "create",
+    objectRef: { resource: "pods", namespace: "ns", apiVersion: "v1" },
+    requestObject: { metadata: { name: "p" }, spec: { containers: "nope" } },
+  };
+  const line = JSON.stringify(event);
+  const first = readAuditLine(line, "f.log", 1);
+  assert.ok(first.podCreation?.error, "a wrongly typed pod is an error the first time");
+  const again = readAuditLine(line, "f.log", 2, (id) => id === "a-1");
+  assert.deepEqual(again.podCreation, { id: "a-1", hasObject: true });
+  const other = readAuditLine(line, "f.log", 3, (id) => id === "b-2");
+  assert.ok(other.podCreation?.error);
 });
