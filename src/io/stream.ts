@@ -13,6 +13,7 @@ import {
   MAX_NESTING,
   MAX_SCALAR_CHARS,
   parseObjects,
+  parseObjectsWithYaml,
 } from "./documents.ts";
 import { InputError, IoError } from "./errors.ts";
 import process from "node:process";
@@ -516,7 +517,11 @@ export function parseDocument(doc: DocumentText): LoadedObject[] {
     source: { file, document, line: at, column: 1 },
     locate(path) {
       try {
-        located ??= parseObjects(text, file, { documents: doc.documents, lines: doc.lines })[0];
+        // Positions come from the yaml library (the fast path of parseObjects would defer to it).
+        located ??= parseObjectsWithYaml(text, file, {
+          documents: doc.documents,
+          lines: doc.lines,
+        })[0];
       } catch {
         return undefined; // JSON.parse read it; a position is only a nicety
       }
