@@ -1,6 +1,6 @@
 /**
  * PodSecurityPolicy admission of one pod against candidate PSPs, as the Kubernetes 1.20 API
- * server decides it on pod CREATE (psp-admission.md §5; Kubernetes plugin/pkg/admission/security/
+ * server decides it on pod CREATE (docs/psp-admission.md §5; Kubernetes plugin/pkg/admission/security/
  * podsecuritypolicy/admission.go). Pure: no I/O, inputs are never mutated.
  *
  * Flow: v1 pod defaulting; for every candidate in the admission's order (byte-wise by name), the

@@ -1,5 +1,5 @@
 /**
- * AppArmor, driven by PSP annotations (psp-admission.md §2.20; Kubernetes
+ * AppArmor, driven by PSP annotations (docs/psp-admission.md §2.20; Kubernetes
  * pkg/security/podsecuritypolicy/apparmor/strategy.go).
  */
 import type { PodSecurityPolicy } from "../model/psp.ts";

@@ -1,6 +1,6 @@
 /**
  * Capabilities: `defaultAddCapabilities`, `requiredDropCapabilities`, `allowedCapabilities`
- * (psp-admission.md §2.2; Kubernetes pkg/security/podsecuritypolicy/capabilities).
+ * (docs/psp-admission.md §2.2; Kubernetes pkg/security/podsecuritypolicy/capabilities).
  * Comparisons are exact and case-sensitive; there is no `CAP_` normalisation.
  */
 import type { Capabilities } from "../model/pod.ts";

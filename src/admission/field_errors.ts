@@ -1,6 +1,6 @@
 /**
  * Violations in the API server's words: Kubernetes' `field.Error` (`<path>: <body>`) and the Go
- * value rendering its `ErrorBody` uses (psp-admission.md §0).
+ * value rendering its `ErrorBody` uses (docs/psp-admission.md §0).
  */
 import type { IDRange } from "../model/psp.ts";
 

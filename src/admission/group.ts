@@ -1,6 +1,6 @@
 /**
  * Group strategies: `runAsGroup` (per container), `supplementalGroups` and `fsGroup` (pod level),
- * each RunAsAny, MustRunAs or MayRunAs (psp-admission.md §2.8-2.10; Kubernetes
+ * each RunAsAny, MustRunAs or MayRunAs (docs/psp-admission.md §2.8-2.10; Kubernetes
  * pkg/security/podsecuritypolicy/group).
  */
 import type { Pod } from "../model/pod.ts";

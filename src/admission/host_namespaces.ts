@@ -1,6 +1,6 @@
 /**
  * Host namespaces (`hostNetwork`, `hostPID`, `hostIPC`, pod level) and `hostPorts` (per
- * container) (psp-admission.md §2.4-2.5; Kubernetes provider.go). Validation only.
+ * container) (docs/psp-admission.md §2.4-2.5; Kubernetes provider.go). Validation only.
  */
 import type { Pod } from "../model/pod.ts";
 import type { HostPortRange, PodSecurityPolicySpec } from "../model/psp.ts";

@@ -27,7 +27,7 @@ export const MUTATED_KINDS: readonly ContainerKind[] = [
 
 /**
  * Container lists PSP validation visits: ephemeral containers only with the EphemeralContainers
- * gate, which is alpha and off in 1.20 (psp-admission.md §2).
+ * gate, which is alpha and off in 1.20 (docs/psp-admission.md §2).
  */
 export const VALIDATED_KINDS: readonly ContainerKind[] = ["initContainers", "containers"];
 

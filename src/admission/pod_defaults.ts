@@ -1,6 +1,6 @@
 /**
  * The core/v1 defaulting a pod goes through before admission, as far as it matters to PSP
- * admission or to the admitted pod's reported fields (psp-admission.md §1;
+ * admission or to the admitted pod's reported fields (docs/psp-admission.md §1;
  * Kubernetes pkg/apis/core/v1/defaults.go):
  *
  * - `spec.securityContext` becomes `{}` when absent;

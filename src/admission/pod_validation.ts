@@ -1,6 +1,6 @@
 /**
  * The part of core pod validation (Kubernetes pkg/apis/core/validation `ValidateSecurityContext`)
- * that PSP defaults can trip after admission (psp-admission.md §2.12, §8 item 19): a container
+ * that PSP defaults can trip after admission (docs/psp-admission.md §2.12, §8 item 19): a container
  * with `allowPrivilegeEscalation: false` may be neither privileged nor add `CAP_SYS_ADMIN`.
  * A PSP that forbids escalation (or defaults it to false) sets false on such containers, and the
  * API server then refuses the pod with 422 Invalid instead of storing it.

@@ -1,6 +1,6 @@
 /**
  * What the API server does to an admitted pod after PSP `Admit` and before it is stored, as far
- * as the admitted pod's reported fields are concerned (psp-admission.md §1 step 5; Kubernetes
+ * as the admitted pod's reported fields are concerned (docs/psp-admission.md §1 step 5; Kubernetes
  * pkg/registry/core/pod/strategy.go `PrepareForCreate`):
  *
  * - the `kubernetes.io/psp` annotation names the chosen PSP;

@@ -1,5 +1,5 @@
 /**
- * `defaultAllowPrivilegeEscalation` and `allowPrivilegeEscalation` (psp-admission.md §2.12).
+ * `defaultAllowPrivilegeEscalation` and `allowPrivilegeEscalation` (docs/psp-admission.md §2.12).
  * Container level only: DAPE fills a nil value; a PSP forbidding escalation then fills false and
  * refuses nil or true.
  */

@@ -1,4 +1,4 @@
-/** `privileged` (psp-admission.md §2.1): validation only; nil or false is always allowed. */
+/** `privileged` (docs/psp-admission.md §2.1): validation only; nil or false is always allowed. */
 import { invalid, type Violation } from "./field_errors.ts";
 import type { ContainerView } from "./pod_access.ts";
 import type { ContainerValidator } from "./strategy.ts";

@@ -1,5 +1,5 @@
 /**
- * `allowedProcMountTypes` (psp-admission.md §2.17). A nil procMount reads as `Default`; an empty
+ * `allowedProcMountTypes` (docs/psp-admission.md §2.17). A nil procMount reads as `Default`; an empty
  * list allows only `Default`. In 1.20 the field is dropped from every PSP (`applyPspDefaults`), so
  * only `Default` is ever allowed.
  */

@@ -1,6 +1,6 @@
 /**
  * One PSP compiled into a provider: its strategies composed in Kubernetes' order
- * (psp-admission.md §2.21 mutation order, §2.22 validation order; Kubernetes provider.go).
+ * (docs/psp-admission.md §2.21 mutation order, §2.22 validation order; Kubernetes provider.go).
  */
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";

@@ -1,5 +1,5 @@
 /**
- * `readOnlyRootFilesystem` (psp-admission.md §2.11): when required, nil is defaulted to true and
+ * `readOnlyRootFilesystem` (docs/psp-admission.md §2.11): when required, nil is defaulted to true and
  * an explicit false is kept (and refused).
  */
 import { GO_NIL, invalid, type Violation } from "./field_errors.ts";

@@ -1,5 +1,5 @@
 /**
- * `runtimeClass` (psp-admission.md §2.18): a nil runtimeClassName gets the default (if any); a set
+ * `runtimeClass` (docs/psp-admission.md §2.18): a nil runtimeClassName gets the default (if any); a set
  * name must be allowed (`*` allows any; an empty list allows only nil).
  */
 import type { Pod } from "../model/pod.ts";

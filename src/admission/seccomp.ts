@@ -1,5 +1,5 @@
 /**
- * Seccomp, driven by PSP annotations (psp-admission.md §2.19; Kubernetes
+ * Seccomp, driven by PSP annotations (docs/psp-admission.md §2.19; Kubernetes
  * pkg/security/podsecuritypolicy/seccomp/strategy.go and pkg/api/pod/util.go).
  */
 import type { Pod, SeccompProfile } from "../model/pod.ts";

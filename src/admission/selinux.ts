@@ -1,5 +1,5 @@
 /**
- * `seLinux`: RunAsAny or MustRunAs with fixed options (psp-admission.md §2.6; Kubernetes
+ * `seLinux`: RunAsAny or MustRunAs with fixed options (docs/psp-admission.md §2.6; Kubernetes
  * pkg/security/podsecuritypolicy/selinux).
  */
 import type { Pod } from "../model/pod.ts";

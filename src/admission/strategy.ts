@@ -29,7 +29,7 @@ export interface ContainerValidator {
 }
 
 /**
- * A PSP whose provider cannot be created (psp-admission.md §6.3): admission skips it.
+ * A PSP whose provider cannot be created (docs/psp-admission.md §6.3): admission skips it.
  * The message is Kubernetes' (`MustRunAs requires at least one range`, ...).
  */
 export class ProviderError extends Error {

@@ -1,6 +1,6 @@
 /**
  * Sysctls: `forbiddenSysctls`, the hard-coded safe list, `allowedUnsafeSysctls`
- * (psp-admission.md §2.16; Kubernetes pkg/security/podsecuritypolicy/sysctl/mustmatchpatterns.go).
+ * (docs/psp-admission.md §2.16; Kubernetes pkg/security/podsecuritypolicy/sysctl/mustmatchpatterns.go).
  */
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicySpec } from "../model/psp.ts";

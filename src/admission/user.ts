@@ -1,5 +1,5 @@
 /**
- * `runAsUser`: RunAsAny, MustRunAs (ranges) and MustRunAsNonRoot (psp-admission.md §2.7;
+ * `runAsUser`: RunAsAny, MustRunAs (ranges) and MustRunAsNonRoot (docs/psp-admission.md §2.7;
  * Kubernetes pkg/security/podsecuritypolicy/user).
  */
 import type { RunAsUserStrategyOptions } from "../model/psp.ts";

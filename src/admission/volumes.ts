@@ -1,7 +1,7 @@
 /**
  * Volumes: allowed volume types, the projected service-account-token exemption, allowed host
  * paths (prefix match, read-only enforcement), flexVolume and inline CSI drivers
- * (psp-admission.md §2.3, §2.13-2.15, §3, §4; Kubernetes provider.go and util/util.go).
+ * (docs/psp-admission.md §2.3, §2.13-2.15, §3, §4; Kubernetes provider.go and util/util.go).
  */
 import type { Pod, Volume } from "../model/pod.ts";
 import type { AllowedHostPath, PodSecurityPolicySpec } from "../model/psp.ts";

@@ -4,7 +4,7 @@
  * exactly when Kubernetes 1.20 PSP admission would refuse the pod for that field (after its
  * mutations), the "Mutation" rules when admission would change the pod instead.
  *
- * Semantics this relies on (falco.md §8): all `ka.*`/`json.*` values are strings; list fields
+ * Semantics this relies on (docs/falco.md §8): all `ka.*`/`json.*` values are strings; list fields
  * only take `exists`/`in`/`intersects`; an absent value makes every comparison false (so
  * `not X in (...)` is true and needs an `exists` guard); `eff_run_as_*` are not used. Ranges
  * are checked with `regex`, per-container values that need the pod-level fallback with
@@ -178,7 +178,7 @@ function allowsVolume(spec: PodSecurityPolicySpec, fsType: string): boolean {
   return v.includes("*") || v.includes(fsType);
 }
 
-/** hasPathPrefix of psp-admission.md §4, for a path field and one allowed prefix. */
+/** hasPathPrefix of docs/psp-admission.md §4, for a path field and one allowed prefix. */
 function pathHasPrefix(f: ReturnType<typeof jv>, prefix: string): Cond {
   const p = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
   return or(p.endsWith("/") ? FALSE : cmp(f, "=", str(p)), cmp(f, "startswith", str(`${p}/`)));

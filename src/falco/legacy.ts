@@ -1,7 +1,7 @@
 /**
  * PSP field -> rules for Falco 0.27 (engine version 5, built-in k8s_audit fields), compatible
  * with falcoctl's `convert psp`: same list, macro and rule names and the same conditions for
- * the fields falcoctl covered (falco.md §1.3, §2), so existing setups keep working. Without a
+ * the fields falcoctl covered (docs/falco.md §1.3, §2), so existing setups keep working. Without a
  * name prefix and with the image annotation it reproduces falcoctl v0.0.2, the output shown in
  * the Falco 0.27 docs. Fields falcoctl missed get a rule where a 0.27 field can check them
  * (runtimeClass, the pod seccomp annotation); the rest are reported as uncovered.

@@ -109,7 +109,7 @@ export interface PodSecurityPolicy {
   spec: PodSecurityPolicySpec;
 }
 
-/** The PSP annotations that admission reads (see psp-admission.md §2.19, §2.20). */
+/** The PSP annotations that admission reads (see docs/psp-admission.md §2.19, §2.20). */
 export const SECCOMP_ALLOWED_PROFILES = "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
 export const SECCOMP_DEFAULT_PROFILE = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
 export const APPARMOR_ALLOWED_PROFILES = "apparmor.security.beta.kubernetes.io/allowedProfileNames";

@@ -1,6 +1,6 @@
 /**
  * The policy/v1beta1 API defaulting and field dropping a PodSecurityPolicy goes through when it is
- * created on a Kubernetes 1.20 API server with default feature gates (psp-admission.md §6.1).
+ * created on a Kubernetes 1.20 API server with default feature gates (docs/psp-admission.md §6.1).
  *
  * - `allowPrivilegeEscalation: nil -> true` (`SetDefaults_PodSecurityPolicySpec`).
  * - `allowedProcMountTypes` is dropped: the `ProcMountType` gate is alpha and off in 1.20

@@ -1,6 +1,6 @@
 /**
  * Validation of PodSecurityPolicy objects exactly as a Kubernetes 1.20 API server validates them
- * on create (psp-admission.md §6; `pkg/apis/policy/validation/validation.go`), plus the shape
+ * on create (docs/psp-admission.md §6; `pkg/apis/policy/validation/validation.go`), plus the shape
  * checks (JSON types) the server's decoder would make, with clear messages for untrusted input.
  *
  * Pure: nothing here reads files or prints.
@@ -33,7 +33,7 @@ export function fieldError(field: string, message: string): FieldError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Go value rendering (field.Error bodies, psp-admission.md §0)
+// Go value rendering (field.Error bodies, docs/psp-admission.md §0)
 
 const GO_PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 
@@ -216,7 +216,7 @@ const VOLUME_SET = new Set(PSP_VOLUME_TYPES);
 const RUN_AS_USER_RULES = ["MustRunAs", "MustRunAsNonRoot", "RunAsAny"];
 const SELINUX_RULES = ["MustRunAs", "RunAsAny"];
 const GROUP_RULES = ["MayRunAs", "MustRunAs", "RunAsAny"];
-/** runAsGroup lists its rules unsorted (psp-admission.md §6.2). */
+/** runAsGroup lists its rules unsorted (docs/psp-admission.md §6.2). */
 const RUN_AS_GROUP_RULES = ["MustRunAs", "RunAsAny", "MayRunAs"];
 const PROC_MOUNT_TYPES = ["Default", "Unmasked"];
 
@@ -648,7 +648,7 @@ export function formatInvalidPspMessage(name: string, errors: readonly FieldErro
 }
 
 /**
- * The errors the admission gets when it builds a provider for a valid PSP (psp-admission.md
+ * The errors the admission gets when it builds a provider for a valid PSP (docs/psp-admission.md
  * §6.3). A PSP with any of them is silently skipped by the admission: it can never admit a pod.
  * Expects a defaulted, valid PSP.
  */

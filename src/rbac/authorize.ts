@@ -1,6 +1,6 @@
 /**
  * Who may `use` a PodSecurityPolicy, decided the way the PSP admission asks the RBAC authorizer
- * (psp-admission.md §5.2): verb `use` on `podsecuritypolicies` in API group `policy` or
+ * (docs/psp-admission.md §5.2): verb `use` on `podsecuritypolicies` in API group `policy` or
  * `extensions`, named by the PSP, in the pod's namespace. Pure; the index is built once and
  * answers many pods quickly.
  */
@@ -335,7 +335,7 @@ export interface PodRef {
 
 /**
  * The PSPs (from `allPspNames`, in that order) the admission may use for a pod: those the pod's
- * service account may use in the pod's namespace, or the requester may (psp-admission.md §5.2).
+ * service account may use in the pod's namespace, or the requester may (docs/psp-admission.md §5.2).
  *
  * - The service account is checked as the admission builds it: `system:serviceaccount:<ns>:<sa>`
  *   with groups `system:serviceaccounts` and `system:serviceaccounts:<ns>`; the service account

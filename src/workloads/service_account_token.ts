@@ -1,6 +1,6 @@
 /**
  * What the ServiceAccount admission plugin does to a pod before PSP admission
- * sees it (psp-admission.md §1, step 2): unless automounting is disabled, every
+ * sees it (docs/psp-admission.md §1, step 2): unless automounting is disabled, every
  * container and init container gets a read-only mount of the service account
  * token at /var/run/secrets/kubernetes.io/serviceaccount, and the pod gets the
  * token volume, appended to `spec.volumes`. A PSP must then allow that volume's

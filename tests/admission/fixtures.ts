@@ -1,5 +1,5 @@
 /**
- * Fixtures mirroring Kubernetes' PSP tests (psp-admission.md §7.1): provider_test.go's
+ * Fixtures mirroring Kubernetes' PSP tests (docs/psp-admission.md §7.1): provider_test.go's
  * `defaultPSP`/`defaultPod` and admission_test.go's `restrictivePSP`/`permissivePSP`/`goodPod`.
  */
 import type { Container, Pod } from "../../src/model/pod.ts";

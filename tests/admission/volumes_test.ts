@@ -96,7 +96,7 @@ Deno.test("volumes: TestAdmitVolumes", () => {
   }
 });
 
-Deno.test("volumes: hasPathPrefix (util_test.go and psp-admission.md §4)", () => {
+Deno.test("volumes: hasPathPrefix (util_test.go and docs/psp-admission.md §4)", () => {
   const table: [string, string, boolean][] = [
     ["/foo", "/foo", true],
     ["/foo", "/foo/", true],

@@ -81,7 +81,7 @@ export async function dryRunCreate(
 
 /**
  * The one case where the server's answer cannot tell "changed" from "admitted":
- * a PSP turns a seccomp field into the seccomp annotation (psp-admission.md
+ * a PSP turns a seccomp field into the seccomp annotation (docs/psp-admission.md
  * §2.19: Generate converts the field), which is a PSP change, but the API
  * server adds the same annotation to every created pod after admission
  * (applySeccompVersionSkew). audit-pods says "changed"; the stored pod is the

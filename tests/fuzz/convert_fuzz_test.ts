@@ -142,7 +142,7 @@ const TEXT_SLOTS: TextSlot[] = [
       spec(p).volumes = ["hostPath"];
       spec(p).allowedHostPaths = [{ pathPrefix: `/${v.replace(/\/+$/, "")}` }];
     },
-    // a trailing '/' of a prefix has its own meaning (psp-admission.md §4): not hostile text
+    // a trailing '/' of a prefix has its own meaning (docs/psp-admission.md §4): not hostile text
     literal: (h) => h.replace(/\/+$/, ""),
   },
   {

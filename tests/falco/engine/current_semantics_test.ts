@@ -1,7 +1,7 @@
 /**
  * Current Falco (k8saudit 0.18 + json 0.7 + libsinsp) extraction and comparison, on
  * hand-made audit events. Each case pins a documented difference from Falco 0.27
- * (reference falco.md §8.2) or a plugin quirk read from extract.go.
+ * (docs/falco.md §8.2) or a plugin quirk read from extract.go.
  */
 import assert from "node:assert/strict";
 import { auditEventFromObject } from "../../support/falco/event.ts";

@@ -1,5 +1,5 @@
 /**
- * Falco 0.27 k8s_audit semantics (json_evt.cpp, reference falco.md §7): the int/range
+ * Falco 0.27 k8s_audit semantics (json_evt.cpp, docs/falco.md §7): the int/range
  * value model, all-or-nothing `<NA>`, set operators, and the pmatch quirk.
  */
 import assert from "node:assert/strict";

@@ -24,7 +24,7 @@ Deno.test("refusal messages split into violations with their PSP fields", () => 
   );
 });
 
-Deno.test("violation paths map to PSP fields as psp-admission.md describes", () => {
+Deno.test("violation paths map to PSP fields as docs/psp-admission.md describes", () => {
   const cases: [string, string, string][] = [
     [
       "pod.spec.securityContext.sysctls[1]",

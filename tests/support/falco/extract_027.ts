@@ -544,7 +544,7 @@ export function compare027(ev: Extracted027, op: string, rhs: string[]): boolean
       return ev.second.items.every((item) => values.has(item));
     case "pmatch":
       // The prefix search is never filled (m_uses_paths ends as ka.useragent's false),
-      // so any value other than <NA> fails to match (reference falco.md §7.3).
+      // so any value other than <NA> fails to match (docs/falco.md §7.3).
       return ev.second.items.every((item) => jvalueString(item) === NO_VALUE);
     case "intersects":
       return intersects(ev.second, values);

@@ -5,7 +5,7 @@
  * IsList; `index` fields take an optional numeric argument) plus the json plugin v0.7
  * (`json.*` and the `jevt.*` aliases). Source: falcosecurity/plugins k8saudit README field
  * table and pkg/k8saudit/extract.go, plugins/json/pkg/json/json.go.
- * k8s_audit, 0.27: falco@0.27.0 userspace/engine/json_evt.cpp (reference falco.md §7.4).
+ * k8s_audit, 0.27: falco@0.27.0 userspace/engine/json_evt.cpp (docs/falco.md §7.4).
  * syscall: the libsinsp fields a PSP rule file uses, plus the common ones around them; the
  * catalogue is not exhaustive, see README.md next to this file.
  */

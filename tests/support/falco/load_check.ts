@@ -39,7 +39,7 @@ interface FalcoRelease {
 /**
  * The current-target releases (issue 2: Falco 0.40-0.42, k8saudit >= 0.18.0, json >= 0.7.0,
  * container plugin on 0.41+). Plugin versions are the minimums the target promises, so a
- * file requiring more would not load everywhere. Engine versions: reference falco.md §7.1.
+ * file requiring more would not load everywhere. Engine versions: docs/falco.md §7.1.
  */
 export const CURRENT_RELEASES: FalcoRelease[] = [
   { falco: "0.40", engine: [0, 46, 0], plugins: { k8saudit: "0.18.0", json: "0.7.0" } },

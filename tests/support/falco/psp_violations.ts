@@ -4,7 +4,7 @@
  * A 403 from PSP admission reads `pods "<name>" is forbidden: PodSecurityPolicy: unable to
  * admit pod: [<path>: <body> <path>: <body> ...]`. Each violation's field path (and, for
  * sysctls, its text) identifies the PSP field that refused it; the mapping follows the
- * messages of reference/psp-admission.md §2 (paths quirks in §8 item 3).
+ * messages of docs/psp-admission.md §2 (paths quirks in §8 item 3).
  */
 
 /** One violation of a refusal: its field path, its text, and the PSP field it comes from. */
