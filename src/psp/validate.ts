@@ -12,6 +12,8 @@ import {
   SECCOMP_ALLOWED_PROFILES,
   SECCOMP_DEFAULT_PROFILE,
 } from "../model/psp.ts";
+import { any, int64, list, map, obj, type Shape, str } from "../model/json_shape.ts";
+import { PSP_SPEC_SHAPES } from "../model/psp_fields.ts";
 import { applyPspDefaults } from "./defaults.ts";
 import { printable } from "../io/errors.ts";
 
@@ -690,29 +692,7 @@ export function pspProviderErrors(psp: PodSecurityPolicy): string[] {
 // ---------------------------------------------------------------------------------------------
 // Shape (JSON type) checks for untrusted input
 
-/** A JSON shape: what the API server's decoder accepts for a field. */
-type Shape =
-  | { t: "string" }
-  | { t: "bool" }
-  | { t: "int"; bits: 32 | 64 }
-  | { t: "list"; of: Shape }
-  | { t: "map" }
-  | { t: "any" }
-  | { t: "object"; fields: Record<string, Shape> };
-
-const str: Shape = { t: "string" };
-const bool: Shape = { t: "bool" };
-const int32: Shape = { t: "int", bits: 32 };
-const int64: Shape = { t: "int", bits: 64 };
-const any: Shape = { t: "any" };
-const map: Shape = { t: "map" };
-const list = (of: Shape): Shape => ({ t: "list", of });
-const obj = (fields: Record<string, Shape>): Shape => ({ t: "object", fields });
-
-const idRanges = list(obj({ min: int64, max: int64 }));
-const strategy = obj({ rule: str, ranges: idRanges });
-
-/** The policy/v1beta1 PodSecurityPolicy as the API server decodes it. */
+/** The policy/v1beta1 PodSecurityPolicy as the API server decodes it (spec from the field table). */
 const PSP_SHAPE: Shape = obj({
   apiVersion: str,
   kind: str,
@@ -734,35 +714,7 @@ const PSP_SHAPE: Shape = obj({
     clusterName: str,
     managedFields: list(any),
   }),
-  spec: obj({
-    privileged: bool,
-    defaultAddCapabilities: list(str),
-    requiredDropCapabilities: list(str),
-    allowedCapabilities: list(str),
-    volumes: list(str),
-    hostNetwork: bool,
-    hostPorts: list(obj({ min: int32, max: int32 })),
-    hostPID: bool,
-    hostIPC: bool,
-    seLinux: obj({
-      rule: str,
-      seLinuxOptions: obj({ user: str, role: str, type: str, level: str }),
-    }),
-    runAsUser: strategy,
-    runAsGroup: strategy,
-    supplementalGroups: strategy,
-    fsGroup: strategy,
-    readOnlyRootFilesystem: bool,
-    defaultAllowPrivilegeEscalation: bool,
-    allowPrivilegeEscalation: bool,
-    allowedHostPaths: list(obj({ pathPrefix: str, readOnly: bool })),
-    allowedFlexVolumes: list(obj({ driver: str })),
-    allowedCSIDrivers: list(obj({ name: str })),
-    allowedUnsafeSysctls: list(str),
-    forbiddenSysctls: list(str),
-    allowedProcMountTypes: list(str),
-    runtimeClass: obj({ allowedRuntimeClassNames: list(str), defaultRuntimeClassName: str }),
-  }),
+  spec: obj(PSP_SPEC_SHAPES),
 });
 
 /** A shape error: a FieldError plus the path as segments (for locating it in the source). */

@@ -3,45 +3,20 @@
  * field path and message: the rule ids of SARIF output and JUnit failure types.
  */
 
+import { PSP_CONTROLS } from "../model/psp_fields.ts";
+
 /** A PSP control: a rule id (the PSP spec field or annotation it is about) and a title. */
 export interface PspRule {
   id: string;
   title: string;
 }
 
-const RULES: Record<string, string> = {
-  privileged: "Privileged containers",
-  capabilities: "Capabilities (defaultAdd, requiredDrop, allowed)",
-  allowedCapabilities: "Capabilities that may be added",
-  requiredDropCapabilities: "Capabilities that must be dropped",
-  volumes: "Volume types",
-  allowedHostPaths: "Host paths and read-only mounts",
-  allowedFlexVolumes: "FlexVolume drivers",
-  allowedCSIDrivers: "Inline CSI drivers",
-  hostNetwork: "Host network",
-  hostPID: "Host PID namespace",
-  hostIPC: "Host IPC namespace",
-  hostPorts: "Host ports",
-  seLinux: "SELinux options",
-  runAsUser: "User IDs and non-root",
-  runAsGroup: "Group IDs",
-  supplementalGroups: "Supplemental groups",
-  fsGroup: "fsGroup",
-  readOnlyRootFilesystem: "Read-only root filesystem",
-  allowPrivilegeEscalation: "Privilege escalation",
-  sysctls: "Sysctls (allowedUnsafeSysctls, forbiddenSysctls)",
-  allowedProcMountTypes: "procMount types",
-  runtimeClass: "Runtime classes",
-  seccomp: "Seccomp profiles",
-  apparmor: "AppArmor profiles",
-  admission: "Admission error (no usable PSP or invalid pod)",
-};
+const RULES: Readonly<Record<string, string>> = Object.fromEntries(
+  PSP_CONTROLS.map((c) => [c.id, c.title]),
+);
 
 /** Every rule, for SARIF's rule table. */
-export const ALL_RULES: readonly PspRule[] = Object.entries(RULES).map(([id, title]) => ({
-  id,
-  title,
-}));
+export const ALL_RULES: readonly PspRule[] = PSP_CONTROLS.map(({ id, title }) => ({ id, title }));
 
 /** The rule for a violation's or change's field path (and message, for capabilities). */
 export function ruleFor(field: string, message = ""): PspRule {

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { generateRules } from "../../src/falco/generate.ts";
+import { PSP_FIELDS } from "../../src/model/psp_fields.ts";
 import { loadObjects } from "../../src/io/documents.ts";
 import { loadPspFiles } from "../../src/psp/load.ts";
 import {
@@ -18,36 +19,6 @@ import {
 const FIELDS_DIR = new URL("../../fixtures/fields/", import.meta.url);
 const VIOLATION = /^PSP (?:.* )?Violation \(([A-Za-z]+)[^)]*\) K8s Audit$/;
 const MUTATION = /^PSP (?:.* )?Mutation \(([A-Za-z]+)[^)]*\) K8s Audit$/;
-
-/** Every PSP spec field and the two annotation-based checks. */
-const PSP_FIELDS = [
-  "privileged",
-  "defaultAddCapabilities",
-  "requiredDropCapabilities",
-  "allowedCapabilities",
-  "volumes",
-  "hostNetwork",
-  "hostPorts",
-  "hostPID",
-  "hostIPC",
-  "seLinux",
-  "runAsUser",
-  "runAsGroup",
-  "supplementalGroups",
-  "fsGroup",
-  "readOnlyRootFilesystem",
-  "defaultAllowPrivilegeEscalation",
-  "allowPrivilegeEscalation",
-  "allowedHostPaths",
-  "allowedFlexVolumes",
-  "allowedCSIDrivers",
-  "allowedUnsafeSysctls",
-  "forbiddenSysctls",
-  "allowedProcMountTypes",
-  "runtimeClass",
-  "seccomp",
-  "apparmor",
-];
 
 function fixtureDirs(): string[] {
   return [...Deno.readDirSync(FIELDS_DIR)].filter((e) => e.isDirectory).map((e) => e.name).sort();
