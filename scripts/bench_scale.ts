@@ -24,7 +24,7 @@
  */
 import { stringify } from "yaml";
 import { denoRunArgs } from "./launchers.ts";
-import { defaultJobs } from "../src/cli/audit_pods.ts";
+import { defaultJobs } from "../src/audit/run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET_RSS_MB = 300;

@@ -12,7 +12,7 @@ import { loadPsps } from "../psp/load.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
-import type { AccessCheck, AuditInputs, AuditPolicy } from "../cli/audit_pods.ts";
+import type { AccessCheck, AuditInputs, AuditPolicy } from "../audit/inputs.ts";
 import { clearProgress, type ClusterClient, connect } from "./client.ts";
 import { NoPspApiError } from "./errors.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";

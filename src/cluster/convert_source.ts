@@ -4,7 +4,8 @@
  * the same validation and defaulting as PSPs read from files.
  */
 import type { LoadedObject } from "../io/documents.ts";
-import type { PolicySource } from "../cli/convert.ts";
+import type { SourceRef } from "../io/errors.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPsps } from "../psp/load.ts";
 import { clearProgress, connect } from "./client.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
@@ -33,11 +34,20 @@ export async function clusterPspObjects(
   }));
 }
 
+/** The PSPs read for `convert`, validated and defaulted, with the loader's warnings. */
+export type ClusterPolicies = Promise<{
+  policies: { psp: PodSecurityPolicy; source: SourceRef }[];
+  warnings: string[];
+}>;
+
 /**
  * A `convert` policy source reading the cluster: the PSPs go through the same
  * loader as files (validation, defaults, warnings); sources are `cluster`.
  */
-export function clusterPolicySource(flags: ClusterFlags, names: readonly string[]): PolicySource {
+export function clusterPolicySource(
+  flags: ClusterFlags,
+  names: readonly string[],
+): () => ClusterPolicies {
   return async () => {
     const objects = await clusterPspObjects(flags, names);
     const { psps, warnings } = loadPsps(objects, {

@@ -6,13 +6,8 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { auditDocuments } from "../../src/audit/pool.ts";
-import {
-  type AccessCheck,
-  auditPods,
-  auditPodsInParallel,
-  type AuditPodsOptions,
-  fileInputs,
-} from "../../src/cli/audit_pods.ts";
+import { type AccessCheck, type FileInputOptions, fileInputs } from "../../src/audit/inputs.ts";
+import { auditPods, auditPodsInParallel } from "../../src/audit/run.ts";
 import { InputError } from "../../src/io/errors.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { ReportBuilder } from "../../src/report/build.ts";
@@ -94,26 +89,21 @@ async function writeInputs(
 function options(
   filename: string[],
   pspFile: string[],
-  extra: Partial<AuditPodsOptions> = {},
-): AuditPodsOptions {
+  extra: Partial<FileInputOptions> = {},
+): FileInputOptions {
   return {
     pspFile,
     filename,
     recursive: false,
     auditLog: [],
-    policy: [],
     rbacFile: [],
     asGroup: [],
-    output: "json",
-    showAdmitted: false,
-    failOn: "refused",
-    color: false,
     ...extra,
   };
 }
 
 /** Runs the one-thread audit and the parallel one with `jobs`; returns both with their warnings. */
-async function both(opts: AuditPodsOptions, jobs: number) {
+async function both(opts: FileInputOptions, jobs: number) {
   const seqWarnings: string[] = [];
   const seqInputs = fileInputs(opts, (m) => seqWarnings.push(m));
   const policies = await fileInputs(opts, () => {}).policies();
@@ -231,7 +221,7 @@ async function errorOf(run: () => Promise<unknown>): Promise<string> {
  * The error (message) of the one-thread audit of `opts`' inputs, asserted to be an
  * InputError and to be the parallel audit's too with each of `jobs`.
  */
-async function assertSameError(opts: AuditPodsOptions, jobs: number[], what: string) {
+async function assertSameError(opts: FileInputOptions, jobs: number[], what: string) {
   const inputs = fileInputs(opts, () => {});
   const policies = await inputs.policies();
   const seq = await errorOf(() =>

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
-import { defaultJobs } from "../../src/cli/audit_pods.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PSPS = `${ROOT}fixtures/audit/psps.yaml`;
@@ -193,8 +192,4 @@ globalThis.addEventListener("unload", () => {
   try {
     Deno.removeSync(DIR, { recursive: true });
   } catch { /* gone */ }
-});
-
-Deno.test("--jobs default: one thread per CPU, at most 4", () => {
-  assert.deepEqual([1, 2, 3, 4, 8, 64, 0].map((n) => defaultJobs(n)), [1, 2, 3, 4, 4, 4, 1]);
 });

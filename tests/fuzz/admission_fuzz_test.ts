@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { admitPod, type CompiledPolicy, compilePolicy } from "../../src/admission/admit.ts";
-import { renderReportChunks } from "../../src/cli/audit_pods.ts";
+import { renderReportChunks } from "../../src/report/render.ts";
 import { parseObjects } from "../../src/io/documents.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { ReportBuilder } from "../../src/report/build.ts";

@@ -1,0 +1,171 @@
+/**
+ * The inputs of an audit: the steps that get PSPs, pod subjects and which PSPs each
+ * pod may use (`AuditInputs`), and the file source that implements them from
+ * `--psp-file`, `-f`, `--audit-log` and `--rbac-file`. A cluster source
+ * (src/cluster/audit_source.ts) replaces any of the steps.
+ */
+import { type AccessCheck, rbacAccessFromSpec } from "./document_audit.ts";
+import type { DocumentSource } from "./pool.ts";
+import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
+import { streamObjects } from "../io/stream.ts";
+import type { PodSecurityPolicy } from "../model/psp.ts";
+import { loadPspFiles } from "../psp/load.ts";
+import { terminalSafe } from "../report/table.ts";
+import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
+import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
+import type { PodSubject, Requester } from "../workloads/subject.ts";
+
+export type { AccessCheck };
+
+/** A PSP ready for admission, with where it came from. */
+export interface AuditPolicy {
+  psp: PodSecurityPolicy;
+  source: string;
+}
+
+/**
+ * The steps that get the audit's inputs. The file source implements them from
+ * flags; a cluster source replaces any of them.
+ */
+export interface AuditInputs {
+  /** The PSPs (validated and defaulted as the API server stores them). */
+  policies(): Promise<AuditPolicy[]>;
+  /** The pods to audit; `edge` receives ownership learned on the way (ReplicaSet -> Deployment). */
+  subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
+  /** Which PSPs each pod may use (RBAC); undefined when every PSP may be used. */
+  access(): Promise<AccessCheck | undefined>;
+  /**
+   * The file source's `subjects` as documents, for the parallel audit: the `-f` files then
+   * the audit logs, and the warnings the one-thread audit gives after them (objects in `-f`
+   * files that hold no pod; pod creations of an audit log that were not audited).
+   */
+  documents?: {
+    sources(): Promise<DocumentSource[]>;
+    skipped(kinds: Map<string, number>): void;
+    auditLogRead(file: string, stats: AuditLogStats): void;
+  };
+}
+
+/** What the file source reads: the file flags of `audit-pods`. */
+export interface FileInputOptions {
+  pspFile: string[];
+  filename: string[];
+  recursive: boolean;
+  auditLog: string[];
+  rbacFile: string[];
+  /** The pod creator, for `--rbac-file` (audit-log events carry their own). */
+  as?: string;
+  asGroup: string[];
+}
+
+/** Prints a warning on stderr (terminal-safe). */
+export function warn(message: string): void {
+  console.error(`warning: ${terminalSafe(message)}`);
+}
+
+/**
+ * Pod subjects from `-f` paths, streamed one document (or JSON line) at a time;
+ * other kinds are counted for a warning.
+ */
+export async function* fileSubjects(
+  paths: readonly string[],
+  recursive: boolean,
+  edge: (e: OwnerEdge) => void,
+  skipped: Map<string, number>,
+  onWarning: (message: string) => void = warn,
+): AsyncGenerator<PodSubject> {
+  for (const file of await expandPaths(paths, recursive)) {
+    for await (const lo of streamObjects(file)) {
+      const { subject, edge: e, warnings } = extractFromObject(lo, undefined, {
+        unknownFields: true,
+      });
+      warnings?.forEach(onWarning);
+      if (e) edge(e);
+      if (subject) yield subject;
+      else {
+        const kind = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
+        skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+      }
+    }
+  }
+}
+
+/** The file source: PSPs from `--psp-file`, pods from `-f` and `--audit-log`, RBAC from `--rbac-file`. */
+export function fileInputs(
+  opts: FileInputOptions,
+  onWarning: (message: string) => void = warn,
+): AuditInputs {
+  const requester: Requester | undefined = opts.as
+    ? { user: opts.as, groups: opts.asGroup }
+    : undefined;
+  const documents: NonNullable<AuditInputs["documents"]> = {
+    async sources() {
+      const files = await expandPaths(opts.filename, opts.recursive);
+      return [
+        ...files.map((file) => ({ file, kind: "objects" as const })),
+        ...opts.auditLog.map((file) => ({ file, kind: "audit-log" as const })),
+      ];
+    },
+    skipped(skipped) {
+      if (skipped.size === 0) return;
+      const kinds = [...skipped].map(([k, n]) => `${k} x${n}`).join(", ");
+      onWarning(
+        `skipped objects that hold no pod (${kinds}); audit-pods reads ${POD_KINDS.join(", ")}`,
+      );
+    },
+    auditLogRead(file, stats) {
+      if (stats.withoutRequestObject) {
+        onWarning(
+          `${file}: ${stats.withoutRequestObject} pod creation(s) logged without requestObject (audit level Metadata) were not audited`,
+        );
+      }
+    },
+  };
+  return {
+    async policies() {
+      const { psps, warnings } = await loadPspFiles(opts.pspFile, {
+        recursive: opts.recursive,
+        allowInvalidNames: true,
+      });
+      warnings.forEach(onWarning);
+      return psps.map((p) => ({ psp: p.psp, source: p.source.file }));
+    },
+    async *subjects(edge) {
+      const skipped = new Map<string, number>();
+      yield* fileSubjects(opts.filename, opts.recursive, edge, skipped, onWarning);
+      documents.skipped(skipped);
+      for (const file of opts.auditLog) {
+        const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };
+        yield* auditLogSubjects(file, stats, undefined, edge);
+        documents.auditLogRead(file, stats);
+      }
+    },
+    documents,
+    async access() {
+      if (opts.rbacFile.length === 0) {
+        if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
+        return undefined;
+      }
+      const objects = await loadObjects(opts.rbacFile, { recursive: opts.recursive });
+      return rbacAccessFromObjects(objects, requester, onWarning);
+    },
+  };
+}
+
+/**
+ * The RBAC access check from loaded objects (files or a cluster listing): picks
+ * the Roles, ClusterRoles and bindings, reports what grants nothing, indexes them.
+ */
+export function rbacAccessFromObjects(
+  objects: readonly LoadedObject[],
+  requester: Requester | undefined,
+  onWarning: (message: string) => void = warn,
+): AccessCheck {
+  const spec = {
+    objects: objects.map((o) => ({ object: o.object, source: o.source })),
+    ...(requester ? { requester } : {}),
+  };
+  const { check, warnings } = rbacAccessFromSpec(spec);
+  warnings.forEach(onWarning);
+  return Object.assign(check, { rbac: spec });
+}

@@ -1,0 +1,145 @@
+/**
+ * The audit run: get PSPs, pod subjects and which PSPs each pod may use (AuditInputs),
+ * admit every pod in one thread (`auditPods`) or several (`auditPodsInParallel`),
+ * render the report, and map it to an exit code (`runAudit`).
+ */
+import { type AuditSetup, candidateNames, PolicySet } from "./document_audit.ts";
+import { type AccessCheck, type AuditInputs, type AuditPolicy, warn } from "./inputs.ts";
+import { auditDocuments } from "./pool.ts";
+import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
+import { ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
+import { type AuditReport, reportFails } from "../report/model.ts";
+import { type OutputFormat, renderReportChunks, writeChunks } from "../report/render.ts";
+import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
+
+/**
+ * Audits every subject: for each pod, the PSPs it may use (`only`, then
+ * `access`), then `admitPod` (the other PSPs still count as existing); the
+ * decisions go into the report builder. Holds only the report's items, not the pods.
+ * `reportOptions.positions: false` skips finding input positions of fields (SARIF only).
+ * Pods that have not been through admission yet (files, templates, audit-log request
+ * objects; not pods read from a cluster) first get the ServiceAccount plugin's token
+ * volume (`tokenVolume`, default `projected`), as the API server would add it.
+ */
+export async function auditPods(
+  policies: readonly AuditPolicy[],
+  inputs: Pick<AuditInputs, "subjects">,
+  access: AccessCheck | undefined,
+  only?: ReadonlySet<string>,
+  reportOptions: ReportBuilderOptions & { tokenVolume?: TokenVolumeMode } = {},
+): Promise<AuditReport> {
+  const tokenVolume = reportOptions.tokenVolume ?? "projected";
+  const set = new PolicySet(policies.map((p) => p.psp), only);
+  const builder = new ReportBuilder(set.names, reportOptions);
+  for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
+    const allowed = access ? await access(subject, set.names) : set.names;
+    builder.add(subject, set.admit(subject, allowed, tokenVolume));
+  }
+  return builder.finish();
+}
+
+/**
+ * auditPods for the file source, with the `-f` documents and audit-log lines parsed
+ * and admitted by `jobs` threads (auditDocuments). Same report as auditPods. Needs a
+ * file source (`inputs.documents`) and an access check that a worker can rebuild
+ * (none, or RBAC from objects).
+ */
+export async function auditPodsInParallel(
+  policies: readonly AuditPolicy[],
+  inputs: Required<Pick<AuditInputs, "documents">>,
+  access: AccessCheck | undefined,
+  only: ReadonlySet<string> | undefined,
+  opts: { tokenVolume?: TokenVolumeMode; jobs: number; warn?: (message: string) => void },
+): Promise<AuditReport> {
+  const tokenVolume = opts.tokenVolume ?? "projected";
+  const builder = new ReportBuilder(candidateNames(policies.map((p) => p.psp), only), {
+    positions: false,
+  });
+  const setup: AuditSetup = {
+    policies: policies.map((p) => p.psp),
+    ...(only ? { only: [...only] } : {}),
+    ...(access?.rbac ? { rbac: access.rbac } : {}),
+    tokenVolume,
+  };
+  await auditDocuments(await inputs.documents.sources(), setup, builder, {
+    jobs: opts.jobs,
+    warn: opts.warn ?? warn,
+    objectsDone: (skipped) => inputs.documents.skipped(skipped),
+    auditLogDone: (file, stats) => inputs.documents.auditLogRead(file, stats),
+  });
+  return builder.finish();
+}
+
+/**
+ * Most threads used without `--jobs`: each one holds a V8 heap of its own (tens of MB),
+ * and the main thread, which reads the input and builds the report for all of them,
+ * keeps more from paying off much.
+ */
+export const DEFAULT_MAX_JOBS = 4;
+
+/** The default of `--jobs`: one thread per CPU, at most DEFAULT_MAX_JOBS. */
+export function defaultJobs(cpus = navigator.hardwareConcurrency): number {
+  return Math.max(1, Math.min(DEFAULT_MAX_JOBS, cpus || 1));
+}
+
+/** How to run an audit and print its report (from the flags of `audit-pods`). */
+export interface AuditRunOptions {
+  /** PSP files were given (only for the message when none is found). */
+  pspFilesGiven: boolean;
+  /** `--policy`: only these PSPs may be used (each must exist). */
+  policy: readonly string[];
+  output: OutputFormat;
+  /** The ServiceAccount plugin's token volume added before admission (default projected). */
+  serviceAccountToken?: TokenVolumeMode;
+  /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
+  jobs?: number;
+  showAdmitted: boolean;
+  color: boolean;
+  failOn: "refused" | "changed";
+}
+
+/** Runs the audit on the inputs, writes the report to stdout; returns the exit code. */
+export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Promise<number> {
+  const policies = await inputs.policies();
+  if (policies.length === 0) {
+    throw new UsageError(
+      `no PodSecurityPolicy found in ${
+        opts.pspFilesGiven ? "the --psp-file inputs" : "the cluster"
+      }`,
+    );
+  }
+  let only: Set<string> | undefined;
+  if (opts.policy.length) {
+    const known = new Set(policies.map((p) => p.psp.metadata.name!));
+    const missing = opts.policy.filter((n) => !known.has(n));
+    if (missing.length) {
+      throw new UsageError(
+        `--policy ${
+          missing.map((n) => JSON.stringify(n)).join(", ")
+        }: no such PodSecurityPolicy among ${[...known].join(", ")}`,
+      );
+    }
+    only = new Set(opts.policy);
+  }
+  const access = await inputs.access();
+  // Field positions are printed by SARIF only; finding them costs a lookup per field, so
+  // SARIF takes the one-thread path, which keeps each pod's positions at hand.
+  const positions = opts.output === "sarif";
+  const report = inputs.documents && !positions && (!access || access.rbac)
+    ? await auditPodsInParallel(policies, { documents: inputs.documents }, access, only, {
+      tokenVolume: opts.serviceAccountToken,
+      jobs: opts.jobs ?? defaultJobs(),
+    })
+    : await auditPods(policies, inputs, access, only, {
+      positions,
+      tokenVolume: opts.serviceAccountToken,
+    });
+  await writeChunks(
+    renderReportChunks(report, opts.output, {
+      showAdmitted: opts.showAdmitted,
+      color: opts.color,
+      failOn: opts.failOn,
+    }),
+  );
+  return reportFails(report, opts.failOn) ? EXIT_REFUSED : EXIT_OK;
+}
