@@ -178,7 +178,8 @@ Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
   1  some pod would be refused (or changed, with --fail-on changed)
   2  bad usage or input
-  3  cluster or I/O failure`,
+  3  cluster or I/O failure
+  4  internal error (a bug: please report it with the stack printed)`,
     )
     .action(async (flags) => {
       const opts: AuditPodsOptions = {

@@ -3,7 +3,15 @@
  * command, maps errors to exit codes. Each command lives in its own module.
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { CliError, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE, terminalText } from "../io/errors.ts";
+import {
+  CliError,
+  EXIT_INTERNAL,
+  EXIT_INTERRUPTED,
+  EXIT_IO,
+  EXIT_USAGE,
+  terminalText,
+} from "../io/errors.ts";
+import { ApiError, TransportError } from "../cluster/errors.ts";
 import { removeTemporaryFiles } from "../io/atomic_write.ts";
 import { convertCommand } from "./convert.ts";
 import { auditPodsCommand } from "./audit_pods.ts";
@@ -49,16 +57,44 @@ export async function run(args: string[]): Promise<number> {
       ) return 0;
       return EXIT_USAGE;
     }
-    if (e instanceof CliError) {
-      console.error(`error: ${terminalText(e.message)}`);
-      return e.exitCode;
-    }
     if (e instanceof Deno.errors.Interrupted) return EXIT_INTERRUPTED;
-    console.error(`error: ${terminalText((e as Error)?.message ?? String(e))}`);
-    return EXIT_IO;
+    const failure = describeFailure(e);
+    console.error(terminalText(failure.text));
+    return failure.exitCode;
   } finally {
     if (interruptible) listenForInterrupt(false);
   }
+}
+
+/** Node's system errors (`ECONNRESET`, `EPIPE`...) carry their errno name as `code`. */
+function isSystemError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
+
+/** An error of the operating system or the network that no CliError wrapped: exit 3. */
+function isIoFailure(e: unknown): boolean {
+  return Object.values(Deno.errors).some((c) => e instanceof c) ||
+    e instanceof ApiError || e instanceof TransportError || isSystemError(e);
+}
+
+/**
+ * What an error that ends the command prints on stderr and the exit code: a CliError its
+ * message and code; an I/O failure no CliError wrapped its message and 3; anything else is a
+ * bug (a TypeError, a failed assumption): it says so, prints the stack, and exits 4.
+ */
+export function describeFailure(e: unknown): { text: string; exitCode: number } {
+  if (e instanceof CliError) return { text: `error: ${e.message}`, exitCode: e.exitCode };
+  if (isIoFailure(e)) return { text: `error: ${(e as Error).message}`, exitCode: EXIT_IO };
+  const err = e instanceof Error ? e : undefined;
+  const what = err ? `${err.name}: ${err.message}` : `thrown value: ${String(e)}`;
+  // V8's stack starts with "Name: message"; the frames follow.
+  const stack = err?.stack?.startsWith(what) ? err.stack.slice(what.length) : `\n${err?.stack}`;
+  return {
+    text: `error: internal error (a bug in kubectl falco-psp ${VERSION}; please report it with ` +
+      `the command and this text): ${what}${err?.stack ? stack : ""}`,
+    exitCode: EXIT_INTERNAL,
+  };
 }
 
 /**

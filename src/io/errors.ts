@@ -1,13 +1,15 @@
 /**
  * Errors that reach the user, each with the exit code documented in README.md:
  * 1 refused pods (not an error), 2 bad usage or input, 3 cluster or I/O failure,
- * 130 interrupted.
+ * 4 internal error (a bug), 130 interrupted.
  */
 
 export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_IO = 3;
+/** An unexpected error: a bug in the plugin, not a problem with the input or the cluster. */
+export const EXIT_INTERNAL = 4;
 export const EXIT_INTERRUPTED = 130;
 
 /** Where in the input something was found. */
