@@ -10,7 +10,7 @@ import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts"
 import { streamObjects } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
-import { terminalSafe } from "../report/table.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
@@ -60,7 +60,7 @@ export interface FileInputOptions {
 
 /** Prints a warning on stderr (terminal-safe). */
 export function warn(message: string): void {
-  console.error(`warning: ${terminalSafe(message)}`);
+  console.error(`warning: ${terminalText(message, { oneLine: true })}`);
 }
 
 /**

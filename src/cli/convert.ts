@@ -6,6 +6,7 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import { writeFileAtomic, writeOutput } from "../io/atomic_write.ts";
 import { InputError, IoError, type SourceRef, UsageError } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import {
   type FalcoTarget,
@@ -88,7 +89,7 @@ export function policyFileName(name: string, used: Set<string>): string {
 }
 
 function printWarnings(warnings: readonly string[]): void {
-  for (const w of warnings) console.error(`warning: ${w}`);
+  for (const w of warnings) console.error(`warning: ${terminalText(w, { oneLine: true })}`);
 }
 
 /** Runs the conversion with parsed options. */
@@ -128,7 +129,7 @@ export async function runConvert(
       printWarnings(f.rules.warnings);
       const path = `${opts.outputDir.replace(/\/+$/, "")}/${policyFileName(f.policy, used)}`;
       await writeFileAtomic(path, f.rules.yaml);
-      console.error(`wrote ${path}`);
+      console.error(`wrote ${terminalText(path, { oneLine: true })}`);
     }
     return;
   }

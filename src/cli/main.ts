@@ -3,14 +3,8 @@
  * command, maps errors to exit codes. Each command lives in its own module.
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import {
-  CliError,
-  EXIT_INTERNAL,
-  EXIT_INTERRUPTED,
-  EXIT_IO,
-  EXIT_USAGE,
-  terminalText,
-} from "../io/errors.ts";
+import { CliError, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import { ApiError, TransportError } from "../cluster/errors.ts";
 import { removeTemporaryFiles } from "../io/atomic_write.ts";
 import { convertCommand } from "./convert.ts";
@@ -42,6 +36,8 @@ export async function run(args: string[]): Promise<number> {
   if (isCompletionRequest(args)) return await runCompletionRequest(program, args[0], args.slice(1));
   const applyExitOverride = (c: Command) => {
     c.exitOverride();
+    // Commander's own errors quote the arguments (`unknown option '...'`): escaped like ours.
+    c.configureOutput({ outputError: (text, write) => write(terminalText(text)) });
     c.commands.forEach((sub) => applyExitOverride(sub as unknown as Command));
   };
   applyExitOverride(program);

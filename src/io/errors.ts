@@ -38,22 +38,6 @@ export function formatSource(ref: SourceRef): string {
   return s;
 }
 
-const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
-const escapeChar = (c: string) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`;
-
-/** Escapes every control and format character (`\u001b` ...) so that untrusted text is safe to print. */
-export function printable(s: string): string {
-  return s.replace(CONTROL_OR_FORMAT, escapeChar);
-}
-
-/**
- * Escapes control and format characters (`\u001b`, C1 controls, `\u2028`...), keeping line
- * breaks and tabs, so that a message quoting untrusted text cannot drive the terminal.
- */
-export function terminalText(s: string): string {
-  return s.replace(CONTROL_OR_FORMAT, (c) => c === "\n" || c === "\t" ? c : escapeChar(c));
-}
-
 /** Base class: a message for the user and an exit code. */
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number) {

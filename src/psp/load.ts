@@ -4,7 +4,8 @@
  * `loadPsps` is pure (warnings are returned, not printed); `loadPspFiles` is the shell part that
  * reads files, directories and stdin first.
  */
-import { formatSource, InputError, printable, type SourceRef } from "../io/errors.ts";
+import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import { type LoadedObject, loadObjects } from "../io/documents.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
@@ -115,7 +116,7 @@ function objectLabel(o: Record<string, unknown>): string {
   const apiVersion = typeof o.apiVersion === "string" && o.apiVersion ? ` (${o.apiVersion})` : "";
   const meta = o.metadata as Record<string, unknown> | undefined;
   const name = meta && typeof meta.name === "string" ? ` ${JSON.stringify(meta.name)}` : "";
-  return printable(`${kind}${apiVersion}${name}`);
+  return terminalText(`${kind}${apiVersion}${name}`, { oneLine: true });
 }
 
 /**
@@ -144,7 +145,7 @@ export function loadPsps(
         located(lo, ["apiVersion"]),
         "apiVersion",
         `unsupported apiVersion ${
-          printable(JSON.stringify(o.apiVersion ?? null))
+          terminalText(JSON.stringify(o.apiVersion ?? null), { oneLine: true })
         } for PodSecurityPolicy (expected ${PSP_API_VERSIONS.join(" or ")})`,
       );
     }
@@ -189,7 +190,7 @@ export function loadPsps(
         located(lo, ["metadata", "name"]),
         "metadata.name",
         `duplicate PodSecurityPolicy name ${
-          printable(JSON.stringify(meta.name))
+          terminalText(JSON.stringify(meta.name), { oneLine: true })
         }: also defined at ${formatSource(previous)}`,
       );
     }
@@ -221,7 +222,7 @@ export function loadPsps(
     if (unusable.length) {
       warnings.push(
         `${where}: PodSecurityPolicy ${
-          printable(JSON.stringify(meta.name))
+          terminalText(JSON.stringify(meta.name), { oneLine: true })
         } is valid but unusable: ${
           unusable.join(", ")
         } (the admission skips it, so it admits no pod)`,

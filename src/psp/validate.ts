@@ -15,7 +15,7 @@ import {
 import { any, int64, list, map, obj, type Shape, str } from "../model/json_shape.ts";
 import { PSP_SPEC_SHAPES } from "../model/psp_fields.ts";
 import { applyPspDefaults } from "./defaults.ts";
-import { printable } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 
 /** Appends every item (no spread: hostile PSPs may hold 100k list items, beyond argument limits). */
 function pushAll<T>(to: T[], items: readonly T[]): void {
@@ -736,12 +736,14 @@ export interface ShapeReport {
  */
 export function renderPath(path: readonly (string | number)[]): string {
   let out = "";
-  path.map((seg) => typeof seg === "string" ? printable(seg) : seg).forEach((seg, i) => {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (i > 0 && (path[i - 1] === "annotations" || path[i - 1] === "labels")) {
-      out += `[${seg}]`;
-    } else out += i === 0 ? seg : `.${seg}`;
-  });
+  path.map((seg) => typeof seg === "string" ? terminalText(seg, { oneLine: true }) : seg).forEach(
+    (seg, i) => {
+      if (typeof seg === "number") out += `[${seg}]`;
+      else if (i > 0 && (path[i - 1] === "annotations" || path[i - 1] === "labels")) {
+        out += `[${seg}]`;
+      } else out += i === 0 ? seg : `.${seg}`;
+    },
+  );
   return out;
 }
 

@@ -4,7 +4,7 @@
  * `extensions`, named by the PSP, in the pod's namespace. Pure; the index is built once and
  * answers many pods quickly.
  */
-import { printable } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import type {
   ClusterRole,
   ClusterRoleBinding,
@@ -250,7 +250,9 @@ export function buildRbacIndex(objects: readonly RbacObject[]): RbacIndex {
   for (const b of bindings) {
     const isCluster = b.kind === "ClusterRoleBinding";
     const ns = isCluster ? "" : b.metadata.namespace || "default";
-    const what = printable(`${b.kind} ${isCluster ? "" : `${ns}/`}${b.metadata.name}`);
+    const what = terminalText(`${b.kind} ${isCluster ? "" : `${ns}/`}${b.metadata.name}`, {
+      oneLine: true,
+    });
     let rules: readonly PolicyRule[] | undefined;
     if (b.roleRef.kind === "ClusterRole") rules = clusterRules.get(b.roleRef.name);
     else if (b.roleRef.kind === "Role" && !isCluster) {

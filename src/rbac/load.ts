@@ -4,7 +4,8 @@
  * `loadRbac` is pure; `loadRbacFiles` reads files, directories and stdin first.
  */
 import { type LoadedObject, loadObjects } from "../io/documents.ts";
-import { formatSource, InputError, printable, type SourceRef } from "../io/errors.ts";
+import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
+import { terminalText } from "../io/terminal_text.ts";
 import { RBAC_API_VERSIONS, RBAC_KINDS, type RbacObject } from "./model.ts";
 
 /** Options for loading RBAC objects. */
@@ -17,7 +18,11 @@ type Path = (string | number)[];
 
 function renderPath(path: Path): string {
   return path.map((p, i) =>
-    typeof p === "number" ? `[${p}]` : i ? `.${printable(p)}` : printable(p)
+    typeof p === "number"
+      ? `[${p}]`
+      : i
+      ? `.${terminalText(p, { oneLine: true })}`
+      : terminalText(p, { oneLine: true })
   )
     .join("");
 }
@@ -155,7 +160,7 @@ export function loadRbac(
       const label = `${kind || "object without kind"}${
         o.apiVersion ? ` (${String(o.apiVersion)})` : ""
       }${typeof name === "string" ? ` ${JSON.stringify(name)}` : ""}`;
-      warnings.push(`${where}: skipped ${printable(label)}: ${why}`);
+      warnings.push(`${where}: skipped ${terminalText(label, { oneLine: true })}: ${why}`);
       continue;
     }
     const c = new ShapeChecker(lo);
@@ -183,7 +188,7 @@ export function loadRbac(
         if (!["User", "Group", "ServiceAccount"].includes(sk as string)) {
           warnings.push(
             `${where}: ${renderPath([...p, "kind"])}: unknown subject kind ${
-              printable(JSON.stringify(sk))
+              terminalText(JSON.stringify(sk), { oneLine: true })
             } ignored (it matches nobody)`,
           );
         }
@@ -194,7 +199,7 @@ export function loadRbac(
     if (namespaced && !meta.namespace) {
       warnings.push(
         `${where}: ${kind} ${
-          printable(JSON.stringify(meta.name))
+          terminalText(JSON.stringify(meta.name), { oneLine: true })
         } has no metadata.namespace: assumed ${JSON.stringify(defaultNs)}`,
       );
       object = { ...object, metadata: { ...object.metadata, namespace: defaultNs } } as RbacObject;

@@ -3,7 +3,13 @@
  * row per workload with its pod count, verdict, the PSP that would admit it and
  * the first reasons, then a summary line. Pure: report in, text out.
  */
+import { terminalText } from "../io/terminal_text.ts";
 import { type AuditItem, type AuditReport, refusalReasons, type Verdict } from "./model.ts";
+
+/** A table cell: untrusted text escaped, on one line. */
+function cell(text: string): string {
+  return terminalText(text, { oneLine: true });
+}
 
 /** Table options. */
 export interface TableOptions {
@@ -21,18 +27,6 @@ const COLORS: Record<Verdict, string> = {
   refused: "\x1b[31m",
 };
 const RESET = "\x1b[0m";
-
-/**
- * Makes untrusted text (names, annotation values, messages) safe for a terminal:
- * control characters (ANSI escapes, newlines, tabs) are shown as `\xNN`/`\uNNNN`.
- */
-export function terminalSafe(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16)}`;
-  });
-}
 
 /** A changed value for people: `unset` for null/undefined, else JSON. */
 export function showValue(v: unknown): string {
@@ -67,12 +61,12 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
   const rows = report.items.filter((it) => opts.showAdmitted || it.verdict !== "admitted");
   const header = ["NAMESPACE", "WORKLOAD", "PODS", "VERDICT", "PSP", "REASONS"];
   const cells = rows.map((it) => [
-    terminalSafe(it.namespace),
-    terminalSafe(`${it.kind}/${it.name}`),
+    cell(it.namespace),
+    cell(`${it.kind}/${it.name}`),
     it.pods === null ? "-" : String(it.pods),
     it.verdict,
-    it.policy === null ? "-" : terminalSafe(it.policy),
-    cut(terminalSafe(reasons(it)), width),
+    it.policy === null ? "-" : cell(it.policy),
+    cut(cell(reasons(it)), width),
   ]);
   const s = report.summary;
   const summary = `${s.items} workload${s.items === 1 ? "" : "s"} (${s.pods} pod${
