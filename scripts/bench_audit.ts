@@ -20,7 +20,7 @@ function arg(name: string): string | undefined {
   return i >= 0 ? Deno.args[i + 1] : undefined;
 }
 
-const oracle = arg("--oracle") ?? new URL("../../shared/oracle/", import.meta.url).pathname;
+const oracle = arg("--oracle") ?? new URL("../fixtures/oracle/", import.meta.url).pathname;
 const wanted = Number(arg("--pods") ?? 100_000);
 const corpus = JSON.parse(await Deno.readTextFile(`${oracle}/corpus.json`));
 const psps = corpus.psps as PodSecurityPolicy[];

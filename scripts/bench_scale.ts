@@ -35,7 +35,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : fallback;
 }
 const what = Deno.args[0] && !Deno.args[0].startsWith("--") ? Deno.args[0] : "all";
-const oracle = arg("--oracle", new URL("../../shared/oracle/", import.meta.url).pathname);
+const oracle = arg("--oracle", new URL("../fixtures/oracle/", import.meta.url).pathname);
 const podCount = Number(arg("--pods", "100000"));
 const pspCount = Number(arg("--psps", "30"));
 const inputs = arg("--inputs", "yaml,jsonl,auditlog").split(",");

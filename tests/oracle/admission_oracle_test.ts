@@ -1,6 +1,6 @@
 /**
  * Acceptance: the admission evaluator against a real kube-apiserver v1.20.2
- * (/work/shared/oracle, see its README). Every recorded verdict — each pod against each single
+ * (fixtures/oracle, see its README). Every recorded verdict — each pod against each single
  * PSP, each set, and `all` — is re-decided and compared: status, chosen PSP, the multiset of
  * violation lines (parsed from the server's message; duplicates kept, order ignored because the
  * server aggregates PSPs in Go map order), and the admitted pod's recorded fields.

@@ -1,25 +1,41 @@
 /**
- * The rules file of the Falco 0.27 docs page (../shared/seed), loaded and evaluated by the
- * engine on the real audit events of ../shared/oracle.
+ * The rules file of the Falco 0.27 docs page (fixtures/seed/expected_rules_0.27.yaml, checked
+ * against the page itself where the shared directory has it), loaded and evaluated by the
+ * engine on the real audit events of fixtures/oracle.
  */
 import assert from "node:assert/strict";
 import { type AuditEvent, auditEventFromJson } from "../../support/falco/event.ts";
 import { checkLoad } from "../../support/falco/load_check.ts";
 import { firingRules } from "../../support/falco/mod.ts";
-import { SHARED_DIR } from "../../support/shared.ts";
+import { ORACLE_DIR, sharedOrIgnore } from "../../support/shared.ts";
 
-const SHARED = SHARED_DIR;
+/** The Falco 0.27 docs page (third-party: read from the shared directory, never committed). */
+const PAGE = sharedOrIgnore("seed/000_7e39e79a8ff469ca.txt", import.meta.url);
+const FIXTURES = new URL("../../../fixtures/seed/", import.meta.url);
 
-async function seedRules(): Promise<string> {
-  const page = await Deno.readTextFile(new URL("seed/000_7e39e79a8ff469ca.txt", SHARED));
-  const start = page.indexOf("- required_engine_version: 5");
-  const end = page.indexOf("PSP 규칙 평가를");
-  assert.ok(start >= 0 && end > start, "the rules file is found in the seed page");
-  return page.slice(start, end);
+function seedRules(): Promise<string> {
+  return Deno.readTextFile(new URL("expected_rules_0.27.yaml", FIXTURES));
 }
 
+/** A fixture without its leading `#` lines (which say where it comes from). */
+function withoutHeader(text: string): string {
+  return text.replace(/^(#.*\n)+\n?/, "");
+}
+
+Deno.test({
+  name: "fixtures/seed hold the docs page's PSP and rules file verbatim",
+  ignore: PAGE.ignore,
+}, async () => {
+  const page = await Deno.readTextFile(PAGE.url);
+  const rules = withoutHeader(await seedRules());
+  const psp = withoutHeader(await Deno.readTextFile(new URL("no_privileged.yaml", FIXTURES)));
+  assert.ok(rules.startsWith("- required_engine_version: 5"), "the fixture starts as the page's");
+  assert.ok(page.includes(rules.trimEnd()), "the page shows the rules fixture verbatim");
+  assert.ok(page.includes(psp.trimEnd()), "the page shows the PSP fixture verbatim");
+});
+
 async function eventsByPod(): Promise<Map<string, AuditEvent>> {
-  const text = await Deno.readTextFile(new URL("oracle/audit-events.jsonl", SHARED));
+  const text = await Deno.readTextFile(new URL("audit-events.jsonl", ORACLE_DIR));
   const map = new Map<string, AuditEvent>();
   for (const line of text.split("\n").filter((l) => l.trim() !== "")) {
     const ev = auditEventFromJson(line);

@@ -1,7 +1,7 @@
 /**
  * Oracle agreement of generated k8s_audit rules with the real kube-apiserver (issue 2,
  * "Tests", second bullet): generated rules for one PSP, loaded by the test-side Falco
- * engine, evaluated on every real audit event of ../shared/oracle/audit-events.jsonl, must
+ * engine, evaluated on every real audit event of fixtures/oracle/audit-events.jsonl, must
  * fire exactly on the PSP spec fields the API server named when it refused the pod under
  * that PSP alone (verdicts.json). See tests/falco/oracle_agreement_test.ts.
  *
@@ -33,7 +33,7 @@ export type GenerateRules = (
   opts: { target: "current" | "0.27"; prefix: boolean },
 ) => GenerateResult;
 
-/** The oracle directory (../shared/oracle from the repository root). */
+/** The oracle directory (fixtures/oracle). */
 export { ORACLE_DIR };
 
 interface Verdict {
