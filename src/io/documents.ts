@@ -6,7 +6,8 @@
 import { Composer, isMap, isSeq, LineCounter, Parser } from "yaml";
 import type { CST, Node as YamlNode } from "yaml";
 import { InputError, IoError, type SourceRef } from "./errors.ts";
-import { fastParseYaml, YAML_OPTIONS } from "./yaml_fast.ts";
+import { fastParseYaml } from "./yaml_fast.ts";
+import { YAML_OPTIONS } from "./yaml_schema.ts";
 
 /** One Kubernetes object read from input. */
 export interface LoadedObject {

@@ -5,9 +5,9 @@
  * returns undefined ("use the `yaml` library") for everything else. The `yaml` library stays
  * authoritative:
  *
- * - plain scalars resolve through the `yaml` library's own core-schema tags (the tags its
- *   Composer tries, in its order, each with its own `resolve`), so `0o17`, `1_000`, `.inf`,
- *   `Yes`, `~`, `012` mean what they mean there;
+ * - plain scalars resolve through the tags the `yaml` library path uses (kubectl's YAML 1.1
+ *   scalars, yaml_schema.ts: the tags its Composer tries, in its order, each with its own
+ *   `resolve`), so `0755`, `1_000`, `.inf`, `yes`, `~`, `1:20` mean what they mean there;
  * - text where the two readers are not known to agree never reaches js-yaml (`screen`):
  *   anchors, aliases, tags, directives, merge keys, complex and collection keys, reserved
  *   indicators, tabs, `\r`, controls, BOMs and non-ASCII spaces and line breaks, document
@@ -28,9 +28,7 @@
 // @ts-types="npm:@types/js-yaml@4.0.9"
 import { FAILSAFE_SCHEMA, load, type LoadOptions, Type } from "js-yaml";
 import { Document, isScalar } from "yaml";
-
-/** Options of the `yaml` library's Composer (merge keys as kubectl's YAML 1.1 reader has them). */
-export const YAML_OPTIONS = { uniqueKeys: true, strict: true, merge: true } as const;
+import { YAML_OPTIONS } from "./yaml_schema.ts";
 
 /** 1-based line and column in a text. */
 export interface TextPosition {

@@ -1,0 +1,121 @@
+/**
+ * Plain scalars read as kubectl reads them. kubectl (sigs.k8s.io/yaml) converts YAML to JSON
+ * with go-yaml v2, which resolves plain scalars by YAML 1.1 rules of its own (resolve.go):
+ *
+ * - `y Y yes Yes YES true True TRUE on On ON` are true, `n N no No NO false False FALSE off
+ *   Off OFF` are false, `~ null Null NULL` and the empty scalar are null;
+ * - a scalar starting with a digit or a sign is, with every `_` removed, an integer as Go's
+ *   `strconv.ParseInt(s, 0, 64)` reads it (`0755` and `0o755` octal, `0x1F`/`0X1F` hex,
+ *   `0b101` binary, a sign before any of them), else a float of the form
+ *   `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (so `08` is 8), else a string;
+ *   one starting with `.` is a float when Go's ParseFloat reads it (`.5`, `.5e3`);
+ *   `.inf`, `-.Inf`, `.nan`... are the special floats; a float out of range stays a string;
+ * - no sexagesimal numbers (`1:20` is a string) and no timestamps (`2001-12-14` stays a
+ *   string when decoded into an untyped value, as kubectl decodes manifests).
+ *
+ * Keys resolve the same way and become strings as JSON needs (`on:` is the key `"true"`,
+ * `0755:` the key `"493"`).
+ */
+import type { ScalarTag, Tags } from "yaml";
+
+const BOOL = "tag:yaml.org,2002:bool";
+const TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const FALSE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+/** What Go's ParseInt(s, 0, 64) reads (after the underscores are removed). */
+const GO_INT =
+  /^([-+]?)(?:0[bB]([01]+)|0[oO]([0-7]+)|0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/;
+/** go-yaml v2's `yamlStyleFloat`. */
+const GO_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** A float as go-yaml v2 keeps it: out of range (ParseFloat's ErrRange) it stays the string. */
+function goFloat(source: string, digits: string): number | string {
+  const f = parseFloat(digits);
+  return Number.isFinite(f) ? f : source;
+}
+
+/** go-yaml v2's reading of a plain scalar that starts with a digit or a sign. */
+export function resolveGoNumber(source: string): number | string {
+  const plain = source.replaceAll("_", "");
+  const m = GO_INT.exec(plain);
+  if (m) {
+    const [, sign, bin, oct, hex, lead0, dec] = m;
+    const n = bin !== undefined
+      ? BigInt(`0b${bin}`)
+      : oct !== undefined
+      ? BigInt(`0o${oct}`)
+      : hex !== undefined
+      ? BigInt(`0x${hex}`)
+      : lead0 !== undefined
+      ? (lead0 === "" ? 0n : BigInt(`0o${lead0}`))
+      : BigInt(dec);
+    const v = sign === "-" ? -n : n;
+    // int64, else uint64 (ParseUint takes no sign); beyond, the float form decides
+    if ((v >= INT64_MIN && v <= INT64_MAX) || (sign === "" && v <= UINT64_MAX)) return Number(v);
+  }
+  return GO_FLOAT.test(plain) ? goFloat(source, plain) : source;
+}
+
+const defaults = { default: true as const, identify: () => false };
+
+/**
+ * The scalar tags of kubectl's reading, in the order they are tried (the `yaml` library's
+ * Composer takes the first whose `test` matches; what `resolve` returns is the value).
+ */
+export const KUBECTL_SCALAR_TAGS: ScalarTag[] = [
+  {
+    ...defaults,
+    tag: "tag:yaml.org,2002:null",
+    test: /^(?:~|null|Null|NULL)?$/,
+    resolve: () => null,
+  },
+  { ...defaults, tag: BOOL, test: TRUE, resolve: () => true },
+  { ...defaults, tag: BOOL, test: FALSE, resolve: () => false },
+  {
+    ...defaults,
+    tag: "tag:yaml.org,2002:float",
+    test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+    resolve: (s: string) =>
+      s.endsWith("nan") || s.endsWith("NaN") || s.endsWith("NAN")
+        ? NaN
+        : s.startsWith("-")
+        ? -Infinity
+        : Infinity,
+  },
+  {
+    ...defaults,
+    // a superset of what is a number (resolve gives the string back for the rest)
+    tag: "tag:yaml.org,2002:int",
+    test: /^[-+0-9][-+0-9a-fA-FoOxX._]*$/,
+    resolve: resolveGoNumber,
+  },
+  {
+    ...defaults,
+    tag: "tag:yaml.org,2002:float",
+    test: /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/,
+    resolve: (s: string) => goFloat(s, s),
+  },
+];
+
+/** The `yaml` library's tags with its scalar ones replaced by KUBECTL_SCALAR_TAGS. */
+function kubectlTags(tags: Tags): Tags {
+  const kept = tags.filter((t) =>
+    typeof t === "object" &&
+    ("collection" in t && t.collection !== undefined || t.tag === "tag:yaml.org,2002:str")
+  );
+  return [...kept, ...KUBECTL_SCALAR_TAGS];
+}
+
+/**
+ * Options of the `yaml` library's Composer for Kubernetes input: kubectl's scalars, merge keys
+ * (`<<: *base`) as its YAML 1.1 reader has them, duplicate keys refused.
+ */
+export const YAML_OPTIONS = {
+  uniqueKeys: true,
+  strict: true,
+  merge: true,
+  schema: "core",
+  customTags: kubectlTags,
+} as const;
