@@ -499,7 +499,7 @@ async function run(seed: number, pspCount: number, podCount: number) {
 Deno.test({
   ...E2E_TEST,
   name: "admission agrees with kube-apiserver v1.20.2 on random PSPs and pods (differential)",
-  ignore: skipE2e("apiserver_differential_test.ts"),
+  ignore: skipE2e(import.meta.url),
   async fn() {
     const seeds = (Deno.env.get("DIFF_SEEDS") ?? "11,12").split(",").map(Number);
     const problems: string[] = [];

@@ -6,6 +6,7 @@
 import { loadConnection } from "../../src/cluster/kubeconfig.ts";
 import { ClusterClient, httpsTransport } from "../../src/cluster/client.ts";
 import { type DenoRun, runDeno } from "../support/cli.ts";
+import { ignoreIf } from "../support/ignore.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const START = `${ROOT}/scripts/start-apiserver.sh`;
@@ -43,11 +44,13 @@ export function unavailableReason(): string | undefined {
   return undefined;
 }
 
-/** `ignore` value for Deno.test, printing the reason once per file. */
-export function skipE2e(file: string): boolean {
+/**
+ * `ignore` value for Deno.test in the test module `moduleUrl` (pass `import.meta.url`),
+ * printing the reason once per file (tests/support/ignore.ts).
+ */
+export function skipE2e(moduleUrl: string): boolean {
   const reason = unavailableReason();
-  if (reason) console.warn(`ignoring end-to-end tests in ${file}: ${reason}`);
-  return reason !== undefined;
+  return ignoreIf(moduleUrl, reason && `end-to-end tests need a kube-apiserver: ${reason}`);
 }
 
 /** A running server, from the start script's env file. */

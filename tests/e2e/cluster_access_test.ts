@@ -17,7 +17,7 @@ import {
 } from "../../src/cluster/resources.ts";
 import { IoError } from "../../src/io/errors.ts";
 
-const ignore = skipE2e("cluster_access_test.ts");
+const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: true });
 
 /** A client for a kubeconfig context, counting requests, with a small page size. */

@@ -23,7 +23,7 @@ import {
   type ServerAnswer,
 } from "./dry_run.ts";
 
-const ignore = skipE2e("commands_test.ts");
+const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: true });
 
 // deno-lint-ignore no-explicit-any

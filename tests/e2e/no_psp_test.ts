@@ -11,7 +11,7 @@ import { loadConnection } from "../../src/cluster/kubeconfig.ts";
 import { NoPspApiError } from "../../src/cluster/errors.ts";
 import { hasPodSecurityPolicyApi, listPodSecurityPolicies } from "../../src/cluster/resources.ts";
 
-const ignore = skipE2e("no_psp_test.ts");
+const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: false });
 
 Deno.test({

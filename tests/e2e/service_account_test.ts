@@ -45,7 +45,7 @@ import {
   withServiceAccountToken,
 } from "../../src/workloads/service_account_token.ts";
 
-const ignore = skipE2e("service_account_test.ts");
+const ignore = skipE2e(import.meta.url);
 
 // deno-lint-ignore no-explicit-any
 type Obj = Record<string, any>;

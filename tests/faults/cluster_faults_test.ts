@@ -26,7 +26,7 @@ import {
   statusAnswer,
 } from "./proxy.ts";
 
-const ignore = skipE2e("cluster_faults_test.ts");
+const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: true });
 
 type Obj = Record<string, unknown>;
