@@ -6,7 +6,29 @@
  */
 
 /** A value that cannot be written into a Falco condition without changing its meaning. */
-export class UnsafeValueError extends Error {}
+export class UnsafeValueError extends Error {
+  override name = "UnsafeValueError";
+}
+
+/**
+ * Falco's limit on one value of a condition (a string, a regex, one item of a list), in
+ * bytes: libsinsp parses each into a 256-byte buffer with a terminating byte, and refuses a
+ * longer one with LOAD_ERR_COMPILE_CONDITION "filter parameter too long" (measured on Falco
+ * 0.44.1 and on a 0.45 build, reference falco.md §9), which refuses the whole file.
+ */
+export const MAX_VALUE_BYTES = 255;
+
+/** A condition would hold a value longer than Falco accepts (`MAX_VALUE_BYTES`). */
+export class ValueTooLongError extends Error {
+  override name = "ValueTooLongError";
+}
+
+const UTF8 = new TextEncoder();
+
+/** The bytes a value takes in Falco (UTF-8). */
+export function valueBytes(text: string): number {
+  return UTF8.encode(text).length;
+}
 
 /** A Falco field, with an optional argument (`json.value[/a/b]`, `ka.req.pod.containers.image[0]`). */
 export interface Field {
@@ -172,9 +194,42 @@ export function group(x: Cond): Cond {
   return { k: "group", x };
 }
 
-/** Whether a condition folded to a constant. */
-export function isConstant(c: Cond): c is { k: "true" } | { k: "false" } {
-  return c.k === "true" || c.k === "false";
+/**
+ * Every value of a condition longer than Falco accepts (`MAX_VALUE_BYTES`): the generator's
+ * guard, checked before anything is rendered.
+ */
+export function overlongValues(c: Cond): string[] {
+  const out: string[] = [];
+  const visit = (x: Cond): void => {
+    switch (x.k) {
+      case "cmp":
+        for (const v of x.values) {
+          if (v.kind !== "list" && v.kind !== "val" && valueBytes(v.text) > MAX_VALUE_BYTES) {
+            out.push(v.text);
+          }
+        }
+        return;
+      case "and":
+      case "or":
+        x.xs.forEach(visit);
+        return;
+      case "not":
+      case "group":
+        visit(x.x);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(c);
+  return out;
+}
+
+/** Describes an over-long value for messages (its size and its start). */
+export function describeOverlong(text: string): string {
+  return `a value of ${valueBytes(text)} bytes (${
+    JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text)
+  }) exceeds the ${MAX_VALUE_BYTES} bytes Falco accepts in one value of a condition`;
 }
 
 /** Renders a quoted Falco string; refuses what the Falco parsers could read differently. */
@@ -223,6 +278,12 @@ function renderCmp(c: Extract<Cond, { k: "cmp" }>): string {
  * is constant as a whole is refused (a rule that never or always fires is a generator bug).
  */
 export function render(c: Cond): string {
+  const long = overlongValues(c);
+  if (long.length) throw new ValueTooLongError(describeOverlong(long[0]));
+  return renderTree(c);
+}
+
+function renderTree(c: Cond): string {
   switch (c.k) {
     case "true":
     case "false":
@@ -234,19 +295,19 @@ export function render(c: Cond): string {
     case "macro":
       return c.name;
     case "group":
-      return `(${render(c.x)})`;
+      return `(${renderTree(c.x)})`;
     case "not":
       return `not ${atom(c.x)}`;
     case "and":
-      return c.xs.map((x) => (x.k === "or" ? `(${render(x)})` : atom(x, true))).join(" and ");
+      return c.xs.map((x) => (x.k === "or" ? `(${renderTree(x)})` : atom(x, true))).join(" and ");
     case "or":
-      return c.xs.map((x) => (x.k === "and" ? `(${render(x)})` : atom(x, true))).join(" or ");
+      return c.xs.map((x) => (x.k === "and" ? `(${renderTree(x)})` : atom(x, true))).join(" or ");
   }
 }
 
 /** Renders a child, in parentheses unless it is a single comparison, macro or group. */
 function atom(x: Cond, allowNot = false): string {
-  if (x.k === "cmp" || x.k === "exists" || x.k === "macro" || x.k === "group") return render(x);
-  if (x.k === "not" && allowNot) return render(x);
-  return `(${render(x)})`;
+  if (x.k === "cmp" || x.k === "exists" || x.k === "macro" || x.k === "group") return renderTree(x);
+  if (x.k === "not" && allowNot) return renderTree(x);
+  return `(${renderTree(x)})`;
 }

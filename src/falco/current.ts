@@ -24,24 +24,28 @@ import {
   type Cond,
   exists,
   FALSE,
+  type Field,
   field,
   jsonField,
   macro,
+  MAX_VALUE_BYTES,
   not,
   or,
   sq,
   str,
   TRUE,
   valOf,
+  ValueTooLongError,
   word,
 } from "./condition.ts";
 import type { MacroDef, PspContext } from "./context.ts";
 import type { FieldRule } from "./field_rule.ts";
 import {
-  anchoredInRanges,
+  inRangesAlternatives,
   literalPattern,
-  notOneOfStringPattern,
-  outsideRangesPattern,
+  notOneOfStringAlternatives,
+  outsideRangesAlternatives,
+  splitAlternation,
 } from "./regex.ts";
 import { GenerateError } from "./scope.ts";
 
@@ -68,6 +72,47 @@ const jv = (...path: Path) => jsonField(path);
 const ka = (name: string) => field(name);
 const kaKind = (kind: Kind, name: string) => field(`ka.req.pod.${kind}.${name}`);
 
+/**
+ * `f regex '<head>(<alternatives>)<tail>'` as several regexes of at most MAX_VALUE_BYTES
+ * joined by `or` (the same language: each takes some of the alternatives). FALSE when there
+ * is no alternative; ValueTooLongError when one alternative alone does not fit.
+ */
+function regexAny(f: Field, head: string, alternatives: readonly string[], tail: string): Cond {
+  if (!alternatives.length) return FALSE;
+  const values = splitAlternation(head, alternatives, tail, MAX_VALUE_BYTES);
+  if (!values) {
+    throw new ValueTooLongError(
+      `a regex alternative (${
+        alternatives.find((a) => head.length + a.length + tail.length + 2 > MAX_VALUE_BYTES)
+          ?.slice(0, 60)
+      }...) does not fit in the ${MAX_VALUE_BYTES} bytes Falco accepts in one value`,
+    );
+  }
+  return or(...values.map((v) => cmp(f, "regex", str(v))));
+}
+
+/**
+ * `f regex '<head><lead>(<JSON string body not in allowed>)<tail>'`, split as regexAny does
+ * (the "not one of" trie is cut at its subtrees where one regex would be too long).
+ */
+function notOneOfRegex(
+  f: Field,
+  head: string,
+  allowed: readonly string[],
+  tail: string,
+  lead = "",
+  extra: readonly string[] = [],
+): Cond {
+  const budget = MAX_VALUE_BYTES - head.length - tail.length - 2 - lead.length;
+  const alts = notOneOfStringAlternatives(allowed, budget);
+  if (!alts) {
+    throw new ValueTooLongError(
+      `an allowed value (one of ${allowed.length}) is too long for a regex of at most ${MAX_VALUE_BYTES} bytes`,
+    );
+  }
+  return regexAny(f, head, [...extra, ...alts.map((a) => lead + a)], tail);
+}
+
 /** OR over the three container kinds of a `ka.req.pod.<kind>.*` check. */
 function anyKind(f: (kind: Kind) => Cond): Cond {
   return or(...KINDS.map(f));
@@ -89,8 +134,7 @@ function containerLacks(c: Path, ...sub: Path): Cond {
 
 /** `f` is set and its text is not an integer inside the ranges. */
 function outOfRanges(f: ReturnType<typeof jv>, ranges: IDRange[]): Cond {
-  const rx = anchoredInRanges(ranges);
-  return and(exists(f), rx === undefined ? TRUE : not(cmp(f, "regex", str(rx))));
+  return and(exists(f), not(regexAny(f, "^", inRangesAlternatives(ranges), "$")));
 }
 
 function rangesText(ranges: readonly IDRange[] | null | undefined): string {
@@ -121,10 +165,8 @@ function effectiveOutOfRanges(
   };
   // A container's own value: found in the JSON text of each kind (the key only occurs in
   // container securityContexts there; negative values are outside every range too).
-  const outside = `(${["-[0-9]+", outsideRangesPattern(ranges) ?? []].flat().join("|")})`;
-  const own = KINDS.map((kind) =>
-    cmp(jv(...SPEC, kind), "regex", str(`^.*"${key}":${outside}[,}].*$`))
-  );
+  const outside = ["-[0-9]+", ...outsideRangesAlternatives(ranges)];
+  const own = KINDS.map((kind) => regexAny(jv(...SPEC, kind), `^.*"${key}":`, outside, "[,}].*$"));
   const cond = or(
     ...own,
     and(macro(podBad.name), macro(withoutOwn(ctx, key).name)),
@@ -282,22 +324,27 @@ function seccompFieldRefused(p: SeccompPolicy, sc: Path): Cond {
  */
 function seccompContainerFieldRefused(p: SeccompPolicy, kindJson: ReturnType<typeof jv>): Cond {
   if (p.any) return FALSE;
-  const head = '^.*"seccompProfile":[{]"type":';
   const localhost = p.allowed.filter((a) => a.startsWith("localhost/")).map((a) => a.slice(10));
-  const alts = [
-    ...(seccompAllows(p, "runtime/default") ? [] : ['"RuntimeDefault"']),
-    ...(seccompAllows(p, "unconfined") ? [] : ['"Unconfined"']),
-    `"Localhost","localhostProfile":"${notOneOfStringPattern(localhost)}`,
-  ];
-  return cmp(kindJson, "regex", str(`${head}(${alts.join("|")}).*$`));
+  return notOneOfRegex(
+    kindJson,
+    '^.*"seccompProfile":[{]"type":',
+    localhost,
+    ".*$",
+    '"Localhost","localhostProfile":"',
+    [
+      ...(seccompAllows(p, "runtime/default") ? [] : ['"RuntimeDefault"']),
+      ...(seccompAllows(p, "unconfined") ? [] : ['"Unconfined"']),
+    ],
+  );
 }
 
 /** A container-level annotation `<keyPrefix><name>` whose value is not one of `allowed`. */
 function containerAnnotationRefused(keyPrefix: string, allowed: readonly string[]): Cond {
-  return cmp(
+  return notOneOfRegex(
     jv(...ANNOTATIONS),
-    "regex",
-    str(`^.*"${literalPattern(keyPrefix)}[^"]*":"${notOneOfStringPattern(allowed)}.*$`),
+    `^.*"${literalPattern(keyPrefix)}[^"]*":"`,
+    allowed,
+    ".*$",
   );
 }
 
@@ -356,12 +403,12 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
     audit: ({ psp }) => {
       // hostPort 0 is never serialized; with hostNetwork the API server has already copied
       // every containerPort into hostPort before admission (and before the audit event).
-      const outside = outsideRangesPattern(psp.spec.hostPorts ?? []);
-      if (outside === undefined) return undefined;
+      const outside = outsideRangesAlternatives(psp.spec.hostPorts ?? []);
+      if (!outside.length) return undefined;
       return {
         cond: or(
           ...(["containers", "initContainers"] as const).map((kind) =>
-            cmp(jv(...SPEC, kind), "regex", str(`^.*"hostPort":${outside}[,}].*$`))
+            regexAny(jv(...SPEC, kind), '^.*"hostPort":', outside, "[,}].*$")
           ),
         ),
         text: `host port outside of the allowed ranges [${rangesText(psp.spec.hostPorts)}]`,
@@ -503,7 +550,7 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       return {
         cond: and(
           exists(ka("ka.req.pod.fs_group")),
-          not(cmp(ka("ka.req.pod.fs_group"), "regex", str(anchoredInRanges(ranges)!))),
+          not(regexAny(ka("ka.req.pod.fs_group"), "^", inRangesAlternatives(ranges), "$")),
         ),
         text: `fsGroup outside of the ${rule} ranges [${rangesText(ranges)}]`,
       };
@@ -523,7 +570,7 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       if (rule !== "MustRunAs" && rule !== "MayRunAs") return undefined;
       if (!ranges?.length) return unusable(ctx, "supplementalGroups", `${rule} without ranges`);
       // Negative groups are outside every range too.
-      const outside = ["-[0-9]+", outsideRangesPattern(ranges) ?? []].flat().join("|");
+      const outside = ["-[0-9]+", ...outsideRangesAlternatives(ranges)];
       if (rule === "MustRunAs") {
         ctx.uncover(
           "supplementalGroups",
@@ -531,10 +578,11 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
         );
       }
       return {
-        cond: cmp(
+        cond: regexAny(
           jv(...POD_SC, "supplementalGroups"),
-          "regex",
-          str(`^.(-?[0-9]+,)*(${outside})[^0-9].*$`),
+          "^.(-?[0-9]+,)*",
+          outside,
+          "[^0-9].*$",
         ),
         text: `supplementalGroups outside of the ${rule} ranges [${rangesText(ranges)}]`,
       };
@@ -864,9 +912,12 @@ export const CURRENT_FIELD_RULES: readonly FieldRule[] = [
       const ok = [...new Set([...allowed, ...defaults])];
       // ka.req.pod.*.add_capabilities yields each container's `add` array as one JSON text,
       // so the check reads the containers' JSON: some `"add":[...]` entry outside the set.
-      const entryOutside = `^.*"add":[[]("[^"]*",)*"${notOneOfStringPattern(ok)}.*$`;
       return {
-        cond: or(...KINDS.map((kind) => cmp(jv(...SPEC, kind), "regex", str(entryOutside)))),
+        cond: or(
+          ...KINDS.map((kind) =>
+            notOneOfRegex(jv(...SPEC, kind), '^.*"add":[[]("[^"]*",)*"', ok, ".*$")
+          ),
+        ),
         text: `added capability outside of the allowed set [${ok.join(",")}]`,
       };
     },

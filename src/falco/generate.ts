@@ -7,20 +7,23 @@ import type { PodSecurityPolicy } from "../model/psp.ts";
 import {
   and,
   type Cond,
+  describeOverlong,
   exists,
   field,
   jsonField,
   macro,
   or,
+  overlongValues,
   render,
   str,
   UnsafeValueError,
+  ValueTooLongError,
   word,
 } from "./condition.ts";
 import { cmp } from "./condition.ts";
 import { type MacroDef, PspContext, type Uncovered } from "./context.ts";
 import { CURRENT_FIELD_RULES } from "./current.ts";
-import type { AuditCheck } from "./field_rule.ts";
+import type { AuditCheck, SyscallCheck } from "./field_rule.ts";
 import { legacyHeader, legacyRules } from "./legacy.ts";
 import { renderRulesYaml, type RulesItem } from "./rules_file.ts";
 import {
@@ -152,6 +155,10 @@ function generateWithPrefixes(
       );
     } catch (e) {
       if (e instanceof UnsafeValueError) throw new GenerateError(name, "spec", e.message);
+      if (e instanceof ValueTooLongError) {
+        // Only the scope (annotations) can get here: rules are checked row by row.
+        throw new GenerateError(name, "metadata.annotations", e.message);
+      }
       throw e;
     }
     if (target !== "0.27") {
@@ -241,9 +248,20 @@ function currentItems(ctx: PspContext): RulesItem[] {
   };
   for (const row of CURRENT_FIELD_RULES) {
     const label = row.label?.(ctx) ?? row.field;
-    auditRule("Violation", row.field, label, row.audit?.(ctx));
-    auditRule("Mutation", row.field, label, row.mutation?.(ctx));
-    const sc = row.syscall?.(ctx);
+    const rule = `${ctx.ruleName("Violation", label, "K8s Audit")}`;
+    auditRule("Violation", row.field, label, withinLimits(ctx, row.field, rule, row.audit));
+    auditRule(
+      "Mutation",
+      row.field,
+      label,
+      withinLimits(ctx, row.field, ctx.ruleName("Mutation", label, "K8s Audit"), row.mutation),
+    );
+    const sc = withinLimits(
+      ctx,
+      row.field,
+      ctx.ruleName("Violation", label, "System Activity"),
+      row.syscall,
+    );
     if (sc) {
       syscallRules++;
       refuseFieldLike(ctx, row.field, "syscall", [
@@ -283,6 +301,34 @@ function currentItems(ctx: PspContext): RulesItem[] {
     });
   }
   return [...currentScope(ctx, syscallRules > 0), ...body];
+}
+
+/**
+ * A row's check, or undefined (and the field named as unchecked, in the file's header and on
+ * stderr) when the check cannot be written within Falco's limit on one value: a rule that
+ * Falco refuses makes it refuse the whole file, so it is never emitted.
+ */
+export function withinLimits<T extends AuditCheck | SyscallCheck>(
+  ctx: PspContext,
+  fieldName: string,
+  ruleName: string,
+  build: ((ctx: PspContext) => T | undefined) | undefined,
+): T | undefined {
+  let check: T | undefined;
+  try {
+    check = build?.(ctx);
+  } catch (e) {
+    if (!(e instanceof ValueTooLongError)) throw e;
+    ctx.uncover(fieldName, `rule "${ruleName}" left out: ${e.message}`);
+    return undefined;
+  }
+  if (!check) return undefined;
+  const long = [check.cond, ...(check.macros ?? []).map((m) => m.cond)].flatMap(overlongValues);
+  if (long.length) {
+    ctx.uncover(fieldName, `rule "${ruleName}" left out: ${describeOverlong(long[0])}`);
+    return undefined;
+  }
+  return check;
 }
 
 /** Where a row's values come from in the PSP, for error messages. */

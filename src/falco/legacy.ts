@@ -10,6 +10,7 @@ import {
   and,
   cmp,
   type Cond,
+  describeOverlong,
   exists,
   field,
   group,
@@ -18,6 +19,7 @@ import {
   macro,
   not,
   or,
+  overlongValues,
   sq,
   str,
   type Value,
@@ -736,6 +738,17 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   const items: RulesItem[] = [];
   const seen = new Set<string>();
   for (const r of rules) {
+    // Falco refuses a value over MAX_VALUE_BYTES, and the whole file with it: such a rule is
+    // left out and its field named as unchecked.
+    const long = [r.cond, ...(r.macros ?? []).map((m) => m.cond)].flatMap(overlongValues);
+    if (long.length) {
+      const name = ctx.ruleName("Violation", r.label, r.suffix);
+      ctx.uncover(
+        r.label.split(/[=,]/)[0],
+        `rule "${name}" left out: ${describeOverlong(long[0])}`,
+      );
+      continue;
+    }
     for (const md of r.macros ?? []) {
       if (seen.has(md.name)) continue;
       seen.add(md.name);

@@ -74,20 +74,25 @@ export function normalizeRanges(ranges: readonly IntRange[]): [bigint, bigint][]
   return out;
 }
 
+/** Alternatives (no anchors) whose union matches the decimal text of an integer inside the ranges. */
+export function inRangesAlternatives(ranges: readonly IntRange[]): string[] {
+  return normalizeRanges(ranges).flatMap(([a, b]) => rangeAlternatives(a, b));
+}
+
 /**
  * A regex group (no anchors) matching the decimal text of an integer inside the ranges.
  * Returns undefined when the ranges are empty (nothing matches).
  */
 export function inRangesPattern(ranges: readonly IntRange[]): string | undefined {
-  const alts = normalizeRanges(ranges).flatMap(([a, b]) => rangeAlternatives(a, b));
+  const alts = inRangesAlternatives(ranges);
   return alts.length ? `(${alts.join("|")})` : undefined;
 }
 
 /**
- * A regex group (no anchors) matching the decimal text of a non-negative integer outside the
- * ranges. Returns undefined when the ranges cover every non-negative integer.
+ * Alternatives (no anchors) whose union matches the decimal text of a non-negative integer
+ * outside the ranges; empty when the ranges cover every non-negative integer.
  */
-export function outsideRangesPattern(ranges: readonly IntRange[]): string | undefined {
+export function outsideRangesAlternatives(ranges: readonly IntRange[]): string[] {
   const alts: string[] = [];
   let next = 0n;
   for (const [a, b] of normalizeRanges(ranges)) {
@@ -95,6 +100,15 @@ export function outsideRangesPattern(ranges: readonly IntRange[]): string | unde
     next = b + 1n;
   }
   if (next <= MAX_INT64) alts.push(...rangeAlternatives(next, undefined));
+  return alts;
+}
+
+/**
+ * A regex group (no anchors) matching the decimal text of a non-negative integer outside the
+ * ranges. Returns undefined when the ranges cover every non-negative integer.
+ */
+export function outsideRangesPattern(ranges: readonly IntRange[]): string | undefined {
+  const alts = outsideRangesAlternatives(ranges);
   return alts.length ? `(${alts.join("|")})` : undefined;
 }
 
@@ -122,12 +136,7 @@ interface TrieNode {
   children: Map<string, TrieNode>;
 }
 
-/**
- * A regex group (no anchors) matching the characters of a JSON string body (up to its
- * closing `"`, which the group also matches) whose text is NOT one of `allowed`. The body
- * is taken to contain no `"`.
- */
-export function notOneOfStringPattern(allowed: readonly string[]): string {
+function trieOf(allowed: readonly string[]): TrieNode {
   const root: TrieNode = { terminal: false, children: new Map() };
   for (const s of allowed) {
     if (!LITERAL.test(s)) throw new Error(`cannot write ${JSON.stringify(s)} as a pattern`);
@@ -139,14 +148,90 @@ export function notOneOfStringPattern(allowed: readonly string[]): string {
     }
     n.terminal = true;
   }
-  const alts: string[] = [];
-  const walk = (n: TrieNode, prefix: string) => {
-    if (!n.terminal) alts.push(`${prefix}"`);
-    const excluded = [...n.children.keys()].sort();
-    const cls = excluded.filter((c) => c !== "-").join("") + (excluded.includes("-") ? "-" : "");
-    alts.push(`${prefix}[^"${cls}][^"]*"`);
-    for (const [c, child] of [...n.children].sort()) walk(child, prefix + literalChar(c));
+  return root;
+}
+
+/** The alternatives a trie node contributes itself (not its children's). */
+function localAlternatives(n: TrieNode): string[] {
+  const excluded = [...n.children.keys()].sort();
+  const cls = excluded.filter((c) => c !== "-").join("") + (excluded.includes("-") ? "-" : "");
+  return [...(n.terminal ? [] : ['"']), `[^"${cls}][^"]*"`];
+}
+
+/** The node's language as one factored pattern: `a|b|c(...)|d(...)`. */
+function factored(n: TrieNode): string {
+  const alts = localAlternatives(n);
+  for (const [c, child] of [...n.children].sort()) {
+    const sub = factored(child);
+    alts.push(literalChar(c) + (sub.includes("|") ? `(${sub})` : sub));
+  }
+  return alts.join("|");
+}
+
+/**
+ * A regex group (no anchors) matching the characters of a JSON string body (up to its
+ * closing `"`, which the group also matches) whose text is NOT one of `allowed`. The body
+ * is taken to contain no `"`.
+ */
+export function notOneOfStringPattern(allowed: readonly string[]): string {
+  return `(${factored(trieOf(allowed))})`;
+}
+
+/**
+ * Alternatives whose union is `notOneOfStringPattern(allowed)`'s language, each at most
+ * `budget` bytes (subtrees too long for one alternative are split at their children).
+ * Undefined when some piece cannot be made that short (an allowed string nearly as long as
+ * the budget).
+ */
+export function notOneOfStringAlternatives(
+  allowed: readonly string[],
+  budget: number,
+): string[] | undefined {
+  const out: string[] = [];
+  const walk = (n: TrieNode, prefix: string): boolean => {
+    const whole = factored(n);
+    const one = prefix + (whole.includes("|") ? `(${whole})` : whole);
+    if (one.length <= budget) {
+      out.push(one);
+      return true;
+    }
+    for (const local of localAlternatives(n)) {
+      if (prefix.length + local.length > budget) return false;
+      out.push(prefix + local);
+    }
+    for (const [c, child] of [...n.children].sort()) {
+      if (!walk(child, prefix + literalChar(c))) return false;
+    }
+    return true;
   };
-  walk(root, "");
-  return `(${alts.join("|")})`;
+  return walk(trieOf(allowed), "") ? out : undefined;
+}
+
+/**
+ * Full-match regexes `head(a|b|...)tail` that together (joined by `or`) match what
+ * `head(<every alternative>)tail` matches, each at most `limit` bytes (Falco's limit on one
+ * value). Undefined when one alternative alone does not fit. Alternatives are ASCII.
+ */
+export function splitAlternation(
+  head: string,
+  alternatives: readonly string[],
+  tail: string,
+  limit: number,
+): string[] | undefined {
+  const budget = limit - head.length - tail.length - 2;
+  const out: string[] = [];
+  let group: string[] = [];
+  let size = -1;
+  for (const alt of alternatives) {
+    if (alt.length > budget) return undefined;
+    if (group.length && size + 1 + alt.length > budget) {
+      out.push(`${head}(${group.join("|")})${tail}`);
+      group = [];
+      size = -1;
+    }
+    group.push(alt);
+    size += 1 + alt.length;
+  }
+  if (group.length) out.push(`${head}(${group.join("|")})${tail}`);
+  return out;
 }

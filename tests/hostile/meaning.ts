@@ -47,7 +47,13 @@ export function basePsp(name = "policy", annotations: Record<string, string> = {
 
 /** The outcome of converting one PSP object as `convert` does (loader, then generator). */
 export type Conversion =
-  | { ok: true; yaml: string; psp: PodSecurityPolicy }
+  | {
+    ok: true;
+    yaml: string;
+    psp: PodSecurityPolicy;
+    /** Rules left out because a value would pass Falco's limit (named in the header). */
+    leftOut: string[];
+  }
   | { ok: false; error: Error };
 
 /** True for the errors `convert` turns into an input error (exit 2). */
@@ -68,7 +74,12 @@ export function convertObject(obj: unknown, target: FalcoTarget): Conversion {
     };
     const { psps } = loadPsps([lo], { allowInvalidNames: true, allowMissingRules: true });
     const psp = psps[0].psp;
-    return { ok: true, yaml: generateRules([psp], { target, prefix: true }).yaml, psp };
+    const generated = generateRules([psp], { target, prefix: true });
+    const leftOut = generated.uncovered.flatMap((u) => {
+      const m = /^rule "(.+)" left out: /.exec(u.reason);
+      return m ? [m[1]] : [];
+    });
+    return { ok: true, yaml: generated.yaml, psp, leftOut };
   } catch (e) {
     if (isInputRefusal(e)) return { ok: false, error: e };
     throw e;
@@ -97,8 +108,22 @@ function items(v: ValueItem[], op: string, subst: Subst): unknown[] {
 export function shape(expr: Expr, subst: Subst = (v) => v): unknown {
   switch (expr.kind) {
     case "and":
-    case "or":
       return { k: expr.kind, c: expr.children.map((c) => shape(c, subst)) };
+    case "or": {
+      // A long regex is split into several (joined by `or`) to stay within Falco's limit on
+      // one value, so how many depends on the values' lengths: adjacent masked regexes on
+      // the same field count as one (the evaluation checks what they match).
+      const c: unknown[] = [];
+      for (const child of expr.children.map((x) => shape(x, subst))) {
+        const prev = c[c.length - 1];
+        const isRegex = (x: unknown) => (x as { op?: string } | undefined)?.op === "regex";
+        if (isRegex(child) && isRegex(prev) && JSON.stringify(prev) === JSON.stringify(child)) {
+          continue;
+        }
+        c.push(child);
+      }
+      return c.length === 1 ? c[0] : { k: "or", c };
+    }
     case "not":
       return { k: "not", c: shape(expr.child, subst) };
     case "macro":

@@ -738,11 +738,38 @@ function typeOfRef(ref: FieldRef): FieldType | undefined {
   return typeof t === "string" ? undefined : t;
 }
 
+/**
+ * The most bytes one comparison value may have (a regex, a string, one item of a list):
+ * libsinsp parses each value into a 256-byte buffer with a terminating byte, so 255. Measured
+ * on Falco 0.44.1 (reference falco.md §9): 256 `b`s give `used=257`; the rule is refused with
+ * LOAD_ERR_COMPILE_CONDITION, and the whole file with it.
+ */
+export const MAX_VALUE_BYTES = 255;
+
+const UTF8 = new TextEncoder();
+
+/** Falco's "filter parameter too long" for the first over-long value of a check, if any. */
+export function overlongValueError(c: CheckExpr): string | null {
+  if (!c.value || c.value.kind === "field") return null;
+  const items = c.value.kind === "list" ? c.value.items : [c.value.item];
+  for (const item of items) {
+    const used = UTF8.encode(item.value).length + 1;
+    if (used > MAX_VALUE_BYTES + 1) {
+      return `filter parameter too long (used=${used}, available=${
+        MAX_VALUE_BYTES + 1
+      }):${item.value}`;
+    }
+  }
+  return null;
+}
+
 function checkFieldCurrent(c: CheckExpr, source: string): string | null {
   for (const ref of fieldsOf(c)) {
     const err = checkRefCurrent(ref, source);
     if (err) return err;
   }
+  const tooLong = overlongValueError(c);
+  if (tooLong) return tooLong;
   if (source !== "k8s_audit" || !c.op) return null;
   const lhs = typeOfRef(fieldsOf(c)[0]);
   if (!lhs) return null; // generic evt.* field
