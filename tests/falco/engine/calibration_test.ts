@@ -1,9 +1,9 @@
 /**
  * The engine's calibration against real Falco 0.44.1 (issue 13.2): every record of
- * ../shared/oracle/falco is replayed through the test engine. Per recorded rule: loads or
+ * the recorded Falco answers is replayed through the test engine. Per recorded rule: loads or
  * not, with the same error code and the same warnings; per (rule, event) of the replay
  * records: fired or not. 100% agreement is the bar. The public records are read through
- * ORACLE_DIR; the real-world ones (derived from other public repositories) only from the
+ * fixtures/oracle/falco; the real-world ones (derived from other public repositories) only from the
  * shared directory, and the test is reported as ignored, with the reason, without them.
  */
 import assert from "node:assert/strict";
@@ -16,31 +16,12 @@ import {
   type ReplayRecord,
 } from "../../support/falco/calibration.ts";
 import { loadRules } from "../../support/falco/rules.ts";
-import { ORACLE_DIR, SHARED_DIR } from "../../support/shared.ts";
+import { FALCO_ORACLE_DIR, ORACLE_DIR, sharedOrIgnore } from "../../support/shared.ts";
 
-const PUBLIC_FALCO = new URL("falco/", ORACLE_DIR);
-const REALWORLD_FALCO = new URL("oracle/falco/", SHARED_DIR);
-const REALWORLD_EVENTS = new URL("oracle/realworld/audit-events.jsonl.gz", SHARED_DIR);
-
-function missing(urls: URL[]): string | undefined {
-  for (const u of urls) {
-    try {
-      Deno.statSync(u);
-    } catch {
-      return u.pathname;
-    }
-  }
-  return undefined;
-}
-
-const realworldFiles = ["realworld-rules.yaml.gz", "realworld-load.json", "realworld-replay.json"]
-  .map((f) => new URL(f, REALWORLD_FALCO));
-const realworldAbsent = missing([...realworldFiles, REALWORLD_EVENTS]);
-if (realworldAbsent) {
-  console.warn(
-    `ignoring the real-world Falco calibration: ${realworldAbsent} is absent (material from other public repositories is read from the shared directory, never copied into the repository)`,
-  );
-}
+const PUBLIC_FALCO = FALCO_ORACLE_DIR;
+const REALWORLD_RULES = sharedOrIgnore("oracle/falco/realworld-rules.yaml.gz", import.meta.url);
+const REALWORLD_EVENTS = sharedOrIgnore("oracle/realworld/audit-events.jsonl.gz", import.meta.url);
+const REALWORLD_FALCO = new URL(".", REALWORLD_RULES.url);
 
 async function run(dir: URL, set: string, eventsUrl: URL): Promise<CalibrationReport> {
   const [yaml, loads, replay, events] = await Promise.all([
@@ -100,9 +81,9 @@ Deno.test("calibration: a wrong record is reported (control)", async () => {
 
 Deno.test({
   name: "calibration: the engine agrees with Falco 0.44.1 on the real-world records",
-  ignore: realworldAbsent !== undefined,
+  ignore: REALWORLD_RULES.ignore || REALWORLD_EVENTS.ignore,
   fn: async () => {
-    const report = await run(REALWORLD_FALCO, "realworld", REALWORLD_EVENTS);
+    const report = await run(REALWORLD_FALCO, "realworld", REALWORLD_EVENTS.url);
     assert.equal(report.loadTotal, 1310, "rules recorded");
     assert.equal(report.refusedByCode.get("LOAD_ERR_COMPILE_CONDITION"), 45, "refusals recorded");
     assertFull(report);
