@@ -6,12 +6,7 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { OwnerEdge } from "../workloads/extract.ts";
-import {
-  type PodSubject,
-  sourceLabel,
-  workloadKey,
-  type WorkloadRef,
-} from "../workloads/subject.ts";
+import { type PodSubject, workloadKey, type WorkloadRef } from "../workloads/subject.ts";
 import {
   type AdmittedPod,
   type AuditItem,
@@ -20,6 +15,7 @@ import {
   REPORT_API_VERSION,
   REPORT_KIND,
   type ReportPolicyResult,
+  reportSource,
   summarize,
   type Verdict,
 } from "./model.ts";
@@ -44,6 +40,12 @@ interface Group {
   pods: number;
   /** The `pod-template-hash` label of the group's pods, for the Deployment heuristic. */
   templateHash?: string;
+  /**
+   * For the template of the row's own workload (a Deployment given as an object, not pods
+   * it owns): where in the file it was read. The same workload given twice in one file makes
+   * two rows; its ReplicaSets and pods join the first.
+   */
+  self?: string;
 }
 
 /** ReportBuilder options. */
@@ -415,7 +417,14 @@ export class ReportBuilder {
     fields?: () => Record<string, FieldPosition>,
   ): void {
     if (subject.fromTemplate) this.#knownWorkloads.add(workloadKey(subject.workload));
-    const key = `${workloadKey(subject.owner ?? subject.workload)}\n${shared.id}`;
+    const src = subject.source;
+    const self = subject.fromTemplate && !subject.owner
+      ? `${src.document ?? ""}[${src.item ?? ""}]${src.line ?? ""}`
+      : undefined;
+    // Objects of different files (or the same workload twice in one file) are never merged.
+    const key = `${workloadKey(subject.owner ?? subject.workload)}\n${JSON.stringify(src.file)}\n${
+      self ?? ""
+    }\n${shared.id}`;
     let g = this.#groups.get(key);
     if (!g) {
       const row = ownRef(subject.owner ?? subject.workload);
@@ -423,20 +432,14 @@ export class ReportBuilder {
         kind: row.kind,
         namespace: row.namespace,
         name: row.name,
-        source: sourceLabel(subject.source),
+        source: reportSource(ownSource(src)),
         verdict: shared.verdict,
         policy: shared.policy,
         results: shared.results,
         admitted: shared.admitted,
         pods: null,
         ...(message !== undefined ? { message: own(message) } : {}),
-        location: {
-          file: subject.source.file,
-          ...(subject.source.line !== undefined
-            ? { line: subject.source.line, column: subject.source.column ?? 1 }
-            : {}),
-          fields: fields?.() ?? {},
-        },
+        location: { fields: fields?.() ?? {} },
       };
       const hash = subject.templateHash;
       g = {
@@ -446,6 +449,7 @@ export class ReportBuilder {
         templates: undefined,
         pods: 0,
         ...(hash ? { templateHash: own(hash) } : {}),
+        ...(self !== undefined ? { self } : {}),
       };
       this.#groups.set(key, g);
     }
@@ -474,26 +478,36 @@ export class ReportBuilder {
     return row;
   }
 
-  /** The finished report; items ordered by namespace, kind, name, then verdict. */
+  /**
+   * The finished report; items ordered by namespace, kind, name, verdict, then source (file,
+   * line). Groups that resolve to the same row, file and decision merge (a Deployment given
+   * with its ReplicaSets and pods), except templates of the row's own workload read at
+   * different places of the file, which stay rows of their own.
+   */
   finish(): AuditReport {
     const merged = new Map<string, { row: WorkloadRef; groups: Group[] }>();
     for (const g of this.#groups.values()) {
       const row = this.#resolve(g);
-      const key = `${workloadKey(row)}\n${g.fingerprint}`;
+      const key = `${workloadKey(row)}\n${JSON.stringify(g.item.source.file)}\n${g.fingerprint}`;
       const m = merged.get(key);
       if (m) m.groups.push(g);
       else merged.set(key, { row, groups: [g] });
     }
     const items: AuditItem[] = [];
     for (const { row, groups } of merged.values()) {
-      const item = { ...groups[0].item, kind: row.kind, namespace: row.namespace, name: row.name };
-      item.pods = podCount(row, groups);
-      items.push(item);
+      for (const part of splitBySelf(row, groups)) {
+        const item = { ...part[0].item, kind: row.kind, namespace: row.namespace, name: row.name };
+        item.pods = podCount(row, part);
+        items.push(item);
+      }
     }
     const rank: Record<Verdict, number> = { refused: 0, changed: 1, admitted: 2 };
     items.sort((a, b) =>
       cmp(a.namespace, b.namespace) || cmp(a.kind, b.kind) || cmp(a.name, b.name) ||
-      rank[a.verdict] - rank[b.verdict]
+      rank[a.verdict] - rank[b.verdict] || cmp(a.source.file, b.source.file) ||
+      (a.source.line ?? 0) - (b.source.line ?? 0) ||
+      (a.source.document ?? 0) - (b.source.document ?? 0) ||
+      (a.source.item ?? 0) - (b.source.item ?? 0)
     );
     return {
       apiVersion: REPORT_API_VERSION,
@@ -502,6 +516,25 @@ export class ReportBuilder {
       summary: summarize(items, this.policies),
     };
   }
+}
+
+/**
+ * The items of one merged row: one per template of the row's own workload (the same workload
+ * read at several places of one file), the other groups (its ReplicaSets, pods) with the
+ * first; one item when there is no such template.
+ */
+function splitBySelf(row: WorkloadRef, groups: Group[]): Group[][] {
+  const own = workloadKey(row);
+  const selves = groups.filter((g) => g.self !== undefined && workloadKey(g.row) === own);
+  if (selves.length < 2) return [groups];
+  const parts = selves.map((g) => [g]);
+  parts[0].push(...groups.filter((g) => !selves.includes(g)));
+  return parts;
+}
+
+/** A source whose strings keep no input text alive (see `own`). */
+function ownSource(ref: PodSubject["source"]): PodSubject["source"] {
+  return { ...ref, file: own(ref.file) };
 }
 
 function cmp(a: string, b: string): number {

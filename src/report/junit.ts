@@ -34,7 +34,7 @@ export function xmlEscape(text: string): string {
 }
 
 function fileOf(it: AuditItem): string {
-  return it.location?.file ?? it.source;
+  return it.source.file;
 }
 
 function details(it: AuditItem): string {

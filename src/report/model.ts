@@ -61,13 +61,49 @@ export interface FieldPosition {
   column: number;
 }
 
+/**
+ * Where an item's object was read: the input file (`-` for stdin, `cluster` for objects read
+ * from a cluster), the 1-based line and column of the object (of the event's line in an audit
+ * log), the 1-based document of a multi-document YAML stream and the 0-based item of a List.
+ */
+export interface ReportSource {
+  file: string;
+  line?: number;
+  column?: number;
+  document?: number;
+  item?: number;
+  /** For people: `file:line`, else `file` (`cluster` for cluster objects). */
+  display: string;
+}
+
+/** The ReportSource of where an object was read (plain data in, plain data out). */
+export function reportSource(ref: {
+  file: string;
+  line?: number;
+  column?: number;
+  document?: number;
+  item?: number;
+}): ReportSource {
+  if (ref.file === "cluster") return { file: "cluster", display: "cluster" };
+  return {
+    file: ref.file,
+    ...(ref.line !== undefined ? { line: ref.line, column: ref.column ?? 1 } : {}),
+    ...(ref.document !== undefined ? { document: ref.document } : {}),
+    ...(ref.item !== undefined ? { item: ref.item } : {}),
+    display: ref.line !== undefined ? `${ref.file}:${ref.line}` : ref.file,
+  };
+}
+
 /** One audited workload (or bare pod) with one admission decision. */
 export interface AuditItem {
   kind: string;
   namespace: string;
   name: string;
-  /** `file:document` (`file:document[item]` inside a List, `file#Lline` in an audit log) or `cluster`. */
-  source: string;
+  /**
+   * Where the object was read (the first pod's, for pods collapsed into their controller).
+   * Objects of different files are never merged into one item.
+   */
+  source: ReportSource;
   verdict: Verdict;
   policy: string | null;
   results: ReportPolicyResult[];
@@ -80,11 +116,8 @@ export interface AuditItem {
   pods: number | null;
   /** The admission's overall message when it refused without per-PSP violations. */
   message?: string;
-  /** Where the item came from (for SARIF); the file, and positions of violated fields. */
+  /** Input positions of the violated or changed fields (SARIF only; not printed otherwise). */
   location?: {
-    file: string;
-    line?: number;
-    column?: number;
     fields: Record<string, FieldPosition>;
   };
 }

@@ -31,15 +31,13 @@ function locations(it: AuditItem, field: string | undefined) {
     fullyQualifiedName: `${it.namespace}/${it.kind}/${it.name}`,
     kind: "object",
   }];
-  const loc = it.location;
-  if (!loc || loc.file === "-" || loc.file === "cluster") {
-    return [{ logicalLocations: logical }];
-  }
-  const at = (field !== undefined ? loc.fields[field] : undefined) ??
-    (loc.line !== undefined ? { line: loc.line, column: loc.column ?? 1 } : undefined);
+  const src = it.source;
+  if (src.file === "-" || src.file === "cluster") return [{ logicalLocations: logical }];
+  const at = (field !== undefined ? it.location?.fields[field] : undefined) ??
+    (src.line !== undefined ? { line: src.line, column: src.column ?? 1 } : undefined);
   return [{
     physicalLocation: {
-      artifactLocation: { uri: artifactUri(loc.file) },
+      artifactLocation: { uri: artifactUri(src.file) },
       ...(at ? { region: { startLine: at.line, startColumn: at.column } } : {}),
     },
     logicalLocations: logical,

@@ -50,16 +50,3 @@ export interface PodSubject {
 export function workloadKey(w: WorkloadRef): string {
   return JSON.stringify([w.kind, w.namespace, w.name]);
 }
-
-/**
- * Renders a source as a short label: `file:document`, `file:document[item]` for
- * List items, `file#Lline` for audit log lines, `cluster` for cluster objects.
- */
-export function sourceLabel(ref: SourceRef): string {
-  if (ref.file === "cluster") return "cluster";
-  if (ref.document !== undefined) {
-    return `${ref.file}:${ref.document}${ref.item !== undefined ? `[${ref.item}]` : ""}`;
-  }
-  if (ref.line !== undefined) return `${ref.file}#L${ref.line}`;
-  return ref.file;
-}

@@ -48,10 +48,13 @@ Deno.test("auditPods takes subjects and access checks from any source", async ()
   const policies = await fixturePolicies();
   // Every PSP usable: the privileged PSP admits everything unchanged.
   const all = await auditCore(policies, subjects, undefined);
-  assert.deepEqual(all.items.map((i) => [i.kind, i.name, i.pods, i.verdict, i.policy, i.source]), [
-    ["DaemonSet", "agent", 2, "admitted", "privileged", "cluster"],
-    ["Pod", "web", 1, "admitted", "privileged", "cluster"],
-  ]);
+  assert.deepEqual(
+    all.items.map((i) => [i.kind, i.name, i.pods, i.verdict, i.policy, i.source.display]),
+    [
+      ["DaemonSet", "agent", 2, "admitted", "privileged", "cluster"],
+      ["Pod", "web", 1, "admitted", "privileged", "cluster"],
+    ],
+  );
   // An access check that allows only "restricted" for the DaemonSet's pods, nothing for others.
   const seen: string[][] = [];
   const access = (s: PodSubject, names: readonly string[]) => {

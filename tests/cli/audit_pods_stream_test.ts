@@ -80,11 +80,21 @@ Deno.test("JSON lines and a YAML stream of the same pods give the same report", 
   assert.equal(fromJson.code, 1, fromJson.stderr);
   const y = JSON.parse(fromYaml.stdout);
   const j = JSON.parse(fromJson.stdout);
-  // Sources name the file and the document: same document numbers, other file.
+  // Sources name the file, the document and its line: same document numbers, other file;
+  // a JSON line is the document of that number, a YAML document starts further down.
+  type Src = { file: string; document: number; line: number; display: string };
+  const src = (items: Obj[]) => items.map((i) => i.source as Src);
   assert.deepEqual(
-    j.items.map((i: Obj) => i.source),
-    y.items.map((i: Obj) => String(i.source).replace(yamlFile, jsonFile)),
+    src(j.items).map((s) => [s.file, s.document]),
+    src(y.items).map((s) => [jsonFile, s.document]),
   );
+  for (const s of src(j.items)) assert.equal(s.display, `${jsonFile}:${s.document}`);
+  const yamlLines = (await Deno.readTextFile(yamlFile)).split("\n");
+  for (const s of src(y.items)) {
+    assert.equal(s.display, `${yamlFile}:${s.line}`);
+    assert.equal(yamlLines[s.line - 1], "apiVersion: v1", "the line is where the object starts");
+  }
+  assert.ok(src(y.items).some((s) => s.line > s.document), "lines, not document numbers");
   const strip = (items: Obj[]) => items.map(({ source: _, ...rest }) => rest);
   assert.deepEqual(strip(j.items), strip(y.items));
   assert.deepEqual(j.summary, y.summary);

@@ -25,7 +25,7 @@ interface Item {
   kind: string;
   namespace: string;
   name: string;
-  source: string;
+  source: { file: string; line?: number; document?: number; display: string };
   pods: number | null;
   verdict: string;
   policy: string | null;
@@ -94,7 +94,13 @@ Deno.test("-o json: the AuditReport document with results and the admitted pod",
   const items = doc.items as Item[];
   const web = item(items, "Deployment", "web");
   assert.equal(web.namespace, "shop");
-  assert.equal(web.source, `${FX}workloads.yaml:1`);
+  assert.deepEqual(web.source, {
+    file: `${FX}workloads.yaml`,
+    line: 3,
+    column: 1,
+    document: 1,
+    display: `${FX}workloads.yaml:3`,
+  });
   assert.equal(web.pods, 3);
   assert.equal(web.verdict, "changed");
   assert.equal(web.policy, "restricted");
@@ -194,7 +200,7 @@ Deno.test("stdin input; --fail-on changed makes a change fail", async () => {
   assert.match(ok.stdout, /prod\s+Deployment\/api\s+2\s+changed\s+restricted/);
   const fail = await auditPods([...args, "--fail-on", "changed", "-o", "json"], CHANGED_ONLY);
   assert.equal(fail.code, 1);
-  assert.equal(JSON.parse(fail.stdout).items[0].source, "-:1");
+  assert.equal(JSON.parse(fail.stdout).items[0].source.display, "-:1");
 });
 
 Deno.test("audit log with RBAC: verdict and PSP agree with the real API server on every event", async () => {
@@ -215,7 +221,8 @@ Deno.test("audit log with RBAC: verdict and PSP agree with the real API server o
   const seen = new Set<number>();
   let agree = 0;
   for (const it of items) {
-    const line = Number(it.source.split("#L")[1]);
+    const line = it.source.line!;
+    assert.equal(it.source.display, `${FX}oracle-audit.jsonl:${line}`);
     seen.add(line);
     const ev = events[line - 1];
     const refused = ev.responseStatus.code === 403;

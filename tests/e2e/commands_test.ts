@@ -281,7 +281,7 @@ Deno.test({
     const report = JSON.parse(res.stdout);
     const names = report.items.map((i: Obj) => i.name).sort();
     assert.deepEqual(names, pods.map((p) => p.metadata.name));
-    assert.ok(report.items.every((i: Obj) => i.source === "cluster" && i.kind === "Pod"));
+    assert.ok(report.items.every((i: Obj) => i.source.file === "cluster" && i.kind === "Pod"));
   },
 });
 

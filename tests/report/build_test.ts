@@ -71,11 +71,62 @@ Deno.test("a known owner edge resolves ReplicaSet pods to the Deployment and tak
   b.addEdge({ child: RS, owner: deploy });
   b.add(templateSubject("Deployment", "web", 4), CHANGED);
   b.add(templateSubject("ReplicaSet", "web-abc12", 4, deploy), CHANGED);
-  b.add(podSubject("web-abc12-a", { owner: RS }), CHANGED);
+  b.add(podSubject("web-abc12-a", { owner: RS, file: "workloads.yaml" }), CHANGED);
   const r = b.finish();
   assert.equal(r.items.length, 1);
   assert.deepEqual([r.items[0].kind, r.items[0].name, r.items[0].pods], ["Deployment", "web", 4]);
-  assert.equal(r.items[0].source, "workloads.yaml:2");
+  assert.deepEqual(r.items[0].source, {
+    file: "workloads.yaml",
+    document: 2,
+    display: "workloads.yaml",
+  });
+});
+
+Deno.test("the same workload in two files gives two rows, each with its source", () => {
+  const b = new ReportBuilder([]);
+  const at = (file: string, line: number) => ({ file, document: 3, line, column: 1 });
+  b.add(templateSubject("Deployment", "app", 3, undefined, at("prod/app.yaml", 392)), REFUSED);
+  b.add(templateSubject("Deployment", "app", 1, undefined, at("staging/app.yaml", 40)), REFUSED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods, i.source.display]), [
+    ["Deployment", "app", 3, "prod/app.yaml:392"],
+    ["Deployment", "app", 1, "staging/app.yaml:40"],
+  ]);
+  assert.deepEqual(r.items[0].source, {
+    file: "prod/app.yaml",
+    line: 392,
+    column: 1,
+    document: 3,
+    display: "prod/app.yaml:392",
+  });
+  assert.deepEqual([r.summary.items, r.summary.refused, r.summary.pods], [2, 2, 4]);
+});
+
+Deno.test("pods of one controller in two files make one row per file", () => {
+  const b = new ReportBuilder([]);
+  b.add(podSubject("web-abc12-a", { owner: RS, file: "b.yaml" }), ADMITTED);
+  b.add(podSubject("web-abc12-b", { owner: RS, file: "a.yaml" }), ADMITTED);
+  b.add(podSubject("web-abc12-c", { owner: RS, file: "b.yaml" }), ADMITTED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.name, i.pods, i.source.file]), [
+    ["web-abc12", 1, "a.yaml"],
+    ["web-abc12", 2, "b.yaml"],
+  ]);
+});
+
+Deno.test("the same workload twice in one file gives two rows; its ReplicaSet joins the first", () => {
+  const b = new ReportBuilder([]);
+  const deploy = { kind: "Deployment", namespace: "ns", name: "web" };
+  const at = (document: number, line: number) => ({ file: "all.yaml", document, line });
+  b.addEdge({ child: RS, owner: deploy });
+  b.add(templateSubject("Deployment", "web", 2, undefined, at(1, 1)), CHANGED);
+  b.add(templateSubject("ReplicaSet", "web-abc12", 2, deploy, at(2, 30)), CHANGED);
+  b.add(templateSubject("Deployment", "web", 5, undefined, at(3, 60)), CHANGED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, i.name, i.pods, i.source.display]), [
+    ["Deployment", "web", 2, "all.yaml:1"],
+    ["Deployment", "web", 5, "all.yaml:60"],
+  ]);
 });
 
 Deno.test("without the Deployment, the ReplicaSets' replicas are summed; pods alone are counted", () => {
@@ -113,7 +164,11 @@ Deno.test("a ReplicaSet given without an owner stays a ReplicaSet despite the ha
   const b = new ReportBuilder([]);
   b.add(templateSubject("ReplicaSet", "web-abc12", 2), ADMITTED);
   b.add(
-    podSubject("web-abc12-a", { owner: RS, labels: { "pod-template-hash": "abc12" } }),
+    podSubject("web-abc12-a", {
+      owner: RS,
+      labels: { "pod-template-hash": "abc12" },
+      file: "workloads.yaml",
+    }),
     ADMITTED,
   );
   const r = b.finish();
@@ -206,8 +261,15 @@ Deno.test("violated fields get their line in the input file", () => {
   const { subject } = extractFromObject(parseObjects(text, "w.yaml")[0]);
   const b = new ReportBuilder([]);
   b.add(subject!, REFUSED);
-  const loc = b.finish().items[0].location!;
-  assert.equal(loc.file, "w.yaml");
+  const item = b.finish().items[0];
+  assert.deepEqual(item.source, {
+    file: "w.yaml",
+    line: 1,
+    column: 1,
+    document: 1,
+    display: "w.yaml:1",
+  });
+  const loc = item.location!;
   assert.deepEqual(loc.fields["spec.containers[0].securityContext.privileged"], {
     line: 11,
     column: 25,

@@ -32,7 +32,7 @@ Deno.test("-o json is the AuditReport document with the issue's fields", () => {
   }
   const bad = doc.items.find((i: { name: string }) => i.name === "bad");
   assert.deepEqual(bad.results[0].violations[0], REFUSED.results[0].violations[0]);
-  assert.equal(bad.source, "pods.yaml:1");
+  assert.deepEqual(bad.source, { file: "pods.yaml", document: 1, display: "pods.yaml" });
   const mutated = doc.items.find((i: { name: string }) => i.name === "mutated");
   assert.deepEqual(mutated.results[0].changes[1], {
     field: "spec.securityContext.fsGroup",

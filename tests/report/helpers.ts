@@ -1,6 +1,7 @@
 /** Test doubles for report tests: pod subjects and admission decisions built by hand. */
 import type { Pod } from "../../src/model/pod.ts";
 import type { DecisionLike } from "../../src/report/build.ts";
+import type { SourceRef } from "../../src/io/errors.ts";
 import type { PodSubject, WorkloadRef } from "../../src/workloads/subject.ts";
 
 export function pod(name: string, extra: Partial<Pod["metadata"]> = {}): Pod {
@@ -33,6 +34,7 @@ export function templateSubject(
   name: string,
   podCount: number | null,
   owner?: WorkloadRef,
+  source: SourceRef = { file: "workloads.yaml", document: 2 },
 ): PodSubject {
   return {
     workload: { kind, namespace: "ns", name },
@@ -41,7 +43,7 @@ export function templateSubject(
     namespace: "ns",
     fromTemplate: true,
     podCount,
-    source: { file: "workloads.yaml", document: 2 },
+    source,
     podPath: ["spec", "template"],
   };
 }
