@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
   anchoredInRanges,
+  inRangesAlternatives,
   inRangesPattern,
   literalPattern,
+  notOneOfStringAlternatives,
   notOneOfStringPattern,
   outsideRangesPattern,
+  splitAlternation,
 } from "../../src/falco/regex.ts";
 
 /** A deterministic pseudo-random generator (so failures reproduce). */
@@ -94,4 +97,42 @@ Deno.test("patterns use no backslash and refuse characters they cannot write", (
   assert.throws(() => literalPattern('a"b'));
   assert.throws(() => notOneOfStringPattern(["a]b"]));
   assert.ok(!outsideRangesPattern([{ min: 5, max: 7 }])!.includes("\\"));
+});
+
+Deno.test("split patterns: every piece fits the budget and together they match the same strings", () => {
+  const rand = rng(7);
+  const pick = (n: number) => Math.floor(rand() * n);
+  const word = (len: number) => Array.from({ length: len }, () => "ab/-.x"[pick(6)]).join("");
+  for (let round = 0; round < 60; round++) {
+    const allowed = Array.from({ length: 1 + pick(30) }, () => word(1 + pick(25)));
+    const budget = 30 + pick(120);
+    const pieces = notOneOfStringAlternatives(allowed, budget);
+    const whole = new RegExp(`^"${notOneOfStringPattern(allowed)}$`);
+    if (pieces === undefined) {
+      // only when some allowed string's pattern is nearly as long as the budget (a piece
+      // is its prefix plus one character class and `[^"]*"`)
+      assert.ok(allowed.some((a) => literalPattern(a).length + 20 > budget), `round ${round}`);
+      continue;
+    }
+    for (const p of pieces) assert.ok(p.length <= budget, `round ${round}: ${p}`);
+    const head = '^.*"k":"';
+    const split = splitAlternation(head, pieces, ".*$", head.length + budget + 6)!;
+    for (const v of split) assert.ok(v.length <= head.length + budget + 6);
+    const rxs = split.map((v) => new RegExp(v));
+    const samples = [...allowed, ...allowed.map((a) => a + "x"), ...allowed.map((a) => a.slice(1))]
+      .concat(Array.from({ length: 40 }, () => word(pick(27))));
+    for (const s of samples) {
+      const expected = whole.test(`"${s}"`);
+      assert.equal(expected, !allowed.includes(s), `round ${round}: ${s}`);
+      assert.equal(rxs.some((r) => r.test(`{"k":"${s}"}`)), expected, `round ${round}: ${s}`);
+    }
+  }
+  const ranges = Array.from({ length: 300 }, (_, i) => ({ min: 7 * i, max: 7 * i + 2 }));
+  const split = splitAlternation("^", inRangesAlternatives(ranges), "$", 255)!;
+  assert.ok(split.length > 1 && split.every((v) => v.length <= 255));
+  const rxs = split.map((v) => new RegExp(v));
+  for (let n = 0; n < 2200; n++) {
+    assert.equal(rxs.some((r) => r.test(String(n))), inside(n, ranges), String(n));
+  }
+  assert.equal(splitAlternation("^", ["x".repeat(254)], "$", 255), undefined);
 });

@@ -4,7 +4,9 @@
  * messages stay short.
  */
 import assert from "node:assert/strict";
-import { generateRules } from "../../src/falco/generate.ts";
+import { GenerateError, generateRules } from "../../src/falco/generate.ts";
+import { MAX_LIST_ITEMS } from "../../src/falco/scope.ts";
+import { checkLoad } from "../support/falco/mod.ts";
 import { type LoadedObject, loadObjects } from "../../src/io/documents.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { isInputRefusal } from "./meaning.ts";
@@ -40,15 +42,42 @@ Deno.test("200,000 invalid sysctls: one short input error, no stack overflow", (
   });
 });
 
-Deno.test("200,000 runAsUser ranges: rules or an input error, no stack overflow", () => {
+Deno.test("200,000 runAsUser ranges: an input error naming the list, no stack overflow", () => {
   const ranges = Array.from({ length: N }, (_, i) => ({ min: 2 * i + 1, max: 2 * i + 1 }));
   const { psps } = loadPsps([psp({ runAsUser: { rule: "MustRunAs", ranges } })]);
   for (const target of ["current", "0.27"] as const) {
-    try {
-      generateRules(psps.map((p) => p.psp), { target, prefix: true });
-    } catch (e) {
-      assert.ok(isInputRefusal(e), `${target}: ${(e as Error).name}: ${(e as Error).message}`);
-    }
+    assert.throws(
+      () => generateRules(psps.map((p) => p.psp), { target, prefix: true }),
+      (e: unknown) => {
+        assert.ok(e instanceof GenerateError, `${target}: ${(e as Error).name}`);
+        assert.match(
+          e.message,
+          new RegExp(`spec\\.runAsUser\\.ranges.*${N} items.*at most ${MAX_LIST_ITEMS}`),
+        );
+        assert.ok(e.message.length < 2_000);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test(`the largest lists allowed (${MAX_LIST_ITEMS} items) give rules both targets load`, () => {
+  const n = MAX_LIST_ITEMS;
+  const ranges = Array.from({ length: n }, (_, i) => ({ min: 3 * i + 1, max: 3 * i + 1 }));
+  const caps = Array.from({ length: n }, (_, i) => `CAP_X${i}`);
+  const { psps } = loadPsps([psp({
+    runAsUser: { rule: "MustRunAs", ranges },
+    hostPorts: ranges,
+    allowedCapabilities: caps,
+  })]);
+  for (const target of ["current", "0.27"] as const) {
+    const generated = generateRules(psps.map((p) => p.psp), { target, prefix: true });
+    const check = checkLoad(generated.yaml, target);
+    assert.deepEqual(check.errors, [], `${target}: errors`);
+    assert.deepEqual(check.warnings, [], `${target}: warnings`);
+    const rules = check.ruleset.rules.map((r) => r.name);
+    assert.ok(rules.includes("PSP big Violation (runAsUser=MustRunAs) K8s Audit"), target);
+    assert.ok(rules.some((r) => r.startsWith("PSP big Violation (allowedCapabilities)")), target);
   }
 });
 
