@@ -11,7 +11,9 @@ import { parse as parseYaml } from "yaml";
 import { checkLoad } from "../support/falco/load_check.ts";
 import { generateRules } from "../../src/falco/generate.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
-import { ORACLE_DIR } from "../support/shared.ts";
+import { ORACLE_DIR, sharedOrIgnore } from "../support/shared.ts";
+
+const REALWORLD = sharedOrIgnore("oracle/realworld/corpus.json", import.meta.url);
 
 /** The PSP of the Falco 0.27 docs page (fixtures/seed, checked against the page by seed_test). */
 async function seedPsp(): Promise<PodSecurityPolicy> {
@@ -60,5 +62,35 @@ for (const target of ["current", "0.27"] as const) {
         assert.deepEqual(problems(`seed (prefix ${prefix})`, text, target), []);
       }
     });
+  });
+}
+
+for (const target of ["current", "0.27"] as const) {
+  Deno.test({
+    name: `real-world corpus: generated ${target}-target files load with no error and no warning`,
+    ignore: REALWORLD.ignore,
+    fn: async (t) => {
+      const psps: PodSecurityPolicy[] = JSON.parse(await Deno.readTextFile(REALWORLD.url)).psps;
+      assert.equal(psps.length, 77);
+      await t.step("each PSP alone", () => {
+        const found = psps.flatMap((p) =>
+          problems(
+            `PSP ${p.metadata.name}`,
+            generateRules([p], { target, prefix: true }).yaml,
+            target,
+          )
+        );
+        assert.deepEqual(found, []);
+      });
+      await t.step("all PSPs in one file", () => {
+        const generated = generateRules(psps, { target, prefix: true });
+        assert.deepEqual(problems("all PSPs", generated.yaml, target), []);
+        console.log(
+          `real-world, ${target}: ${psps.length} PSPs, ${
+            checkLoad(generated.yaml, target).ruleset.rules.length
+          } rules in one file, 0 errors, 0 warnings`,
+        );
+      });
+    },
   });
 }

@@ -10,11 +10,15 @@ import assert from "node:assert/strict";
 import {
   agreementLine,
   disagreementReport,
+  figureLines,
   type GenerateRules,
   readOracle,
   runOracleAgreement,
 } from "../support/falco/oracle_agreement.ts";
 import { generateRules } from "../../src/falco/generate.ts";
+import { sharedOrIgnore } from "../support/shared.ts";
+
+const REALWORLD = sharedOrIgnore("oracle/realworld/", import.meta.url);
 
 Deno.test("current-target Violation rules fire exactly on the fields the API server refused", async (t) => {
   const oracle = await readOracle();
@@ -23,6 +27,7 @@ Deno.test("current-target Violation rules fire exactly on the fields the API ser
   const report = runOracleAgreement(generateRules, oracle);
   console.log(agreementLine(report));
   for (const [note, n] of report.exceptions) console.log(`  exception (${n} events): ${note}`);
+  console.log(figureLines(report).join("\n"));
   await t.step("the generated rules of every PSP load", () => {
     assert.deepEqual(report.loadProblems, []);
   });
@@ -52,4 +57,21 @@ Deno.test("current-target Violation rules fire exactly on the fields the API ser
     );
     assert.ok(broken.agreeing < broken.pairs);
   });
+});
+
+Deno.test({
+  name: "real-world corpus: current-target Violation rules fire exactly on the refused fields",
+  ignore: REALWORLD.ignore,
+  fn: async () => {
+    const oracle = await readOracle(REALWORLD.url, true);
+    assert.equal(oracle.psps.length, 77, "PSPs in realworld/corpus.json");
+    assert.equal(oracle.events.length, 216, "events in realworld/audit-events.jsonl.gz");
+    const report = runOracleAgreement(generateRules, oracle);
+    console.log(agreementLine(report).replace("[current target", "[real-world, current target"));
+    for (const [note, n] of report.exceptions) console.log(`  exception (${n} events): ${note}`);
+    console.log(figureLines(report).join("\n"));
+    assert.deepEqual(report.loadProblems, []);
+    assert.ok(report.pairs > 77 * 200, `pairs compared: ${report.pairs}`);
+    if (report.disagreements.length > 0) assert.fail(disagreementReport(report));
+  },
 });

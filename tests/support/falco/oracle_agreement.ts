@@ -113,6 +113,20 @@ export interface AgreementReport {
   /** Written exceptions applied, with the number of events each covered. */
   exceptions: Map<string, number>;
   perField: Map<string, { missing: number; extra: number }>;
+  /**
+   * Per PSP field, over every compared (PSP, pod audit event): how often the API server
+   * refused for it, how often its Violation rule fired then, missed, or fired without a
+   * refusal.
+   */
+  figures: Map<string, FieldFigures>;
+}
+
+/** Per-field figures of an agreement run. */
+export interface FieldFigures {
+  refused: number;
+  detected: number;
+  missed: number;
+  falseAlarms: number;
 }
 
 /** The oracle data: PSPs, verdicts and audit events. */
@@ -122,11 +136,22 @@ export interface Oracle {
   events: AuditEvent[];
 }
 
-/** Reads corpus.json, verdicts.json and audit-events.jsonl. */
-export async function readOracle(dir: URL = ORACLE_DIR): Promise<Oracle> {
-  const corpus = JSON.parse(await Deno.readTextFile(new URL("corpus.json", dir)));
-  const verdicts = JSON.parse(await Deno.readTextFile(new URL("verdicts.json", dir))).verdicts;
-  const events = (await Deno.readTextFile(new URL("audit-events.jsonl", dir)))
+async function readText(url: URL): Promise<string> {
+  const bytes = await Deno.readFile(url);
+  if (!url.pathname.endsWith(".gz")) return new TextDecoder().decode(bytes);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return await new Response(stream).text();
+}
+
+/**
+ * Reads corpus.json, verdicts.json and audit-events.jsonl of `dir` (the project's oracle),
+ * or of the real-world corpus with `gz` (its verdicts and events are gzipped).
+ */
+export async function readOracle(dir: URL = ORACLE_DIR, gz = false): Promise<Oracle> {
+  const z = gz ? ".gz" : "";
+  const corpus = JSON.parse(await readText(new URL("corpus.json", dir)));
+  const verdicts = JSON.parse(await readText(new URL(`verdicts.json${z}`, dir))).verdicts;
+  const events = (await readText(new URL(`audit-events.jsonl${z}`, dir)))
     .split("\n").filter((l) => l.trim() !== "").map(auditEventFromJson);
   return { psps: corpus.psps, verdicts, events };
 }
@@ -163,6 +188,12 @@ export function runOracleAgreement(generateRules: GenerateRules, oracle: Oracle)
     loadProblems: [],
     exceptions: new Map(),
     perField: new Map(),
+    figures: new Map(),
+  };
+  const figure = (f: string) => {
+    let c = report.figures.get(f);
+    if (!c) report.figures.set(f, c = { refused: 0, detected: 0, missed: 0, falseAlarms: 0 });
+    return c;
   };
   const note = (text: string) =>
     report.exceptions.set(text, (report.exceptions.get(text) ?? 0) + 1);
@@ -204,6 +235,12 @@ export function runOracleAgreement(generateRules: GenerateRules, oracle: Oracle)
         const fired = new Set(firing.map((v) => v.field));
         const missing = [...expected].filter((f) => !fired.has(f)).sort();
         const extra = [...fired].filter((f) => !expected.has(f)).sort();
+        for (const f of expected) {
+          figure(f).refused++;
+          if (fired.has(f)) figure(f).detected++;
+          else figure(f).missed++;
+        }
+        for (const f of extra) figure(f).falseAlarms++;
         if (missing.length === 0 && extra.length === 0) continue;
         if (extra.length === 0 && missing.every((f) => uncovered.has(f))) {
           excepted = true;
@@ -242,6 +279,13 @@ export function agreementLine(r: AgreementReport): string {
   return `falco agreement: ${r.agreeing}/${r.pairs} (PSP, pod) pairs, ${pct.toFixed(2)}%` +
     (r.excepted > 0 ? ` (+${r.excepted} excepted)` : "") +
     ` [current target, ${r.psps} PSPs, ${r.events} audit events]`;
+}
+
+/** The per-field figures, one line per PSP field. */
+export function figureLines(r: AgreementReport): string[] {
+  return [...r.figures].sort(([a], [b]) => a.localeCompare(b)).map(([f, c]) =>
+    `  ${f}: ${c.refused} refusals, ${c.detected} detected, ${c.missed} missed, ${c.falseAlarms} false alarms`
+  );
 }
 
 /** A readable account of the disagreements, for the generator's author. */
