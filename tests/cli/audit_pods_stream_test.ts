@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
+import { CEILING_MS } from "../support/ceiling.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PSPS = `${ROOT}fixtures/audit/psps.yaml`;
@@ -146,17 +147,21 @@ Deno.test("input is read incrementally: a bad document fails the audit while std
     stringify(PODS[0]) + "---\n" + "apiVersion: v1\nkind: Pod\nmetadata: [not, a, mapping\n---\n",
   ));
   // stdin stays open: the command must fail on what it has read so far. (A reader that
-  // waits for the end of input would only fail once this timer closes stdin.)
+  // waits for the end of input would only fail once this timer closes stdin, at the ceiling.)
   let closedByTimer = false;
   const timer = setTimeout(() => {
     closedByTimer = true;
     w.close().catch(() => {});
-  }, 20_000);
+  }, CEILING_MS);
   const out = await child.output();
   clearTimeout(timer);
   await w.close().catch(() => {});
   const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(closedByTimer, false, "the command waited for the end of input");
+  assert.equal(
+    closedByTimer,
+    false,
+    `the command waited for the end of input (${CEILING_MS} ms ceiling)`,
+  );
   assert.equal(out.code, 2, stderr);
   assert.match(stderr, /^error: - \(document 2, line \d+:\d+\): invalid YAML\/JSON/);
 });

@@ -17,6 +17,7 @@ import {
   listNamespaces,
 } from "../../src/cli/completion_sources.ts";
 import { buildProgram } from "../../src/cli/main.ts";
+import { settlesWithin } from "../support/ceiling.ts";
 
 /** A program shaped like ours, with every kind of option the engine distinguishes. */
 function sampleProgram() {
@@ -233,9 +234,14 @@ Deno.test("namespaces: the typed connection flags reach the lister; failures and
   assert.deepEqual(names, ["default", "kube-system"]);
   assert.deepEqual(seen, { kubeconfig: "/k", context: "prod" });
   assert.deepEqual(await listNamespaces({}, () => Promise.reject(new Error("403"))), []);
-  const started = Date.now();
-  assert.deepEqual(await listNamespaces({}, () => new Promise(() => {}), 200), []);
-  assert.ok(Date.now() - started < 2000);
+  // a lister that never answers: the 200 ms timeout gives up (the ceiling only guards a hang)
+  assert.deepEqual(
+    await settlesWithin(
+      "listNamespaces with a 200 ms timeout",
+      listNamespaces({}, () => new Promise(() => {}), 200),
+    ),
+    [],
+  );
 });
 
 /** A kubeconfig pointing at `server` with a bearer token (client-node wants skip-TLS for http). */
@@ -282,13 +288,17 @@ Deno.test("namespaces from a real API endpoint on loopback, through the cluster 
   }
 });
 
-Deno.test("namespaces: an unreachable server fails quietly and fast", async () => {
+Deno.test("namespaces: an unreachable server fails quietly, without hanging", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const kubeconfig = kubeconfigFor(dir, "https://127.0.0.1:1");
-    const started = Date.now();
-    assert.deepEqual(await listNamespaces({ kubeconfig }), []);
-    assert.ok(Date.now() - started < 6000);
+    assert.deepEqual(
+      await settlesWithin(
+        "listNamespaces of an unreachable server",
+        listNamespaces({ kubeconfig }),
+      ),
+      [],
+    );
     const r = await complete(sampleProgram(), ["audit", "--kubeconfig", kubeconfig, "-n", ""]);
     assert.deepEqual(r, { suggestions: [], directive: Directive.NoFileComp });
   } finally {

@@ -44,6 +44,7 @@ import {
   type TokenVolumeMode,
   withServiceAccountToken,
 } from "../../src/workloads/service_account_token.ts";
+import { CEILING_MS, ceilingError } from "../support/ceiling.ts";
 
 const ignore = skipE2e(import.meta.url);
 
@@ -210,12 +211,17 @@ async function untilAdmitted(s: Apiserver, ns: string, sa: string): Promise<void
     metadata: { name: "probe" },
     spec: { serviceAccountName: sa, containers: [{ name: "c", image: "nginx" }] },
   };
-  for (let i = 0;; i++) {
+  const started = performance.now();
+  for (;;) {
     try {
       await s.admin.post(`/api/v1/namespaces/${ns}/pods`, probe, { dryRun: "All" });
       return;
     } catch (e) {
-      if (i >= 50 || !(e instanceof ApiError)) throw e;
+      if (!(e instanceof ApiError)) throw e;
+      const spent = performance.now() - started;
+      if (spent > CEILING_MS) {
+        throw ceilingError(`a pod of ${sa} admitted in ${ns} (${e.message})`, spent);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }

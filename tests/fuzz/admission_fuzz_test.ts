@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of `audit-pods` (issue 5), seeded (FUZZ_SEED) and bounded in time:
+ * Property-based fuzzing of `audit-pods` (issue 5), seeded (FUZZ_SEED), a fixed number of cases:
  * random and mutated pods, serialised as YAML or JSON, go through the same steps as the CLI
  * (parseObjects, extractFromObject, compilePolicy/admitPod against random PSPs that load, the
  * report builder and every renderer). Properties: the only exceptions are the project's input
@@ -17,11 +17,11 @@ import { ReportBuilder } from "../../src/report/build.ts";
 import { extractFromObject } from "../../src/workloads/extract.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
 import { isInputRefusal } from "../hostile/meaning.ts";
-import { fuzzSeed, Random, randomPod, randomPsp } from "./random.ts";
+import { fuzzCases, fuzzSeed, Random, randomPod, randomPsp, timeCeiling } from "./random.ts";
 
 const SEED = fuzzSeed();
-const BUDGET_MS = 3_500;
-const MAX_PODS = 600;
+/** Random pods: the same ones, and outcome, on any machine. */
+const PODS = fuzzCases(500);
 
 /** Random PSPs that the loader accepts (as audit-pods loads them), compiled. */
 function randomPolicies(r: Random, n: number): CompiledPolicy[] {
@@ -56,9 +56,9 @@ Deno.test("fuzz audit-pods: random and mutated pods give input errors or a decis
   const builder = new ReportBuilder(policies.map((p) => p.name).sort());
   const tally = { audited: 0, refusedInput: 0 };
   const failures = new Map<string, string>();
-  const started = performance.now();
+  const ceiling = timeCeiling("fuzz audit-pods", PODS, SEED);
   let i = 0;
-  for (; i < MAX_PODS && performance.now() - started < BUDGET_MS; i++) {
+  for (; i < PODS; i++, ceiling(i)) {
     const pod = randomPod(r);
     const text = r.chance(0.5) ? JSON.stringify(pod) : stringifyYaml(pod);
     let subject: PodSubject | undefined;

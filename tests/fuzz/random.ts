@@ -3,6 +3,7 @@
  * fuzz tests. The seed comes from FUZZ_SEED (default fixed), so a failure is reproducible:
  * every failure message carries the seed and the iteration.
  */
+import { CEILING_MS, ceilingError } from "../support/ceiling.ts";
 
 /** A seeded pseudo-random source. */
 export class Random {
@@ -35,6 +36,32 @@ export class Random {
 export function fuzzSeed(): number {
   const env = Deno.env.get("FUZZ_SEED");
   return env ? Number(env) : 20261128;
+}
+
+/**
+ * How many seeded cases a fuzz loop runs: `n`, times FUZZ_SCALE when set (for longer runs by
+ * hand). The number never depends on the machine's speed: a seed gives the same cases, and so
+ * the same outcome, on a fast machine and on a loaded one.
+ */
+export function fuzzCases(n: number): number {
+  const scale = Number(Deno.env.get("FUZZ_SCALE") ?? "1");
+  return Math.max(1, Math.round(n * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+}
+
+/**
+ * A guard against a hanging or pathologically slow case, not a time budget: call the result
+ * after each case; it throws, saying so, once the loop has run longer than CEILING_MS
+ * (tests/support/ceiling.ts), far beyond what the fixed number of cases takes on a loaded
+ * machine.
+ */
+export function timeCeiling(name: string, cases: number, seed: number): (done: number) => void {
+  const started = performance.now();
+  return (done) => {
+    const spent = performance.now() - started;
+    if (spent > CEILING_MS) {
+      throw ceilingError(`${name} (${done} of ${cases} seeded cases, FUZZ_SEED=${seed})`, spent);
+    }
+  };
 }
 
 /** Pieces hostile text is made of: Falco syntax, quoting, YAML indicators, odd characters. */

@@ -1,5 +1,5 @@
 /**
- * Text-level fuzzing of the input readers (issue 5), seeded (FUZZ_SEED) and bounded in time:
+ * Text-level fuzzing of the input readers (issue 5), seeded (FUZZ_SEED), a fixed number of cases:
  * valid PSP and pod files (YAML and JSON) are mutated as text (characters inserted, deleted and
  * replaced, lines duplicated, swapped and re-indented, YAML indicators and quotes sprinkled in)
  * and read as the CLI reads them: parseObjects, then loadPsps (convert, audit-pods --psp-file)
@@ -14,11 +14,19 @@ import { parseObjects } from "../../src/io/documents.ts";
 import { InputError } from "../../src/io/errors.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { extractFromObject } from "../../src/workloads/extract.ts";
-import { fuzzSeed, hostileString, Random, randomPod, randomPsp } from "./random.ts";
+import {
+  fuzzCases,
+  fuzzSeed,
+  hostileString,
+  Random,
+  randomPod,
+  randomPsp,
+  timeCeiling,
+} from "./random.ts";
 
 const SEED = fuzzSeed();
-const BUDGET_MS = 3_000;
-const MAX_ITERATIONS = 1_500;
+/** Mutated files: the same ones, and outcome, on any machine. */
+const CASES = fuzzCases(500);
 
 const SNIPPETS = [
   "- ",
@@ -85,9 +93,9 @@ Deno.test("fuzz readers: mutated PSP and pod files give objects or InputErrors n
   process.emitWarning = ((w: string | Error) => {
     emitted.push(String(w instanceof Error ? w.message : w));
   }) as typeof process.emitWarning;
-  const started = performance.now();
+  const ceiling = timeCeiling("fuzz readers", CASES, SEED);
   let i = 0;
-  for (; i < MAX_ITERATIONS && performance.now() - started < BUDGET_MS; i++) {
+  for (; i < CASES; i++, ceiling(i)) {
     const isPsp = r.chance(0.5);
     const obj = isPsp ? randomPsp(r) : randomPod(r);
     const base = r.chance(0.5) ? JSON.stringify(obj, null, r.pick([0, 2])) : stringifyYaml(obj);

@@ -4,6 +4,7 @@
  * the file and a position, no stack trace, nothing on stdout.
  */
 import assert from "node:assert/strict";
+import { CEILING_MS } from "../support/ceiling.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -40,8 +41,9 @@ async function slot<T>(f: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Runs `main.ts <args>` with an optional stdin, killed after `timeoutMs` (counted from the
- * start of the process; runs queue for a slot first).
+ * Runs `main.ts <args>` with an optional stdin, killed after `timeoutMs` (default: the test
+ * ceiling of tests/support/ceiling.ts; counted from the start of the process; runs queue for a
+ * slot first).
  */
 export function runCli(
   args: string[],
@@ -70,7 +72,7 @@ async function runCliNow(
     try {
       child.kill("SIGKILL");
     } catch { /* already gone */ }
-  }, opts.timeoutMs ?? 30_000);
+  }, opts.timeoutMs ?? CEILING_MS);
   if (opts.stdin) {
     const w = child.stdin.getWriter();
     await w.write(opts.stdin).catch(() => {});
@@ -114,7 +116,7 @@ export function assertInputError(
   what: string,
   expect: { file: string; position?: RegExp; message: RegExp },
 ): void {
-  assert.ok(!r.timedOut, `${what}: timed out after ${r.ms.toFixed(0)} ms`);
+  assert.ok(!r.timedOut, `${what}: killed at the ${r.ms.toFixed(0)} ms ceiling (it hangs)`);
   assertNoTrace(r, what);
   assert.equal(r.code, 2, `${what}: exit code ${r.code}, stderr:\n${r.stderr}`);
   assert.equal(r.stdout, "", `${what}: partial output on stdout`);
