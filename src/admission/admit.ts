@@ -12,7 +12,8 @@
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "../psp/defaults.ts";
-import { goQuote, type Violation } from "./field_errors.ts";
+import { goQuote } from "../validation/field.ts";
+import type { Violation } from "./violation.ts";
 import { type Change, validatedKinds } from "./pod_access.ts";
 import { applyPodDefaults } from "./pod_defaults.ts";
 import { finalizeAdmittedPod, PSP_ANNOTATION } from "./post_admission.ts";
@@ -20,7 +21,7 @@ import { validateStoredPod } from "./pod_validation.ts";
 import { type Evaluation, Provider } from "./provider.ts";
 import { ProviderError } from "./strategy.ts";
 
-export type { Violation } from "./field_errors.ts";
+export type { Violation } from "./violation.ts";
 export type { Change } from "./pod_access.ts";
 
 /** What one candidate PSP does with the pod. */

@@ -4,7 +4,8 @@
  */
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { APPARMOR_ALLOWED_PROFILES, APPARMOR_DEFAULT_PROFILE } from "../model/psp.ts";
-import { forbidden, goQuote, type Violation } from "./field_errors.ts";
+import { forbidden, goQuote } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -49,17 +50,23 @@ export class AppArmorStrategy implements ContainerMutator, ContainerValidator {
     const profile = c.pod.metadata?.annotations?.[key] ?? "";
     if (profile === "") {
       if (this.#allowed.size > 0) {
-        out.push(forbidden(`pod.metadata.annotations[${key}]`, "AppArmor profile must be set"));
+        out.push(
+          raisedBy(
+            "apparmor",
+            forbidden(`pod.metadata.annotations[${key}]`, "AppArmor profile must be set"),
+          ),
+        );
       }
       return;
     }
     if (!this.#allowed.has(profile)) {
-      out.push(
+      out.push(raisedBy(
+        "apparmor",
         forbidden(
           `pod.metadata.annotations[${key}]`,
           `${profile} is not an allowed profile. Allowed values: ${goQuote(this.#allowedText)}`,
         ),
-      );
+      ));
     }
   }
 }

@@ -5,7 +5,8 @@
  */
 import type { Capabilities } from "../model/pod.ts";
 import type { PodSecurityPolicySpec } from "../model/psp.ts";
-import { GO_NIL, goCapabilities, goQuote, invalid, type Violation } from "./field_errors.ts";
+import { GO_NIL, goCapabilities, goQuote, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -78,10 +79,13 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
     if (caps === null) {
       if (this.#defaultAdd.length === 0 && this.#requiredDrop.length === 0) return;
       out.push(
-        invalid(
-          `${c.scPath}.capabilities`,
-          GO_NIL,
-          "required capabilities are not set on the securityContext",
+        raisedBy(
+          this.#defaultAdd.length > 0 ? "defaultAddCapabilities" : "requiredDropCapabilities",
+          invalid(
+            `${c.scPath}.capabilities`,
+            GO_NIL,
+            "required capabilities are not set on the securityContext",
+          ),
         ),
       );
       return;
@@ -90,7 +94,10 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
     for (const cap of caps.add ?? []) {
       if (!this.#defaultAddSet.has(cap) && !this.#allowed.has(cap)) {
         out.push(
-          invalid(`${c.scPath}.capabilities.add`, goQuote(cap), "capability may not be added"),
+          raisedBy(
+            "allowedCapabilities",
+            invalid(`${c.scPath}.capabilities.add`, goQuote(cap), "capability may not be added"),
+          ),
         );
       }
     }
@@ -98,13 +105,14 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
     const drops = new Set(caps.drop ?? []);
     for (const req of this.#requiredDrop) {
       if (!drops.has(req)) {
-        out.push(
+        out.push(raisedBy(
+          "requiredDropCapabilities",
           invalid(
             `${c.scPath}.capabilities.drop`,
             goCapabilities(caps.drop),
             `${req} is required to be dropped but was not found`,
           ),
-        );
+        ));
       }
     }
   }

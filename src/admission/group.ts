@@ -5,7 +5,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { IDRange } from "../model/psp.ts";
-import { goIdRanges, goInt64s, invalid, type Violation } from "./field_errors.ts";
+import { goIdRanges, goInt64s, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -23,11 +24,18 @@ import {
   ProviderError,
 } from "./strategy.ts";
 
+/** The PSP fields of the group strategies. */
+export type GroupField = "runAsGroup" | "supplementalGroups" | "fsGroup";
+
 /** MustRunAs or MayRunAs over some ranges: the shared checks of every group strategy. */
 export class GroupRanges {
   readonly #rangesText: string;
-  constructor(readonly must: boolean, readonly ranges: readonly IDRange[]) {
-    this.#rangesText = goIdRanges(ranges);
+  constructor(
+    readonly pspField: GroupField,
+    readonly must: boolean,
+    readonly ranges: readonly IDRange[],
+  ) {
+    this.#rangesText = goIdRanges(ranges, "%v");
   }
 
   /** The value MustRunAs defaults to (first range's min); null for MayRunAs. */
@@ -49,14 +57,28 @@ export class GroupRanges {
   validate(field: string, groups: readonly number[] | null, out: Violation[]) {
     if (this.must && (groups === null || groups.length === 0)) {
       out.push(
-        invalid(field, goInt64s(groups), "unable to validate empty groups against required ranges"),
+        raisedBy(
+          this.pspField,
+          invalid(
+            field,
+            goInt64s(groups),
+            "unable to validate empty groups against required ranges",
+          ),
+        ),
       );
     }
     if (groups === null) return;
     for (const g of groups) {
       if (!inRanges(g, this.ranges)) {
         out.push(
-          invalid(field, goInt64s(groups), `group ${g} must be in the ranges: ${this.#rangesText}`),
+          raisedBy(
+            this.pspField,
+            invalid(
+              field,
+              goInt64s(groups),
+              `group ${g} must be in the ranges: ${this.#rangesText}`,
+            ),
+          ),
         );
       }
     }
@@ -64,6 +86,7 @@ export class GroupRanges {
 }
 
 function compileRanges(
+  pspField: GroupField,
   kind: string,
   opts: { rule?: string; ranges?: IDRange[] | null } | null | undefined,
   anyIfMissing: boolean,
@@ -76,7 +99,7 @@ function compileRanges(
     case "MustRunAs":
     case "MayRunAs":
       if (!opts?.ranges?.length) throw new ProviderError(`ranges must be supplied for ${rule}`);
-      return new GroupRanges(rule === "MustRunAs", opts.ranges);
+      return new GroupRanges(pspField, rule === "MustRunAs", opts.ranges);
     default:
       throw new ProviderError(`Unrecognized ${kind} strategy type ${rule}`);
   }
@@ -138,7 +161,7 @@ export class FsGroupStrategy implements PodMutator, PodValidator {
 export function compileRunAsGroup(
   opts: { rule?: string; ranges?: IDRange[] | null } | null | undefined,
 ): RunAsGroupStrategy | null {
-  const g = compileRanges("RunAsGroup", opts, true);
+  const g = compileRanges("runAsGroup", "RunAsGroup", opts, true);
   return g && new RunAsGroupStrategy(g);
 }
 
@@ -146,7 +169,7 @@ export function compileRunAsGroup(
 export function compileSupplementalGroups(
   opts: { rule?: string; ranges?: IDRange[] | null } | null | undefined,
 ): SupplementalGroupsStrategy | null {
-  const g = compileRanges("SupplementalGroups", opts, false);
+  const g = compileRanges("supplementalGroups", "SupplementalGroups", opts, false);
   return g && new SupplementalGroupsStrategy(g);
 }
 
@@ -154,6 +177,6 @@ export function compileSupplementalGroups(
 export function compileFsGroup(
   opts: { rule?: string; ranges?: IDRange[] | null } | null | undefined,
 ): FsGroupStrategy | null {
-  const g = compileRanges("FSGroup", opts, false);
+  const g = compileRanges("fsGroup", "FSGroup", opts, false);
   return g && new FsGroupStrategy(g);
 }

@@ -4,7 +4,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { HostPortRange, PodSecurityPolicySpec } from "../model/psp.ts";
-import { invalid, type Violation } from "./field_errors.ts";
+import { invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import type { ContainerView } from "./pod_access.ts";
 import type { ContainerValidator, PodValidator } from "./strategy.ts";
 
@@ -19,22 +20,29 @@ export class HostNamespacesStrategy implements PodValidator {
     const spec = pod.spec;
     if (!spec) return;
     if (!this.hostNetwork && spec.hostNetwork === true) {
-      out.push(
+      out.push(raisedBy(
+        "hostNetwork",
         invalid(
           "spec.securityContext.hostNetwork",
           "true",
           "Host network is not allowed to be used",
         ),
-      );
+      ));
     }
     if (!this.hostPID && spec.hostPID === true) {
       out.push(
-        invalid("spec.securityContext.hostPID", "true", "Host PID is not allowed to be used"),
+        raisedBy(
+          "hostPID",
+          invalid("spec.securityContext.hostPID", "true", "Host PID is not allowed to be used"),
+        ),
       );
     }
     if (!this.hostIPC && spec.hostIPC === true) {
       out.push(
-        invalid("spec.securityContext.hostIPC", "true", "Host IPC is not allowed to be used"),
+        raisedBy(
+          "hostIPC",
+          invalid("spec.securityContext.hostIPC", "true", "Host IPC is not allowed to be used"),
+        ),
       );
     }
   }
@@ -57,13 +65,14 @@ export class HostPortsStrategy implements ContainerValidator {
     for (const p of ports) {
       const hp = p.hostPort ?? 0;
       if (hp > 0 && !this.#allows(hp)) {
-        out.push(
+        out.push(raisedBy(
+          "hostPorts",
           invalid(
             `${c.path}.hostPort`,
             String(hp),
             `Host port ${hp} is not allowed to be used. Allowed ports: [${this.#rangesText}]`,
           ),
-        );
+        ));
       }
     }
   }

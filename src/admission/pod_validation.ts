@@ -6,7 +6,8 @@
  * API server then refuses the pod with 422 Invalid instead of storing it.
  */
 import type { Pod } from "../model/pod.ts";
-import { invalid, type Violation } from "./field_errors.ts";
+import { invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import { type ContainerKind, containerPath, containersOf, VALIDATED_KINDS } from "./pod_access.ts";
 
 /**
@@ -28,23 +29,25 @@ export function validateStoredPod(
       if (sc?.allowPrivilegeEscalation !== false) continue;
       const path = `${containerPath(kind, i)}.securityContext`;
       if (sc.privileged === true) {
-        out.push(
+        out.push(raisedBy(
+          null,
           invalid(
             path,
             SECURITY_CONTEXT_VALUE,
             "cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
           ),
-        );
+        ));
       }
       for (const cap of sc.capabilities?.add ?? []) {
         if (cap === "CAP_SYS_ADMIN") {
-          out.push(
+          out.push(raisedBy(
+            null,
             invalid(
               path,
               SECURITY_CONTEXT_VALUE,
               "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN",
             ),
-          );
+          ));
         }
       }
     }

@@ -3,7 +3,8 @@
  * Container level only: DAPE fills a nil value; a PSP forbidding escalation then fills false and
  * refuses nil or true.
  */
-import { GO_NIL, invalid, type Violation } from "./field_errors.ts";
+import { GO_NIL, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -28,13 +29,14 @@ export class PrivilegeEscalationStrategy implements ContainerMutator, ContainerV
     if (this.allow) return;
     const v = c.sc?.allowPrivilegeEscalation ?? null;
     if (v === null || v) {
-      out.push(
+      out.push(raisedBy(
+        "allowPrivilegeEscalation",
         invalid(
           `${c.scPath}.allowPrivilegeEscalation`,
           v === null ? GO_NIL : "true",
           "Allowing privilege escalation for containers is not allowed",
         ),
-      );
+      ));
     }
   }
 }

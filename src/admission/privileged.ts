@@ -1,5 +1,6 @@
 /** `privileged` (docs/psp-admission.md §2.1): validation only; nil or false is always allowed. */
-import { invalid, type Violation } from "./field_errors.ts";
+import { invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import type { ContainerView } from "./pod_access.ts";
 import type { ContainerValidator } from "./strategy.ts";
 
@@ -7,7 +8,12 @@ import type { ContainerValidator } from "./strategy.ts";
 export class PrivilegedStrategy implements ContainerValidator {
   validateContainer(c: ContainerView, out: Violation[]) {
     if (c.sc?.privileged === true) {
-      out.push(invalid(`${c.scPath}.privileged`, "true", "Privileged containers are not allowed"));
+      out.push(
+        raisedBy(
+          "privileged",
+          invalid(`${c.scPath}.privileged`, "true", "Privileged containers are not allowed"),
+        ),
+      );
     }
   }
 }

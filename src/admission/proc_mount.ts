@@ -3,7 +3,8 @@
  * list allows only `Default`. In 1.20 the field is dropped from every PSP (`applyPspDefaults`), so
  * only `Default` is ever allowed.
  */
-import { goQuote, invalid, type Violation } from "./field_errors.ts";
+import { goQuote, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import type { ContainerView } from "./pod_access.ts";
 import type { ContainerValidator } from "./strategy.ts";
 
@@ -16,7 +17,12 @@ export class ProcMountStrategy implements ContainerValidator {
   validateContainer(c: ContainerView, out: Violation[]) {
     const type = c.sc?.procMount ?? "Default";
     if (!this.#allowed.has(type)) {
-      out.push(invalid(`${c.scPath}.procMount`, goQuote(type), "ProcMountType is not allowed"));
+      out.push(
+        raisedBy(
+          "allowedProcMountTypes",
+          invalid(`${c.scPath}.procMount`, goQuote(type), "ProcMountType is not allowed"),
+        ),
+      );
     }
   }
 }

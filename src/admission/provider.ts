@@ -4,7 +4,7 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
-import type { Violation } from "./field_errors.ts";
+import type { Violation } from "./violation.ts";
 import {
   type Change,
   type ContainerKind,

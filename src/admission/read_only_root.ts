@@ -2,7 +2,8 @@
  * `readOnlyRootFilesystem` (docs/psp-admission.md §2.11): when required, nil is defaulted to true and
  * an explicit false is kept (and refused).
  */
-import { GO_NIL, invalid, type Violation } from "./field_errors.ts";
+import { GO_NIL, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -22,21 +23,23 @@ export class ReadOnlyRootStrategy implements ContainerMutator, ContainerValidato
   validateContainer(c: ContainerView, out: Violation[]) {
     const v = c.sc?.readOnlyRootFilesystem ?? null;
     if (v === null) {
-      out.push(
+      out.push(raisedBy(
+        "readOnlyRootFilesystem",
         invalid(
           `${c.scPath}.readOnlyRootFilesystem`,
           GO_NIL,
           "ReadOnlyRootFilesystem may not be nil and must be set to true",
         ),
-      );
+      ));
     } else if (!v) {
-      out.push(
+      out.push(raisedBy(
+        "readOnlyRootFilesystem",
         invalid(
           `${c.scPath}.readOnlyRootFilesystem`,
           "false",
           "ReadOnlyRootFilesystem must be set to true",
         ),
-      );
+      ));
     }
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { RuntimeClassStrategyOptions } from "../model/psp.ts";
-import { goQuote, invalid, type Violation } from "./field_errors.ts";
+import { goQuote, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import type { PodMutation } from "./pod_access.ts";
 import type { PodMutator, PodValidator } from "./strategy.ts";
 
@@ -27,7 +28,7 @@ export class RuntimeClassStrategy implements PodMutator, PodValidator {
   validatePod(pod: Pod, out: Violation[]) {
     const name = pod.spec?.runtimeClassName;
     if (name === null || name === undefined || this.#allowAll || this.#allowed.has(name)) return;
-    out.push(invalid("spec.runtimeClassName", goQuote(name), ""));
+    out.push(raisedBy("runtimeClass", invalid("spec.runtimeClassName", goQuote(name), "")));
   }
 }
 

@@ -5,7 +5,8 @@
 import type { Pod, SeccompProfile } from "../model/pod.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { SECCOMP_ALLOWED_PROFILES, SECCOMP_DEFAULT_PROFILE } from "../model/psp.ts";
-import { forbidden, type Violation } from "./field_errors.ts";
+import { forbidden } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import { type ContainerView, type PodMutation, podSecurityContext } from "./pod_access.ts";
 import type { ContainerValidator, PodMutator, PodValidator } from "./strategy.ts";
 
@@ -109,18 +110,19 @@ export class SeccompStrategy implements PodMutator, PodValidator, ContainerValid
   #check(path: string, profile: string, out: Violation[]) {
     const allowedCount = this.#allowed?.size ?? 0;
     if (!this.#allowAny && allowedCount === 0 && profile !== "") {
-      out.push(forbidden(path, "seccomp may not be set"));
+      out.push(raisedBy("seccomp", forbidden(path, "seccomp may not be set")));
       return;
     }
     const ok = (allowedCount === 0 && profile === "") || this.#allowAny ||
       (this.#allowed?.has(profile) ?? false);
     if (!ok) {
-      out.push(
+      out.push(raisedBy(
+        "seccomp",
         forbidden(
           path,
           `${profile} is not an allowed seccomp profile. Valid values are ${this.#allowedText}`,
         ),
-      );
+      ));
     }
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { SELinuxOptions, SELinuxStrategyOptions } from "../model/psp.ts";
-import { goQuote, invalid, required, type Violation } from "./field_errors.ts";
+import { goQuote, invalid, required } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -85,18 +86,28 @@ export class SeLinuxMustRunAs
   ) {
     const path = () => typeof where === "string" ? where : `${where.scPath}.seLinuxOptions`;
     if (actual === null || actual === undefined) {
-      out.push(required(path()));
+      out.push(raisedBy("seLinux", required(path())));
       return;
     }
     const want = this.#options;
     const level = actual.level ?? "";
     if (!equalSeLinuxLevels(want.level ?? "", level)) {
-      out.push(invalid(`${path()}.level`, goQuote(level), `must be ${want.level ?? ""}`));
+      out.push(
+        raisedBy(
+          "seLinux",
+          invalid(`${path()}.level`, goQuote(level), `must be ${want.level ?? ""}`),
+        ),
+      );
     }
     for (const key of ["role", "type", "user"] as const) {
       const v = actual[key] ?? "";
       if (v !== (want[key] ?? "")) {
-        out.push(invalid(`${path()}.${key}`, goQuote(v), `must be ${want[key] ?? ""}`));
+        out.push(
+          raisedBy(
+            "seLinux",
+            invalid(`${path()}.${key}`, goQuote(v), `must be ${want[key] ?? ""}`),
+          ),
+        );
       }
     }
   }

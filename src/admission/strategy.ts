@@ -4,7 +4,7 @@
  * A strategy that can never change or reject anything compiles to null and costs nothing.
  */
 import type { Pod } from "../model/pod.ts";
-import type { Violation } from "./field_errors.ts";
+import type { Violation } from "./violation.ts";
 import type { ContainerKind, ContainerView, PodMutation } from "./pod_access.ts";
 
 /** Pod-level defaulting (MutatePod). */

@@ -4,7 +4,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { PodSecurityPolicySpec } from "../model/psp.ts";
-import { forbidden, goQuote, type Violation } from "./field_errors.ts";
+import { forbidden, goQuote } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import { podSecurityContext } from "./pod_access.ts";
 import type { PodValidator } from "./strategy.ts";
 
@@ -47,19 +48,21 @@ export class SysctlsStrategy implements PodValidator {
     for (let i = 0; i < sysctls.length; i++) {
       const name = sysctls[i].name ?? "";
       if (this.#forbidden.matches(name)) {
-        out.push(
+        out.push(raisedBy(
+          "forbiddenSysctls",
           forbidden(
             `pod.spec.securityContext.sysctls[${i}]`,
             `sysctl ${goQuote(name)} is not allowed`,
           ),
-        );
+        ));
       } else if (SAFE.has(name) || this.#allowedUnsafe.matches(name)) continue;
-      else {out.push(
+      else {out.push(raisedBy(
+          "allowedUnsafeSysctls",
           forbidden(
             `pod.spec.securityContext.sysctls[${i}]`,
             `unsafe sysctl ${goQuote(name)} is not allowed`,
           ),
-        );}
+        ));}
     }
   }
 }

@@ -3,7 +3,8 @@
  * Kubernetes pkg/security/podsecuritypolicy/user).
  */
 import type { RunAsUserStrategyOptions } from "../model/psp.ts";
-import { goIdRanges, invalid, required, type Violation } from "./field_errors.ts";
+import { goIdRanges, invalid, required } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import {
   type ContainerKind,
   containersOf,
@@ -24,7 +25,7 @@ import {
 export class MustRunAsUser implements ContainerMutator, ContainerValidator {
   readonly #rangesText: string;
   constructor(readonly ranges: readonly { min: number; max: number }[]) {
-    this.#rangesText = goIdRanges(ranges);
+    this.#rangesText = goIdRanges(ranges, "%v");
   }
   mutateContainer(m: PodMutation, kind: ContainerKind, index: number) {
     const c = containersOf(m.pod, kind)[index];
@@ -34,10 +35,17 @@ export class MustRunAsUser implements ContainerMutator, ContainerValidator {
   }
   validateContainer(c: ContainerView, out: Violation[]) {
     const uid = effectiveRunAsUser(c.sc, c.podSc);
-    if (uid === null) out.push(required(`${c.scPath}.runAsUser`));
+    if (uid === null) out.push(raisedBy("runAsUser", required(`${c.scPath}.runAsUser`)));
     else if (!inRanges(uid, this.ranges)) {
       out.push(
-        invalid(`${c.scPath}.runAsUser`, String(uid), `must be in the ranges: ${this.#rangesText}`),
+        raisedBy(
+          "runAsUser",
+          invalid(
+            `${c.scPath}.runAsUser`,
+            String(uid),
+            `must be in the ranges: ${this.#rangesText}`,
+          ),
+        ),
       );
     }
   }
@@ -60,11 +68,16 @@ export class MustRunAsNonRoot implements ContainerMutator, ContainerValidator {
     const nonRoot = effectiveRunAsNonRoot(c.sc, c.podSc);
     const uid = effectiveRunAsUser(c.sc, c.podSc);
     if (nonRoot === null && uid === null) {
-      out.push(required(`${c.scPath}.runAsNonRoot`, "must be true"));
+      out.push(raisedBy("runAsUser", required(`${c.scPath}.runAsNonRoot`, "must be true")));
     } else if (nonRoot === false) {
-      out.push(invalid(`${c.scPath}.runAsNonRoot`, "false", "must be true"));
+      out.push(raisedBy("runAsUser", invalid(`${c.scPath}.runAsNonRoot`, "false", "must be true")));
     } else if (uid === 0) {
-      out.push(invalid(`${c.scPath}.runAsUser`, "0", "running with the root UID is forbidden"));
+      out.push(
+        raisedBy(
+          "runAsUser",
+          invalid(`${c.scPath}.runAsUser`, "0", "running with the root UID is forbidden"),
+        ),
+      );
     }
   }
 }

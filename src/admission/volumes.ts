@@ -5,7 +5,8 @@
  */
 import type { Pod, Volume } from "../model/pod.ts";
 import type { AllowedHostPath, PodSecurityPolicySpec } from "../model/psp.ts";
-import { goQuote, invalid, type Violation } from "./field_errors.ts";
+import { goQuote, invalid } from "../validation/field.ts";
+import { raisedBy, type Violation } from "./violation.ts";
 import { type ContainerKind, containerPath, containersOf } from "./pod_access.ts";
 import type { PodValidator } from "./strategy.ts";
 
@@ -159,47 +160,51 @@ export class VolumesStrategy implements PodValidator {
       if (fsType === null) {
         // Pod validation refuses such a pod first (422); Kubernetes' provider would dump the
         // whole Go struct here, which this tool does not reproduce.
-        out.push(
+        out.push(raisedBy(
+          "volumes",
           invalid(
             `spec.volumes[${i}]`,
             '""',
             `unknown volume type for volume: ${goQuote(v.name ?? "")}`,
           ),
-        );
+        ));
         continue;
       }
       if (!this.#allowsType(fsType, v)) {
-        out.push(
+        out.push(raisedBy(
+          "volumes",
           invalid(
             `spec.volumes[${i}]`,
             goQuote(fsType),
             `${fsType} volumes are not allowed to be used`,
           ),
-        );
+        ));
         continue;
       }
       if (fsType === "hostPath") this.#checkHostPath(pod, v, i, out, kinds);
       else if (fsType === "flexVolume" && this.#flexDrivers.size > 0) {
         const driver = v.flexVolume?.driver ?? "";
         if (!this.#flexDrivers.has(driver)) {
-          out.push(
+          out.push(raisedBy(
+            "allowedFlexVolumes",
             invalid(
               `spec.volumes[${i}].driver`,
               goQuote(driver),
               "Flexvolume driver is not allowed to be used",
             ),
-          );
+          ));
         }
       } else if (fsType === "csi" && this.#csiDrivers.size > 0) {
         const driver = v.csi?.driver ?? "";
         if (!this.#csiDrivers.has(driver)) {
-          out.push(
+          out.push(raisedBy(
+            "allowedCSIDrivers",
             invalid(
               `spec.volumes[${i}].csi.driver`,
               goQuote(driver),
               "Inline CSI driver is not allowed to be used",
             ),
-          );
+          ));
         }
       }
     }
@@ -215,13 +220,14 @@ export class VolumesStrategy implements PodValidator {
     const path = v.hostPath?.path ?? "";
     const { allowed, readOnly } = allowsHostPath(this.#hostPaths, path);
     if (!allowed) {
-      out.push(
+      out.push(raisedBy(
+        "allowedHostPaths",
         invalid(
           `spec.volumes[${i}].hostPath.pathPrefix`,
           goQuote(path),
           "is not allowed to be used",
         ),
-      );
+      ));
       return;
     }
     if (!readOnly) return;
@@ -232,13 +238,14 @@ export class VolumesStrategy implements PodValidator {
         for (let mi = 0; mi < mounts.length; mi++) {
           const mount = mounts[mi];
           if (mount.name === v.name && !mount.readOnly) {
-            out.push(
+            out.push(raisedBy(
+              "allowedHostPaths",
               invalid(
                 `${containerPath(kind, ci)}.volumeMounts[${mi}].readOnly`,
                 "false",
                 "must be read-only",
               ),
-            );
+            ));
           }
         }
       }

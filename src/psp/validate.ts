@@ -16,80 +16,27 @@ import { any, int64, list, map, obj, type Shape, str } from "../model/json_shape
 import { PSP_SPEC_SHAPES } from "../model/psp_fields.ts";
 import { applyPspDefaults } from "./defaults.ts";
 import { terminalText } from "../io/terminal_text.ts";
+import {
+  duplicate,
+  type FieldError,
+  fieldError,
+  forbidden,
+  goIdRanges,
+  goQuote,
+  goStringSlice,
+  invalid,
+  invalidObjectMessage,
+  notSupported,
+  required,
+  tooLong,
+} from "../validation/field.ts";
+
+export type { FieldError } from "../validation/field.ts";
 
 /** Appends every item (no spread: hostile PSPs may hold 100k list items, beyond argument limits). */
 function pushAll<T>(to: T[], items: readonly T[]): void {
   for (const x of items) to.push(x);
 }
-
-/** One validation error as the API server reports it: `text` is `<field>: <message>`. */
-export interface FieldError {
-  field: string;
-  message: string;
-  text: string;
-}
-
-/** Builds a FieldError from a rendered field path and error body. */
-export function fieldError(field: string, message: string): FieldError {
-  return { field, message, text: `${field}: ${message}` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Go value rendering (field.Error bodies, docs/psp-admission.md §0)
-
-const GO_PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
-
-/** Go's `strconv.Quote` (also what `%q` and `%#v` print for a string). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    let cp = ch.codePointAt(0)!;
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // a lone surrogate reaches Go as U+FFFD
-    const c = String.fromCodePoint(cp);
-    if (c === '"' || c === "\\") out += "\\" + c;
-    else if (cp === 0x20 || (cp > 0x20 && cp !== 0x7f && GO_PRINTABLE.test(c))) out += c;
-    else if (cp === 7) out += "\\a";
-    else if (cp === 8) out += "\\b";
-    else if (cp === 12) out += "\\f";
-    else if (cp === 10) out += "\\n";
-    else if (cp === 13) out += "\\r";
-    else if (cp === 9) out += "\\t";
-    else if (cp === 11) out += "\\v";
-    else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
-    else if (cp < 0x10000) out += "\\u" + cp.toString(16).padStart(4, "0");
-    else out += "\\U" + cp.toString(16).padStart(8, "0");
-  }
-  return out + '"';
-}
-
-/** `%#v` of a Go string slice of the given element type, e.g. `[]core.Capability{"NET_RAW"}`. */
-export function goStringSlice(type: string, values: readonly string[] | null | undefined): string {
-  if (values === null || values === undefined) return `[]${type}(nil)`;
-  return `[]${type}{${values.map(goQuote).join(", ")}}`;
-}
-
-/** `%#v` of a `[]policy.IDRange`. */
-export function goIdRanges(ranges: readonly IDRange[] | null | undefined): string {
-  if (ranges === null || ranges === undefined) return "[]policy.IDRange(nil)";
-  const items = ranges.map((r) => `policy.IDRange{Min:${r.min}, Max:${r.max}}`);
-  return `[]policy.IDRange{${items.join(", ")}}`;
-}
-
-const invalid = (field: string, value: string, detail: string) =>
-  fieldError(field, `Invalid value: ${value}${detail ? `: ${detail}` : ""}`);
-const required = (field: string, detail = "") =>
-  fieldError(field, `Required value${detail ? `: ${detail}` : ""}`);
-const forbidden = (field: string, detail: string) => fieldError(field, `Forbidden: ${detail}`);
-const duplicate = (field: string, value: string) => fieldError(field, `Duplicate value: ${value}`);
-const tooLong = (field: string, max: number) =>
-  fieldError(field, `Too long: must have at most ${max} bytes`);
-const notSupported = (field: string, value: string, valid: readonly string[]) =>
-  fieldError(
-    field,
-    `Unsupported value: ${goQuote(value)}${
-      valid.length ? `: supported values: ${valid.map(goQuote).join(", ")}` : ""
-    }`,
-  );
 
 // ---------------------------------------------------------------------------------------------
 // apimachinery name validation (`k8s.io/apimachinery/pkg/util/validation`)
@@ -521,7 +468,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
     if (rule === "RunAsAny") {
       if ((rag.ranges ?? []).length !== 0) {
         errs.push(
-          invalid("spec.runAsGroup.ranges", goIdRanges(rag.ranges), "Ranges must be empty"),
+          invalid("spec.runAsGroup.ranges", goIdRanges(rag.ranges, "%#v"), "Ranges must be empty"),
         );
       }
     } else if (rule === "MustRunAs" || rule === "MayRunAs") {
@@ -529,7 +476,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
         errs.push(
           invalid(
             "spec.runAsGroup.ranges",
-            goIdRanges(rag.ranges),
+            goIdRanges(rag.ranges, "%#v"),
             "must provide at least one range",
           ),
         );
@@ -644,9 +591,7 @@ function validatePspSpec(spec: PodSecurityPolicy["spec"]): FieldError[] {
  * `[a, b]`, duplicates removed, as `ErrorList.ToAggregate` does).
  */
 export function formatInvalidPspMessage(name: string, errors: readonly FieldError[]): string {
-  const texts = [...new Set(errors.map((e) => e.text))];
-  const body = texts.length === 1 ? texts[0] : `[${texts.join(", ")}]`;
-  return `PodSecurityPolicy.extensions ${goQuote(name)} is invalid: ${body}`;
+  return invalidObjectMessage("PodSecurityPolicy.extensions", name, errors);
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   compileSupplementalGroups,
   GroupRanges,
 } from "../../src/admission/group.ts";
-import type { Violation } from "../../src/admission/field_errors.ts";
+import type { Violation } from "../../src/admission/violation.ts";
 import {
   admit,
   container,
@@ -50,7 +50,7 @@ Deno.test("group: provider creation errors", () => {
 });
 
 Deno.test("group: MustRunAs validate (group/mustrunas_test.go)", () => {
-  const g = new GroupRanges(true, [{ min: 1, max: 3 }, { min: 4, max: 4 }]);
+  const g = new GroupRanges("supplementalGroups", true, [{ min: 1, max: 3 }, { min: 4, max: 4 }]);
   assert.equal(g.defaultValue, 1);
   assert.deepEqual(check(g, null), [
     "f: Invalid value: []int64(nil): unable to validate empty groups against required ranges",
@@ -65,7 +65,7 @@ Deno.test("group: MustRunAs validate (group/mustrunas_test.go)", () => {
 });
 
 Deno.test("group: MayRunAs validate: empty is fine, one error per failing group with the whole list", () => {
-  const g = new GroupRanges(false, [{ min: 1, max: 3 }, { min: 15, max: 70 }]);
+  const g = new GroupRanges("fsGroup", false, [{ min: 1, max: 3 }, { min: 15, max: 70 }]);
   assert.equal(g.defaultValue, null);
   assert.deepEqual(check(g, null), []);
   assert.deepEqual(check(g, []), []);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { compileProcMount } from "../../src/admission/proc_mount.ts";
-import type { Violation } from "../../src/admission/field_errors.ts";
+import type { Violation } from "../../src/admission/violation.ts";
 import { ContainerView } from "../../src/admission/pod_access.ts";
 import { admit, container, defaultPod, defaultPSP, validateOnly } from "./fixtures.ts";
 

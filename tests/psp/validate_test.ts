@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   checkPspShape,
   formatInvalidPspMessage,
-  goQuote,
   pruneUnknownPspFields,
   pspProviderErrors,
   validatePsp,
@@ -434,13 +433,6 @@ Deno.test("formatInvalidPspMessage: one error bare, several in brackets, duplica
   assert.ok(msg.startsWith('PodSecurityPolicy.extensions "My" is invalid: [metadata.name: '));
   assert.equal(msg.split('spec.volumes: Unsupported value: "bad"').length, 2);
   assert.ok(msg.endsWith("]"));
-});
-
-Deno.test("goQuote renders strings as Go's strconv.Quote", () => {
-  assert.equal(goQuote('a"b\\c'), '"a\\"b\\\\c"');
-  assert.equal(goQuote("t\tn\n\u0001\u007f"), '"t\\tn\\n\\x01\\x7f"');
-  assert.equal(goQuote("é ü 日本"), '"é ü 日本"');
-  assert.equal(goQuote("\u200b"), '"\\u200b"');
 });
 
 Deno.test("shape: wrong JSON types are errors with field paths", () => {
