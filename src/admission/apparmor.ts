@@ -41,7 +41,7 @@ export class AppArmorStrategy implements ContainerMutator, ContainerValidator {
     const key = APPARMOR_CONTAINER_ANNOTATION_PREFIX +
       (containersOf(m.pod, kind)[index].name ?? "");
     if ((m.pod.metadata?.annotations?.[key] ?? "") !== "") return;
-    m.setAnnotation(key, this.#default);
+    m.setAnnotation("apparmor", key, this.#default);
   }
 
   validateContainer(c: ContainerView, out: Violation[]) {

@@ -71,7 +71,15 @@ export class CapabilitiesStrategy implements ContainerMutator, ContainerValidato
     if (this.#defaultAdd.length === 0 && this.#requiredDrop.length === 0) return;
     const caps = containersOf(m.pod, kind)[index].securityContext?.capabilities ?? null;
     const generated = generateCapabilities(this.#defaultAdd, this.#requiredDrop, caps);
-    if (generated !== caps) m.setContainerSc(kind, index, "capabilities", generated);
+    if (generated !== caps) {
+      m.setContainerSc(
+        this.#defaultAdd.length > 0 ? "defaultAddCapabilities" : "requiredDropCapabilities",
+        kind,
+        index,
+        "capabilities",
+        generated,
+      );
+    }
   }
 
   validateContainer(c: ContainerView, out: Violation[]) {

@@ -113,7 +113,7 @@ export class RunAsGroupStrategy implements ContainerMutator, ContainerValidator 
     if (def === null) return;
     const c = containersOf(m.pod, kind)[index];
     if (effectiveRunAsGroup(c.securityContext ?? null, podSecurityContext(m.pod)) === null) {
-      m.setContainerSc(kind, index, "runAsGroup", def);
+      m.setContainerSc("runAsGroup", kind, index, "runAsGroup", def);
     }
   }
   validateContainer(c: ContainerView, out: Violation[]) {
@@ -130,7 +130,9 @@ export class SupplementalGroupsStrategy implements PodMutator, PodValidator {
     const def = this.groups.defaultValue;
     if (def === null) return;
     const current = podSecurityContext(m.pod).supplementalGroups;
-    if (current === null || current === undefined) m.setPodSc("supplementalGroups", [def]);
+    if (current === null || current === undefined) {
+      m.setPodSc("supplementalGroups", "supplementalGroups", [def]);
+    }
   }
   validatePod(pod: Pod, out: Violation[]) {
     const groups = podSecurityContext(pod).supplementalGroups ?? null;
@@ -145,7 +147,7 @@ export class FsGroupStrategy implements PodMutator, PodValidator {
     const def = this.groups.defaultValue;
     if (def === null) return;
     const current = podSecurityContext(m.pod).fsGroup;
-    if (current === null || current === undefined) m.setPodSc("fsGroup", def);
+    if (current === null || current === undefined) m.setPodSc("fsGroup", "fsGroup", def);
   }
   validatePod(pod: Pod, out: Violation[]) {
     const fsGroup = podSecurityContext(pod).fsGroup;

@@ -7,12 +7,17 @@
  * that changes nothing costs no copy at all. Every change is recorded with its field path.
  */
 import type { Container, Pod, PodSecurityContext, SecurityContext } from "../model/pod.ts";
+import type { PspField } from "../model/psp_fields.ts";
 
-/** A change a policy makes to a pod; `field` is a path like the violations'. */
+/**
+ * A change a policy makes to a pod; `field` is a path like the violations', `pspField` the PSP
+ * field whose defaulting made it.
+ */
 export interface Change {
   field: string;
   from: unknown;
   to: unknown;
+  pspField: PspField;
 }
 
 /** The pod's container lists, in the order admission visits them. */
@@ -116,8 +121,8 @@ export class PodMutation {
     this.pod = original;
   }
 
-  #record(field: string, from: unknown, to: unknown) {
-    (this.changes ??= []).push({ field, from: from ?? null, to: to ?? null });
+  #record(pspField: PspField, field: string, from: unknown, to: unknown) {
+    (this.changes ??= []).push({ field, from: from ?? null, to: to ?? null, pspField });
   }
 
   #ensureTop(): Pod {
@@ -137,20 +142,25 @@ export class PodMutation {
     return pod.spec;
   }
 
-  /** Sets a pod-level securityContext field. */
-  setPodSc<K extends keyof PodSecurityContext>(key: K, value: PodSecurityContext[K]) {
+  /** Sets a pod-level securityContext field (the defaulting of `pspField`). */
+  setPodSc<K extends keyof PodSecurityContext>(
+    pspField: PspField,
+    key: K,
+    value: PodSecurityContext[K],
+  ) {
     const spec = this.#ensureSpec();
     if (!this.#podSc) {
       spec.securityContext = { ...(spec.securityContext ?? {}) };
       this.#podSc = true;
     }
     const sc = spec.securityContext!;
-    this.#record(`spec.securityContext.${key}`, sc[key], value);
+    this.#record(pspField, `spec.securityContext.${key}`, sc[key], value);
     sc[key] = value;
   }
 
-  /** Sets a container's securityContext field. */
+  /** Sets a container's securityContext field (the defaulting of `pspField`). */
   setContainerSc<K extends keyof SecurityContext>(
+    pspField: PspField,
     kind: ContainerKind,
     index: number,
     key: K,
@@ -170,12 +180,12 @@ export class PodMutation {
       cloned[index] = true;
     }
     const sc = list[index].securityContext!;
-    this.#record(`${containerPath(kind, index)}.securityContext.${key}`, sc[key], value);
+    this.#record(pspField, `${containerPath(kind, index)}.securityContext.${key}`, sc[key], value);
     sc[key] = value;
   }
 
   /** Sets an annotation, if it differs from the current value. */
-  setAnnotation(key: string, value: string) {
+  setAnnotation(pspField: PspField, key: string, value: string) {
     const current = this.pod.metadata?.annotations?.[key];
     if (current === value) return;
     const pod = this.#ensureTop();
@@ -187,14 +197,14 @@ export class PodMutation {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}) };
       this.#annotations = true;
     }
-    this.#record(`metadata.annotations[${key}]`, current, value);
+    this.#record(pspField, `metadata.annotations[${key}]`, current, value);
     pod.metadata.annotations![key] = value;
   }
 
   /** Sets `spec.runtimeClassName`. */
-  setRuntimeClassName(value: string) {
+  setRuntimeClassName(pspField: PspField, value: string) {
     const spec = this.#ensureSpec();
-    this.#record("spec.runtimeClassName", spec.runtimeClassName, value);
+    this.#record(pspField, "spec.runtimeClassName", spec.runtimeClassName, value);
     spec.runtimeClassName = value;
   }
 }

@@ -21,8 +21,16 @@ export class PrivilegeEscalationStrategy implements ContainerMutator, ContainerV
     const v = containersOf(m.pod, kind)[index].securityContext?.allowPrivilegeEscalation;
     if (v !== null && v !== undefined) return;
     if (this.defaultAllow !== null) {
-      m.setContainerSc(kind, index, "allowPrivilegeEscalation", this.defaultAllow);
-    } else if (!this.allow) m.setContainerSc(kind, index, "allowPrivilegeEscalation", false);
+      m.setContainerSc(
+        "defaultAllowPrivilegeEscalation",
+        kind,
+        index,
+        "allowPrivilegeEscalation",
+        this.defaultAllow,
+      );
+    } else if (!this.allow) {
+      m.setContainerSc("allowPrivilegeEscalation", kind, index, "allowPrivilegeEscalation", false);
+    }
   }
 
   validateContainer(c: ContainerView, out: Violation[]) {

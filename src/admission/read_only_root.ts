@@ -17,7 +17,7 @@ export class ReadOnlyRootStrategy implements ContainerMutator, ContainerValidato
   mutateContainer(m: PodMutation, kind: ContainerKind, index: number) {
     const v = containersOf(m.pod, kind)[index].securityContext?.readOnlyRootFilesystem;
     if (v === null || v === undefined) {
-      m.setContainerSc(kind, index, "readOnlyRootFilesystem", true);
+      m.setContainerSc("readOnlyRootFilesystem", kind, index, "readOnlyRootFilesystem", true);
     }
   }
   validateContainer(c: ContainerView, out: Violation[]) {

@@ -22,7 +22,7 @@ export class RuntimeClassStrategy implements PodMutator, PodValidator {
   mutatePod(m: PodMutation) {
     const current = m.pod.spec?.runtimeClassName;
     if ((current === null || current === undefined) && this.#default !== null) {
-      m.setRuntimeClassName(this.#default);
+      m.setRuntimeClassName("runtimeClass", this.#default);
     }
   }
   validatePod(pod: Pod, out: Violation[]) {

@@ -87,7 +87,7 @@ export class SeccompStrategy implements PodMutator, PodValidator, ContainerValid
       const field = podSecurityContext(pod).seccompProfile;
       profile = field ? seccompAnnotationForField(field) : this.#default;
     }
-    if (profile !== "") m.setAnnotation(SECCOMP_POD_ANNOTATION, profile);
+    if (profile !== "") m.setAnnotation("seccomp", SECCOMP_POD_ANNOTATION, profile);
   }
 
   validatePod(pod: Pod, out: Violation[]) {

@@ -54,7 +54,7 @@ export class SeLinuxMustRunAs
   mutatePod(m: PodMutation) {
     const current = podSecurityContext(m.pod).seLinuxOptions;
     if (current === null || current === undefined) {
-      m.setPodSc("seLinuxOptions", { ...this.#options });
+      m.setPodSc("seLinux", "seLinuxOptions", { ...this.#options });
     }
   }
 
@@ -62,7 +62,7 @@ export class SeLinuxMustRunAs
     // Only when the effective value is nil, which the pod-level default above makes impossible.
     const c = containersOf(m.pod, kind)[index];
     if (effectiveSeLinux(c.securityContext ?? null, podSecurityContext(m.pod)) === null) {
-      m.setContainerSc(kind, index, "seLinuxOptions", { ...this.#options });
+      m.setContainerSc("seLinux", kind, index, "seLinuxOptions", { ...this.#options });
     }
   }
 

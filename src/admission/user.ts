@@ -30,7 +30,7 @@ export class MustRunAsUser implements ContainerMutator, ContainerValidator {
   mutateContainer(m: PodMutation, kind: ContainerKind, index: number) {
     const c = containersOf(m.pod, kind)[index];
     if (effectiveRunAsUser(c.securityContext ?? null, podSecurityContext(m.pod)) === null) {
-      m.setContainerSc(kind, index, "runAsUser", this.ranges[0].min);
+      m.setContainerSc("runAsUser", kind, index, "runAsUser", this.ranges[0].min);
     }
   }
   validateContainer(c: ContainerView, out: Violation[]) {
@@ -61,7 +61,7 @@ export class MustRunAsNonRoot implements ContainerMutator, ContainerValidator {
     const sc = c.securityContext ?? null;
     const podSc = podSecurityContext(m.pod);
     if (effectiveRunAsNonRoot(sc, podSc) === null && effectiveRunAsUser(sc, podSc) === null) {
-      m.setContainerSc(kind, index, "runAsNonRoot", true);
+      m.setContainerSc("runAsUser", kind, index, "runAsNonRoot", true);
     }
   }
   validateContainer(c: ContainerView, out: Violation[]) {

@@ -179,6 +179,7 @@ function sameDecision(
       const v = r.violations[j];
       const w = t.violations[j];
       if (v.field.length !== w.field.length || v.text !== w.text) return false;
+      if ((v.pspField ?? null) !== (w.pspField ?? null)) return false;
       // `text` is `field: message` (admission's Violation), so equal texts with equal field
       // lengths have equal fields and messages; other texts are compared in full.
       if (
@@ -189,7 +190,10 @@ function sameDecision(
     for (let j = 0; j < r.changes.length; j++) {
       const c = r.changes[j];
       const e = t.changes[j];
-      if (c.field !== e.field || !sameValue(c.from, e.from) || !sameValue(c.to, e.to)) {
+      if (
+        c.field !== e.field || c.pspField !== e.pspField || !sameValue(c.from, e.from) ||
+        !sameValue(c.to, e.to)
+      ) {
         return false;
       }
     }
@@ -279,11 +283,13 @@ export class DecisionTable {
           field: v.field,
           message: v.message,
           text: v.text,
+          pspField: v.pspField ?? null,
         })),
         changes: r.changes.map((c) => ({
           field: c.field,
           from: c.from ?? null,
           to: c.to ?? null,
+          ...(c.pspField !== undefined ? { pspField: c.pspField } : {}),
         })),
         ...(r.error !== undefined ? { error: r.error } : {}),
       })),

@@ -4,24 +4,31 @@
  * summary. Every renderer (table, json, yaml, sarif, junit) reads only this model.
  */
 
+import type { PspField } from "../model/psp_fields.ts";
+
 /** The document's apiVersion and kind (`-o json|yaml`). */
 export const REPORT_API_VERSION = "falco-psp/v1";
 export const REPORT_KIND = "AuditReport";
 
 export type Verdict = "admitted" | "changed" | "refused";
 
-/** One violation, as the API server words it. `text` is `<field>: <message>`. */
+/**
+ * One violation, as the API server words it. `text` is `<field>: <message>`; `pspField` is the
+ * PSP field (src/model/psp_fields.ts) whose check raised it, null for none (core pod validation).
+ */
 export interface ReportViolation {
   field: string;
   message: string;
   text: string;
+  pspField?: PspField | null;
 }
 
-/** One change a PSP's defaults make to the pod. */
+/** One change a PSP's defaults make to the pod, and the PSP field whose defaulting made it. */
 export interface ReportChange {
   field: string;
   from: unknown;
   to: unknown;
+  pspField?: PspField;
 }
 
 /** What one candidate PSP made of the pod. */
@@ -163,6 +170,8 @@ export function summarize(items: readonly AuditItem[], policies: readonly string
 export interface RefusalReason {
   policy: string | null;
   field?: string;
+  /** The PSP field whose check raised the violation (absent for the admission's message). */
+  pspField?: PspField | null;
   message: string;
   text: string;
 }
@@ -181,6 +190,7 @@ export function refusalReasons(item: AuditItem): RefusalReason[] {
       r.violations.map((v) => ({
         policy: r.policy,
         field: v.field,
+        pspField: v.pspField ?? null,
         message: v.message,
         text: v.text,
       }))

@@ -2,8 +2,9 @@
  * `-o sarif`: the report as SARIF 2.1.0 for code scanning. Each violation of a
  * refused workload is an `error` result (one per candidate PSP's violation),
  * each change of a changed workload a `note` (`warning` with `--fail-on
- * changed`). Rule ids are the PSP controls (src/report/rules.ts). File inputs
- * get file/line locations; other inputs a logical location. Pure.
+ * changed`). Rule ids are the PSP controls of the fields that raised them
+ * (src/report/rules.ts). File inputs get file/line locations; other inputs a
+ * logical location. Pure.
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
 import { ALL_RULES, ruleFor } from "./rules.ts";
@@ -66,7 +67,7 @@ function* sarifResults(report: AuditReport, opts: SarifOptions): Generator<unkno
   for (const it of report.items) {
     if (it.verdict === "refused") {
       for (const r of refusalReasons(it)) {
-        const rule = r.field !== undefined ? ruleFor(r.field, r.message) : ruleFor("");
+        const rule = ruleFor(r.pspField);
         const text = r.policy !== null
           ? `refused by PSP ${r.policy}: ${r.text}`
           : `refused: ${r.text}`;
@@ -75,7 +76,7 @@ function* sarifResults(report: AuditReport, opts: SarifOptions): Generator<unkno
     } else if (it.verdict === "changed") {
       const chosen = it.results.find((r) => r.policy === it.policy);
       for (const c of chosen?.changes ?? []) {
-        const rule = ruleFor(c.field);
+        const rule = ruleFor(c.pspField);
         const text = `PSP ${it.policy} would change ${c.field} from ${showValue(c.from)} to ${
           showValue(c.to)
         }`;

@@ -64,11 +64,17 @@ Deno.test("apparmor: the default is added only when the container has no profile
       field: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/init]",
       from: null,
       to: "runtime/default",
+      pspField: "apparmor",
     },
   ]);
   // An empty annotation counts as unset.
   assert.deepEqual(mutateOnly(psp, defaultPod({}, { [KEY]: "" })).changes, [
-    { field: `metadata.annotations[${KEY}]`, from: "", to: "runtime/default" },
+    {
+      field: `metadata.annotations[${KEY}]`,
+      from: "",
+      to: "runtime/default",
+      pspField: "apparmor",
+    },
   ]);
   // A constrained PSP without a default adds nothing.
   assert.deepEqual(

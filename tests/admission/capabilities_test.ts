@@ -141,7 +141,12 @@ Deno.test("capabilities: defaults are changes; unchanged capabilities are not", 
   const psp = defaultPSP({ requiredDropCapabilities: ["ALL"] });
   const changed = evaluate(psp, defaultPod());
   assert.deepEqual(changed.changes, [
-    { field: "spec.containers[0].securityContext.capabilities", from: null, to: { drop: ["ALL"] } },
+    {
+      field: "spec.containers[0].securityContext.capabilities",
+      from: null,
+      to: { drop: ["ALL"] },
+      pspField: "requiredDropCapabilities",
+    },
   ]);
   assert.deepEqual(changed.errors, []);
   const kept = evaluate(

@@ -16,7 +16,7 @@ function pod(): Pod {
 Deno.test("pod mutation: no change, no copy", () => {
   const p = pod();
   const m = new PodMutation(p);
-  m.setAnnotation("a", "1"); // same value: not a change
+  m.setAnnotation("seccomp", "a", "1"); // same value: not a change
   assert.equal(m.pod, p);
   assert.equal(m.changes, null);
 });
@@ -25,11 +25,11 @@ Deno.test("pod mutation: copy-on-write shares untouched parts and never mutates 
   const p = pod();
   const before = structuredClone(p);
   const m = new PodMutation(p);
-  m.setContainerSc("containers", 1, "runAsNonRoot", true);
-  m.setContainerSc("containers", 1, "allowPrivilegeEscalation", false);
-  m.setPodSc("fsGroup", 1);
-  m.setAnnotation("b", "2");
-  m.setRuntimeClassName("gvisor");
+  m.setContainerSc("runAsUser", "containers", 1, "runAsNonRoot", true);
+  m.setContainerSc("allowPrivilegeEscalation", "containers", 1, "allowPrivilegeEscalation", false);
+  m.setPodSc("fsGroup", "fsGroup", 1);
+  m.setAnnotation("apparmor", "b", "2");
+  m.setRuntimeClassName("runtimeClass", "gvisor");
   assert.deepEqual(p, before);
   assert.notEqual(m.pod, p);
   assert.equal(m.pod.spec.containers[0], p.spec.containers[0]); // untouched container shared
@@ -41,11 +41,21 @@ Deno.test("pod mutation: copy-on-write shares untouched parts and never mutates 
   assert.deepEqual(m.pod.spec.securityContext, { runAsUser: 5, fsGroup: 1 });
   assert.deepEqual(m.pod.metadata.annotations, { a: "1", b: "2" });
   assert.deepEqual(m.changes, [
-    { field: "spec.containers[1].securityContext.runAsNonRoot", from: null, to: true },
-    { field: "spec.containers[1].securityContext.allowPrivilegeEscalation", from: null, to: false },
-    { field: "spec.securityContext.fsGroup", from: null, to: 1 },
-    { field: "metadata.annotations[b]", from: null, to: "2" },
-    { field: "spec.runtimeClassName", from: null, to: "gvisor" },
+    {
+      field: "spec.containers[1].securityContext.runAsNonRoot",
+      from: null,
+      to: true,
+      pspField: "runAsUser",
+    },
+    {
+      field: "spec.containers[1].securityContext.allowPrivilegeEscalation",
+      from: null,
+      to: false,
+      pspField: "allowPrivilegeEscalation",
+    },
+    { field: "spec.securityContext.fsGroup", from: null, to: 1, pspField: "fsGroup" },
+    { field: "metadata.annotations[b]", from: null, to: "2", pspField: "apparmor" },
+    { field: "spec.runtimeClassName", from: null, to: "gvisor", pspField: "runtimeClass" },
   ]);
 });
 

@@ -53,6 +53,7 @@ Deno.test("runtimeClass: the default makes admission report a change", () => {
     field: "spec.runtimeClassName",
     from: null,
     to: "gvisor",
+    pspField: "runtimeClass",
   }]);
   assert.equal(
     admit(defaultPod({ runtimeClassName: "kata" }), psp).message?.endsWith(

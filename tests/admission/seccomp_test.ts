@@ -140,10 +140,20 @@ Deno.test("seccomp: generate precedence: pod annotation, pod field, default", ()
         securityContext: { seccompProfile: { type: "Localhost", localhostProfile: "bar" } },
       }),
     ).changes,
-    [{ field: `metadata.annotations[${POD}]`, from: null, to: "localhost/bar" }],
+    [{
+      field: `metadata.annotations[${POD}]`,
+      from: null,
+      to: "localhost/bar",
+      pspField: "seccomp",
+    }],
   );
   assert.deepEqual(mutateOnly(psp, defaultPod()).changes, [
-    { field: `metadata.annotations[${POD}]`, from: null, to: "runtime/default" },
+    {
+      field: `metadata.annotations[${POD}]`,
+      from: null,
+      to: "runtime/default",
+      pspField: "seccomp",
+    },
   ]);
   // The field is translated even under a PSP with no seccomp annotations at all.
   const plain = evaluate(

@@ -162,7 +162,12 @@ Deno.test("selinux: the pod default is a change; a PSP option object is never sh
   const d = admit(defaultPod(), psp);
   assert.equal(d.verdict, "changed");
   assert.deepEqual(d.results[0].changes, [
-    { field: "spec.securityContext.seLinuxOptions", from: null, to: { level: "s0:c123,c456" } },
+    {
+      field: "spec.securityContext.seLinuxOptions",
+      from: null,
+      to: { level: "s0:c123,c456" },
+      pspField: "seLinux",
+    },
   ]);
   d.admitted!.spec.securityContext!.seLinuxOptions!.level = "tampered";
   assert.equal(

@@ -198,6 +198,7 @@ Deno.test("items are ordered by namespace, kind, name and keep the decision", ()
     field: "spec.containers[0].securityContext.runAsNonRoot",
     from: null,
     to: true,
+    pspField: "runAsUser",
   }, "an unset `from` is null, so JSON and YAML keep the key");
 });
 

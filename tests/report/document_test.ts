@@ -38,6 +38,7 @@ Deno.test("-o json is the AuditReport document with the issue's fields", () => {
     field: "spec.securityContext.fsGroup",
     from: null,
     to: 1,
+    pspField: "fsGroup",
   });
   assert.deepEqual(mutated.admitted.metadata.annotations, { "kubernetes.io/psp": "restricted" });
   assert.deepEqual(doc.summary, {

@@ -68,11 +68,13 @@ export const REFUSED: DecisionLike = {
       field: "spec.containers[0].securityContext.privileged",
       message: "Invalid value: true: Privileged containers are not allowed",
       text: PRIVILEGED_TEXT,
+      pspField: "privileged",
     }, {
       field: "spec.securityContext.hostNetwork",
       message: "Invalid value: true: Host network is not allowed to be used",
       text:
         "spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used",
+      pspField: "hostNetwork",
     }],
     changes: [],
   }],
@@ -88,8 +90,13 @@ export const CHANGED: DecisionLike = {
     allowed: true,
     violations: [],
     changes: [
-      { field: "spec.containers[0].securityContext.runAsNonRoot", from: undefined, to: true },
-      { field: "spec.securityContext.fsGroup", from: undefined, to: 1 },
+      {
+        field: "spec.containers[0].securityContext.runAsNonRoot",
+        from: undefined,
+        to: true,
+        pspField: "runAsUser",
+      },
+      { field: "spec.securityContext.fsGroup", from: undefined, to: 1, pspField: "fsGroup" },
     ],
   }],
   admitted: pod("x", { annotations: { "kubernetes.io/psp": "restricted" } }),
