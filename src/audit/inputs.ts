@@ -46,6 +46,15 @@ export interface AuditInputs {
   };
 }
 
+/**
+ * Where the RBAC deciding which PSPs each pod may use comes from (`--rbac`): `auto` the
+ * `--rbac-file` objects if given, else the cluster's RBAC unless the cluster has no PSP API
+ * or its RBAC names none of the given PSPs (then none); `cluster` the cluster's RBAC
+ * always; `files` the `--rbac-file` objects; `none` no RBAC: every PSP usable by every pod.
+ */
+export const RBAC_MODES = ["auto", "cluster", "files", "none"] as const;
+export type RbacMode = typeof RBAC_MODES[number];
+
 /** What the file source reads: the file flags of `audit-pods`. */
 export interface FileInputOptions {
   pspFile: string[];

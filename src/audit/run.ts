@@ -7,7 +7,7 @@ import { type AuditSetup, candidateNames, PolicySet } from "./document_audit.ts"
 import { type AccessCheck, type AuditInputs, type AuditPolicy, warn } from "./inputs.ts";
 import { auditDocuments } from "./pool.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
-import { ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
+import { NO_USABLE_HINT, ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
 import { type AuditReport, reportFails } from "../report/model.ts";
 import { type OutputFormat, renderReportChunks, writeChunks } from "../report/render.ts";
 import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
@@ -49,10 +49,16 @@ export async function auditPodsInParallel(
   inputs: Required<Pick<AuditInputs, "documents">>,
   access: AccessCheck | undefined,
   only: ReadonlySet<string> | undefined,
-  opts: { tokenVolume?: TokenVolumeMode; jobs: number; warn?: (message: string) => void },
+  opts: {
+    tokenVolume?: TokenVolumeMode;
+    jobs: number;
+    warn?: (message: string) => void;
+    report?: Omit<ReportBuilderOptions, "positions">;
+  },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
   const builder = new ReportBuilder(candidateNames(policies.map((p) => p.psp), only), {
+    ...opts.report,
     positions: false,
   });
   const setup: AuditSetup = {
@@ -96,6 +102,12 @@ export interface AuditRunOptions {
   showAdmitted: boolean;
   color: boolean;
   failOn: "refused" | "changed";
+  /** The pod creator RBAC checks when a pod's source names none (`--as`). */
+  requester?: string;
+  /** How to change RBAC that leaves pods no PSP (default NO_USABLE_HINT). */
+  noUsableHint?: string;
+  /** Where warnings go (default: stderr). */
+  warn?: (message: string) => void;
 }
 
 /** Runs the audit on the inputs, writes the report to stdout; returns the exit code. */
@@ -125,15 +137,24 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
   // Field positions are printed by SARIF only; finding them costs a lookup per field, so
   // SARIF takes the one-thread path, which keeps each pod's positions at hand.
   const positions = opts.output === "sarif";
+  const reportOptions = {
+    ...(opts.requester !== undefined ? { requester: opts.requester } : {}),
+    ...(opts.noUsableHint !== undefined ? { noUsableHint: opts.noUsableHint } : {}),
+  };
   const report = inputs.documents && !positions && (!access || access.rbac)
     ? await auditPodsInParallel(policies, { documents: inputs.documents }, access, only, {
       tokenVolume: opts.serviceAccountToken,
       jobs: opts.jobs ?? defaultJobs(),
+      report: reportOptions,
+      ...(opts.warn ? { warn: opts.warn } : {}),
     })
     : await auditPods(policies, inputs, access, only, {
+      ...reportOptions,
       positions,
       tokenVolume: opts.serviceAccountToken,
     });
+  const stranded = noUsablePolicyWarning(report, opts.noUsableHint ?? NO_USABLE_HINT);
+  if (stranded) (opts.warn ?? warn)(stranded);
   await writeChunks(
     renderReportChunks(report, opts.output, {
       showAdmitted: opts.showAdmitted,
@@ -142,4 +163,22 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
     }),
   );
   return reportFails(report, opts.failOn) ? EXIT_REFUSED : EXIT_OK;
+}
+
+/**
+ * One warning counting the rows RBAC left no PSP to try (each row says whose), or
+ * undefined when there are none.
+ */
+export function noUsablePolicyWarning(report: AuditReport, hint: string): string | undefined {
+  const rows = report.items.filter((i) => i.noUsablePolicy);
+  if (rows.length === 0) return undefined;
+  const pods = rows.reduce((n, i) => n + (i.pods ?? 0), 0);
+  const unknown = rows.some((i) => i.pods === null);
+  const podText = pods
+    ? ` (${pods}${unknown ? "+" : ""} pod${pods === 1 && !unknown ? "" : "s"})`
+    : "";
+  return `RBAC leaves no PSP usable for ${rows.length} workload${
+    rows.length === 1 ? "" : "s"
+  }${podText}, refused for that alone (each row names the service account or user); ` +
+    `to change that, ${hint}`;
 }

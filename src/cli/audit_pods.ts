@@ -4,7 +4,14 @@
  * src/audit/run.ts audits, src/report/render.ts renders.
  */
 import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { type FileInputOptions, fileInputs, rbacAccessFromObjects, warn } from "../audit/inputs.ts";
+import {
+  type FileInputOptions,
+  fileInputs,
+  RBAC_MODES,
+  rbacAccessFromObjects,
+  type RbacMode,
+  warn,
+} from "../audit/inputs.ts";
 import { runAudit } from "../audit/run.ts";
 import { UsageError } from "../io/errors.ts";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/render.ts";
@@ -29,6 +36,8 @@ export interface AuditPodsOptions extends FileInputOptions {
   workloads?: boolean;
   /** Cluster: decide PSP use by SubjectAccessReview instead of reading RBAC. */
   checkAccess?: boolean;
+  /** Where the RBAC deciding PSP use comes from (default auto). */
+  rbac?: RbacMode;
   /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
   jobs?: number;
 }
@@ -46,6 +55,21 @@ export function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): vo
   }
   if (opts.checkAccess && opts.rbacFile.length) {
     throw new UsageError("--check-access and --rbac-file cannot be used together");
+  }
+  const rbac = opts.rbac ?? "auto";
+  if (rbac === "files" && !opts.rbacFile.length) {
+    throw new UsageError("--rbac=files needs --rbac-file (the RBAC objects to read)");
+  }
+  if ((rbac === "cluster" || rbac === "none") && opts.rbacFile.length) {
+    throw new UsageError(`--rbac=${rbac} and --rbac-file cannot be used together`);
+  }
+  if (rbac !== "auto" && opts.checkAccess) {
+    throw new UsageError(`--rbac=${rbac} and --check-access cannot be used together`);
+  }
+  if (rbac === "cluster" && !clusterAvailable) {
+    throw new UsageError(
+      "--rbac=cluster needs a cluster: no kubeconfig found (pass --kubeconfig or set KUBECONFIG)",
+    );
   }
   if (!clusterAvailable && (opts.workloads || opts.checkAccess)) {
     throw new UsageError(
@@ -78,6 +102,21 @@ const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** Most threads `--jobs` takes. */
 export const MAX_JOBS = 64;
+
+const RBAC_RULE = "a Role or ClusterRole with verb use on podsecuritypolicies, and a binding";
+
+/** How to change RBAC that leaves a pod no PSP, for the RBAC the flags chose. */
+export function noUsableHint(opts: Pick<AuditPodsOptions, "rbacFile" | "checkAccess">): string {
+  if (opts.rbacFile.length) {
+    return `grant one of them "use" of a PSP in the --rbac-file objects (${RBAC_RULE}), ` +
+      "or audit without RBAC (no --rbac-file)";
+  }
+  if (opts.checkAccess) {
+    return `grant one of them "use" of a PSP in the cluster (${RBAC_RULE}), ` +
+      "or audit without RBAC (--rbac=none instead of --check-access)";
+  }
+  return `grant one of them "use" of a PSP (${RBAC_RULE}), or audit without RBAC (--rbac=none)`;
+}
 
 /** Parses `--jobs`: a whole number from 1 to MAX_JOBS. */
 export function parseJobs(value: string): number {
@@ -120,6 +159,14 @@ export function auditPodsCommand() {
       "--rbac-file <path>",
       "Roles, ClusterRoles and bindings deciding which PSPs each pod may use (repeatable)",
       collect,
+    )
+    .addOption(
+      new Option(
+        "--rbac <source>",
+        "which PSPs each pod may use: auto (--rbac-file if given, else the cluster's RBAC, " +
+          "unless the cluster has no PSP API or its RBAC grants none of the given PSPs: then " +
+          "every PSP), cluster, files (--rbac-file), none (every PSP usable by every pod)",
+      ).choices(RBAC_MODES).default("auto" as RbacMode),
     )
     .option(
       "--as <user>",
@@ -193,6 +240,7 @@ Exit codes:
         asGroup: flags.asGroup ?? [],
         output: flags.output as OutputFormat,
         serviceAccountToken: flags.serviceAccountToken as TokenVolumeMode,
+        rbac: flags.rbac as RbacMode,
         showAdmitted: flags.showAdmitted ?? false,
       };
       const cluster: ClusterAuditOptions = {
@@ -201,6 +249,7 @@ Exit codes:
         rbacFile: opts.rbacFile,
         workloads: opts.workloads ?? false,
         checkAccess: opts.checkAccess ?? false,
+        rbac: opts.rbac ?? "auto",
         requester: opts.as ? { user: opts.as, groups: opts.asGroup } : undefined,
       };
       // --as/--as-group here name the pod creator, not an identity to impersonate.
@@ -218,6 +267,8 @@ Exit codes:
       Deno.exitCode = await runAudit({
         ...opts,
         pspFilesGiven: opts.pspFile.length > 0,
+        requester: opts.as,
+        noUsableHint: noUsableHint(opts),
         color: opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
           Deno.stdout.isTerminal(),
       }, inputs);

@@ -12,11 +12,14 @@ import { loadPsps } from "../psp/load.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
-import type { AccessCheck, AuditInputs, AuditPolicy } from "../audit/inputs.ts";
+import type { AccessCheck, AuditInputs, AuditPolicy, RbacMode } from "../audit/inputs.ts";
+import { grantsPspUse } from "../rbac/psp_grants.ts";
+import { loadRbac } from "../rbac/load.ts";
 import { clearProgress, type ClusterClient, connect } from "./client.ts";
 import { NoPspApiError } from "./errors.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
 import {
+  hasPodSecurityPolicyApi,
   listNamespaced,
   listPodSecurityPolicies,
   listRbac,
@@ -38,6 +41,8 @@ export interface ClusterAuditOptions {
   rbacFile: string[];
   workloads: boolean;
   checkAccess: boolean;
+  /** Where RBAC comes from (`--rbac`; default auto). */
+  rbac?: RbacMode;
   /** The requester of `--as`/`--as-group` (for RBAC and access reviews). */
   requester?: Requester;
 }
@@ -52,7 +57,21 @@ export interface FileSteps {
 
 /** Whether the command needs a cluster at all with these options. */
 export function needsCluster(o: ClusterAuditOptions): boolean {
-  return !o.podFilesGiven || o.pspFile.length === 0 || o.checkAccess;
+  return !o.podFilesGiven || o.pspFile.length === 0 || o.checkAccess || o.rbac === "cluster";
+}
+
+const RBAC_CHOICES =
+  "pass --rbac=cluster to decide by the cluster's RBAC anyway, --rbac-file, or --check-access";
+
+/** The note when the cluster has no PSP API and `--rbac` is auto. */
+export const NO_PSP_API_NOTE =
+  "the cluster has no PodSecurityPolicy API (Kubernetes 1.25+), so its RBAC grants no PSP: " +
+  `every given PSP is taken as usable by every pod (${RBAC_CHOICES})`;
+
+/** The note when the cluster's RBAC names none of the given PSPs and `--rbac` is auto. */
+export function noPspGrantsNote(names: readonly string[]): string {
+  return `the cluster's RBAC grants "use" of none of the given PSPs (${names.join(", ")}) ` +
+    `to anyone: every given PSP is taken as usable by every pod (${RBAC_CHOICES})`;
 }
 
 const NO_PSP_API_HINT = "pass --psp-file with the PodSecurityPolicies to audit against";
@@ -124,6 +143,13 @@ export async function clusterAuditInputs(
     async access(): Promise<AccessCheck | undefined> {
       if (o.rbacFile.length) return await steps.files.access();
       if (o.checkAccess) return reviewAccess(client, o.requester, () => policyNames);
+      if (o.rbac === "none") return undefined;
+      const auto = (o.rbac ?? "auto") === "auto";
+      // PSPs given in files, a cluster without the PSP API: nothing there grants them.
+      if (auto && o.pspFile.length && !(await hasPodSecurityPolicyApi(client))) {
+        steps.warn(NO_PSP_API_NOTE);
+        return undefined;
+      }
       let rbac;
       try {
         rbac = await listRbac(client, o.podFilesGiven ? {} : { namespace: scope.namespace });
@@ -143,6 +169,10 @@ export async function clusterAuditInputs(
         ...rbac.roles,
         ...rbac.roleBindings,
       ].map(clusterObject);
+      if (auto && o.pspFile.length && !grantsPspUse(loadRbac(objects).objects, policyNames)) {
+        steps.warn(noPspGrantsNote(policyNames));
+        return undefined;
+      }
       return await steps.accessFromObjects(objects);
     },
   };

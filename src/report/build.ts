@@ -6,12 +6,14 @@
  */
 import type { Pod } from "../model/pod.ts";
 import type { OwnerEdge } from "../workloads/extract.ts";
+import { podServiceAccount } from "../workloads/service_account_token.ts";
 import { type PodSubject, workloadKey, type WorkloadRef } from "../workloads/subject.ts";
 import {
   type AdmittedPod,
   type AuditItem,
   type AuditReport,
   type FieldPosition,
+  type NoUsablePolicy,
   REPORT_API_VERSION,
   REPORT_KIND,
   type ReportPolicyResult,
@@ -55,7 +57,15 @@ export interface ReportBuilderOptions {
    * costly for big inputs). Default true.
    */
   positions?: boolean;
+  /** The pod creator RBAC checks when the pod names none (`--as`), for `noUsablePolicy`. */
+  requester?: string;
+  /** How to change RBAC leaving a pod no PSP (the end of `noUsablePolicy.text`). */
+  noUsableHint?: string;
 }
+
+/** The default end of `noUsablePolicy.text`. */
+export const NO_USABLE_HINT = 'grant one of them "use" of a PSP (a Role or ClusterRole with ' +
+  "verb use on podsecuritypolicies, and a binding), or audit without RBAC (--rbac=none)";
 
 /** What the report keeps of a pod subject (plain data: a worker can send it). */
 export interface ReportSubject {
@@ -66,6 +76,10 @@ export interface ReportSubject {
   podCount: number | null;
   /** The pod's `pod-template-hash` label (for the Deployment heuristic). */
   templateHash?: string;
+  /** The pod's service account name ("" for none), for `noUsablePolicy`. */
+  serviceAccount?: string;
+  /** The pod's creator, when its source names one (an audit event's user). */
+  requester?: string;
 }
 
 /** The ReportSubject of a pod subject. */
@@ -78,6 +92,35 @@ export function reportSubject(subject: PodSubject): ReportSubject {
     fromTemplate: subject.fromTemplate,
     podCount: subject.podCount,
     ...(typeof hash === "string" && hash ? { templateHash: hash } : {}),
+    serviceAccount: podServiceAccount(subject.pod),
+    ...(subject.requester ? { requester: subject.requester.user } : {}),
+  };
+}
+
+/**
+ * Who RBAC checked for a pod left without a PSP to try, and the sentence saying so: its
+ * service account and its creator (`requester`, else the default one); with neither, any
+ * authenticated user.
+ */
+export function noUsablePolicy(
+  subject: Pick<ReportSubject, "workload" | "serviceAccount" | "requester">,
+  defaultRequester: string | undefined,
+  hint: string = NO_USABLE_HINT,
+): NoUsablePolicy {
+  const sa = subject.serviceAccount
+    ? `${subject.workload.namespace}/${subject.serviceAccount}`
+    : null;
+  const user = subject.requester ?? defaultRequester ?? null;
+  const who = [
+    ...(sa ? [`service account ${JSON.stringify(sa)}`] : []),
+    ...(user !== null ? [`user ${JSON.stringify(user)}`] : []),
+  ];
+  const whom = who.length ? who.join(" or ") : "any authenticated user";
+  return {
+    serviceAccount: sa,
+    user,
+    text: `no PSP usable by ${whom} (RBAC grants "use" of none of the candidate PSPs); ` +
+      `to change that, ${hint}`,
   };
 }
 
@@ -383,10 +426,14 @@ export class ReportBuilder {
   /** The distinct decisions, each shared by every item with it. */
   readonly #decisions = new DecisionTable();
   readonly #positions: boolean;
+  readonly #requester: string | undefined;
+  readonly #noUsableHint: string | undefined;
 
   /** `policies`: the candidate PSP names in the admission's order (for the summary). */
   constructor(readonly policies: readonly string[], opts: ReportBuilderOptions = {}) {
     this.#positions = opts.positions ?? true;
+    this.#requester = opts.requester;
+    this.#noUsableHint = opts.noUsableHint;
   }
 
   /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
@@ -445,6 +492,10 @@ export class ReportBuilder {
         admitted: shared.admitted,
         pods: null,
         ...(message !== undefined ? { message: own(message) } : {}),
+        // No candidate at all although PSPs exist: RBAC (or --check-access) allowed none.
+        ...(shared.verdict === "refused" && shared.results.length === 0 && this.policies.length
+          ? { noUsablePolicy: noUsablePolicy(subject, this.#requester, this.#noUsableHint) }
+          : {}),
         location: { fields: fields?.() ?? {} },
       };
       const hash = subject.templateHash;

@@ -26,6 +26,7 @@ function itemDocument(it: AuditItem): Record<string, unknown> {
     verdict: it.verdict,
     policy: it.policy,
     ...(it.message !== undefined ? { message: it.message } : {}),
+    ...(it.noUsablePolicy ? { noUsablePolicy: it.noUsablePolicy } : {}),
     results: it.results,
     admitted: it.admitted,
   };

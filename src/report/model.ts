@@ -123,10 +123,22 @@ export interface AuditItem {
   pods: number | null;
   /** The admission's overall message when it refused without per-PSP violations. */
   message?: string;
+  /** Set when RBAC left the pod no PSP to try (`unable to admit pod: []`): who, and what to do. */
+  noUsablePolicy?: NoUsablePolicy;
   /** Input positions of the violated or changed fields (SARIF only; not printed otherwise). */
   location?: {
     fields: Record<string, FieldPosition>;
   };
+}
+
+/** Why a pod had no PSP to try: RBAC lets neither its service account nor its creator use one. */
+export interface NoUsablePolicy {
+  /** The pod's service account (`namespace/name`); null for a pod without one (a mirror pod). */
+  serviceAccount: string | null;
+  /** The pod's creator checked besides it (the audit event's user, or `--as`); null if none. */
+  user: string | null;
+  /** The explanation for people, with how to change it. */
+  text: string;
 }
 
 /** Counts over the items (and over the pods they stand for). */
@@ -183,6 +195,9 @@ export interface RefusalReason {
  */
 export function refusalReasons(item: AuditItem): RefusalReason[] {
   if (item.verdict !== "refused") return [];
+  if (item.noUsablePolicy) {
+    return [{ policy: null, message: item.noUsablePolicy.text, text: item.noUsablePolicy.text }];
+  }
   const explained = item.results.length > 0 && item.results.every((r) => !r.allowed) &&
     item.results.some((r) => r.violations.length > 0);
   if (explained) {

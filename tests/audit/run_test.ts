@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { AuditPolicy } from "../../src/audit/inputs.ts";
-import { auditPods as auditCore, defaultJobs } from "../../src/audit/run.ts";
+import { auditPods as auditCore, defaultJobs, noUsablePolicyWarning } from "../../src/audit/run.ts";
 import { parseObjects } from "../../src/io/documents.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { extractFromObject, type OwnerEdge } from "../../src/workloads/extract.ts";
@@ -73,6 +73,41 @@ Deno.test("auditPods takes subjects and access checks from any source", async ()
   const onlyPrivileged = await auditCore(policies, subjects, access, new Set(["privileged"]));
   assert.equal(onlyPrivileged.items[0].message?.endsWith("unable to admit pod: []"), true);
   assert.deepEqual(onlyPrivileged.summary.policies, ["privileged"]);
+});
+
+Deno.test("a pod RBAC leaves no PSP says whose and what to do; one warning counts such rows", async () => {
+  const subjects = {
+    async *subjects(_edge: (e: OwnerEdge) => void) {
+      yield clusterPod("agent-1", true, "agent");
+      yield clusterPod("agent-2", true, "agent");
+      yield clusterPod("web", false);
+    },
+  };
+  const policies = await fixturePolicies();
+  const access = (s: PodSubject) => s.owner ? [] : ["restricted"];
+  const r = await auditCore(policies, subjects, access, undefined, { requester: "alice" });
+  const [agent, web] = r.items;
+  assert.equal(agent.verdict, "refused");
+  assert.equal(
+    agent.message,
+    'pods "agent-1" is forbidden: PodSecurityPolicy: unable to admit pod: []',
+  );
+  assert.deepEqual(agent.noUsablePolicy, {
+    serviceAccount: "prod/default",
+    user: "alice",
+    text: 'no PSP usable by service account "prod/default" or user "alice" (RBAC grants "use" of ' +
+      'none of the candidate PSPs); to change that, grant one of them "use" of a PSP (a Role or ' +
+      "ClusterRole with verb use on podsecuritypolicies, and a binding), or audit without RBAC " +
+      "(--rbac=none)",
+  });
+  assert.equal(web.noUsablePolicy, undefined, "refused by its PSP's rules, not by RBAC");
+  assert.equal(
+    noUsablePolicyWarning(r, "do X"),
+    "RBAC leaves no PSP usable for 1 workload (2 pods), refused for that alone (each row names " +
+      "the service account or user); to change that, do X",
+  );
+  const none = await auditCore(policies, subjects, undefined);
+  assert.equal(noUsablePolicyWarning(none, "do X"), undefined);
 });
 
 Deno.test("--jobs default: one thread per CPU, at most 4", () => {

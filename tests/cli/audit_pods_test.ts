@@ -269,6 +269,63 @@ spec:
   assert.deepEqual([it.verdict, it.policy], ["changed", "seed-example"]);
 });
 
+Deno.test("--rbac-file leaving a workload no PSP: its row and JSON say whose, one warning counts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The shop namespace's service accounts may use restricted; nothing grants monitoring's.
+    const rbac = `${dir}/rbac.yaml`;
+    await Deno.writeTextFile(
+      rbac,
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: use-restricted}
+rules: [{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: shop-restricted, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-restricted}
+subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
+`,
+    );
+    const table = await auditPods([...WORKLOADS, "--rbac-file", rbac]);
+    assert.equal(table.code, 1, table.stderr);
+    const row = table.stdout.split("\n").find((l) => l.includes("DaemonSet/node-exporter")) ?? "";
+    assert.match(
+      row,
+      /^monitoring\s+DaemonSet\/node-exporter\s+-\s+refused\s+-\s+no PSP usable by service account "monitoring\/default" \(RBAC grants "use" of none/,
+    );
+    assert.doesNotMatch(table.stdout, /unable to admit pod: \[\]/);
+    const warnings = table.stderr.match(/^warning: RBAC leaves no PSP usable for .*$/gm) ?? [];
+    assert.deepEqual(warnings.length, 1, table.stderr);
+    assert.match(
+      warnings[0],
+      /for 1 workload, refused for that alone .*in the --rbac-file objects/,
+    );
+    const json = await auditPods([...WORKLOADS, "--rbac-file", rbac, "--as", "ci", "-o", "json"]);
+    const ds = item(JSON.parse(json.stdout).items, "DaemonSet", "node-exporter") as Item & {
+      message: string;
+      noUsablePolicy: { serviceAccount: string; user: string; text: string };
+    };
+    assert.equal(
+      ds.message,
+      'pods "node-exporter" is forbidden: PodSecurityPolicy: unable to admit pod: []',
+    );
+    assert.equal(ds.noUsablePolicy.serviceAccount, "monitoring/default");
+    assert.equal(ds.noUsablePolicy.user, "ci");
+    assert.match(
+      ds.noUsablePolicy.text,
+      /or user "ci" .*or audit without RBAC \(no --rbac-file\)$/,
+    );
+    const web = item(JSON.parse(json.stdout).items, "Deployment", "web") as Item & {
+      noUsablePolicy?: unknown;
+    };
+    assert.equal(web.noUsablePolicy, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   const cases: [string[], RegExp][] = [
     [[...WORKLOADS, "-o", "xml"], /argument 'xml' is invalid/],
@@ -277,6 +334,13 @@ Deno.test("bad usage exits 2 with a message", async () => {
     [[...WORKLOADS, "--policy", "nope"], /--policy "nope": no such PodSecurityPolicy/],
     [[...WORKLOADS, "--as-group", "g"], /--as-group needs --as/],
     [[...WORKLOADS, "--fail-on", "admitted"], /argument 'admitted' is invalid/],
+    [[...WORKLOADS, "--rbac", "files"], /--rbac=files needs --rbac-file/],
+    [[...WORKLOADS, "--rbac", "cluster"], /--rbac=cluster needs a cluster/],
+    [
+      [...WORKLOADS, "--rbac", "none", "--rbac-file", `${FX}oracle-rbac.yaml`],
+      /--rbac=none and --rbac-file cannot be used together/,
+    ],
+    [[...WORKLOADS, "--rbac", "some"], /argument 'some' is invalid/],
   ];
   for (const [args, message] of cases) {
     const r = await auditPods(args);
