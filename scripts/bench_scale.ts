@@ -70,7 +70,7 @@ const hasTime = await Deno.stat("/usr/bin/time").then(() => true, () => false);
  * permissions and V8 flags), stdout to a file, and measures it.
  */
 async function runCli(args: string[]): Promise<Measured> {
-  const deno = [Deno.execPath(), ...denoRunArgs(ROOT.replace(/\/$/, "")), ...args];
+  const deno = [Deno.execPath(), ...denoRunArgs(`${ROOT}main.ts`, `${ROOT}deno.json`), ...args];
   const [cmd, ...cmdArgs] = hasTime ? ["/usr/bin/time", "-v", ...deno] : deno;
   const outPath = `${dir}/stdout`;
   const out = await Deno.open(outPath, { write: true, create: true, truncate: true });

@@ -1,20 +1,26 @@
 /**
- * `deno task install [--prefix DIR | --bin-dir DIR]`: puts `kubectl-falco_psp`
- * and its completion helper `kubectl_complete-falco_psp` on PATH, so that
+ * `deno task install [--prefix DIR | --bin-dir DIR] [--share-dir DIR]`: puts
+ * `kubectl-falco_psp` and its completion helper `kubectl_complete-falco_psp` on PATH, so that
  * `kubectl falco-psp ...` works through kubectl's plugin discovery.
  *
- * `deno compile` needs a runtime download these machines cannot make, so the
- * installed executables are launchers that run this checkout's main.ts with the
- * deno binary running this script (the pinned one) and explicit permissions.
+ * The program is installed as a self-contained bundle (`deno bundle` of main.ts and its audit
+ * worker, the npm libraries inside) into the share directory, so the plugin keeps working when
+ * the checkout moves or is deleted and when Deno's or npx's caches are cleared. The
+ * executables are launchers (scripts/launchers.ts) that find a deno (the installing one while
+ * it exists, else FALCO_PSP_DENO, DENO, PATH, known places, `npx -y deno@PINNED`) and say how to
+ * get one when there is none. (`deno compile` would need a runtime download these machines
+ * cannot make.)
  *
- * Target directory: `--bin-dir DIR`, else `--prefix DIR` (DIR/bin), else
- * `$FALCO_PSP_BIN_DIR`, else `~/.local/bin`.
+ * Directories: binaries into `--bin-dir DIR`, else `--prefix DIR` (DIR/bin), else
+ * `$FALCO_PSP_BIN_DIR`, else `~/.local/bin`; the bundle into `--share-dir DIR`, else
+ * `<prefix>/share/falco-psp` (the prefix being `--prefix` or the bin directory's parent).
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   COMPLETION_HELPER,
+  type LauncherSpec,
   PLUGIN_EXECUTABLE,
   unixLauncher,
   windowsLauncher,
@@ -23,10 +29,17 @@ import {
 /** What to install, and where. */
 export interface InstallOptions {
   binDir: string;
-  repoDir: string;
+  /** The program's bundle (installBundle); without it, `repoDir`'s main.ts runs. */
+  program?: string;
+  /** A checkout whose main.ts the launchers run (development). */
+  repoDir?: string;
   denoPath: string;
   os?: typeof Deno.build.os;
 }
+
+/** The bundle's file names in the share directory. */
+export const BUNDLE_MAIN = "main.js";
+export const BUNDLE_WORKER = "worker.js";
 
 /** Chooses the target directory from the flags and the environment. */
 export function resolveBinDir(
@@ -42,19 +55,36 @@ export function resolveBinDir(
   return join(home, ".local", "bin");
 }
 
+/** Chooses the share directory (the bundle's) from the flags and the bin directory. */
+export function resolveShareDir(
+  flags: { prefix?: string; "share-dir"?: string },
+  binDir: string,
+): string {
+  if (flags["share-dir"]) return resolve(flags["share-dir"]);
+  return join(flags.prefix ? resolve(flags.prefix) : dirname(binDir), "share", "falco-psp");
+}
+
 /** Writes the two executables into `binDir`; returns their paths. */
 export async function installLaunchers(options: InstallOptions): Promise<string[]> {
-  const { binDir, repoDir, denoPath } = options;
+  const { binDir, denoPath } = options;
   const windows = (options.os ?? Deno.build.os) === "windows";
+  const spec: LauncherSpec = options.program !== undefined
+    ? { program: options.program, denoPath }
+    : {
+      program: join(options.repoDir!, "main.ts"),
+      config: join(options.repoDir!, "deno.json"),
+      denoPath,
+    };
+  const complete = { ...spec, extraArgs: ["__complete"] };
   await Deno.mkdir(binDir, { recursive: true });
   const entries: [string, string][] = windows
     ? [
-      [`${PLUGIN_EXECUTABLE}.cmd`, windowsLauncher(denoPath, repoDir)],
-      [`${COMPLETION_HELPER}.cmd`, windowsLauncher(denoPath, repoDir, ["__complete"])],
+      [`${PLUGIN_EXECUTABLE}.cmd`, windowsLauncher(spec)],
+      [`${COMPLETION_HELPER}.cmd`, windowsLauncher(complete)],
     ]
     : [
-      [PLUGIN_EXECUTABLE, unixLauncher(denoPath, repoDir)],
-      [COMPLETION_HELPER, unixLauncher(denoPath, repoDir, ["__complete"])],
+      [PLUGIN_EXECUTABLE, unixLauncher(spec)],
+      [COMPLETION_HELPER, unixLauncher(complete)],
     ];
   const written: string[] = [];
   for (const [name, text] of entries) {
@@ -68,14 +98,62 @@ export async function installLaunchers(options: InstallOptions): Promise<string[
   return written;
 }
 
-/** Caches main.ts's dependencies so the launcher starts without downloads. */
-async function cacheDependencies(denoPath: string, repoDir: string): Promise<void> {
-  const out = await new Deno.Command(denoPath, {
-    args: ["cache", "--quiet", `--config=${join(repoDir, "deno.json")}`, join(repoDir, "main.ts")],
-    stdout: "inherit",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error("deno cache failed: dependencies of main.ts are not available");
+/** The audit worker's URL as main.ts's bundle holds it (pool.ts), and what it becomes. */
+const WORKER_URL = `new URL("./worker.ts",import.meta.url)`;
+
+/**
+ * Bundles main.ts and its audit worker (src/audit/worker.ts) with `deno bundle` into
+ * `shareDir` (main.js, worker.js, the npm libraries inside: nothing is read from the checkout or
+ * Deno's cache at run time) and returns main.js's path. The files are written beside and
+ * renamed into place, so a running plugin never sees half a bundle.
+ */
+export async function installBundle(
+  denoPath: string,
+  repoDir: string,
+  shareDir: string,
+): Promise<string> {
+  await Deno.mkdir(shareDir, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: shareDir, prefix: ".staging-" });
+  try {
+    const out = await new Deno.Command(denoPath, {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform",
+        "deno",
+        "--minify",
+        `--config=${join(repoDir, "deno.json")}`,
+        "--outdir",
+        staging,
+        join(repoDir, "main.ts"),
+        join(repoDir, "src", "audit", "worker.ts"),
+      ],
+      env: { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`deno bundle failed:\n${new TextDecoder().decode(out.stderr).trim()}`);
+    }
+    const main = await Deno.readTextFile(join(staging, "main.js"));
+    const uses = main.split(WORKER_URL).length - 1;
+    if (uses !== 1) {
+      throw new Error(
+        `the bundle of main.ts names its audit worker ${uses} times as ${WORKER_URL} (expected once); ` +
+          "src/audit/pool.ts and scripts/install.ts disagree",
+      );
+    }
+    await Deno.writeTextFile(
+      join(staging, "main.js"),
+      main.replace(WORKER_URL, `new URL("./${BUNDLE_WORKER}",import.meta.url)`),
+    );
+    // the worker first: a main.js in place always finds its worker
+    await Deno.rename(join(staging, "src", "audit", "worker.js"), join(shareDir, BUNDLE_WORKER));
+    await Deno.rename(join(staging, "main.js"), join(shareDir, BUNDLE_MAIN));
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+  return join(shareDir, BUNDLE_MAIN);
 }
 
 async function main(): Promise<number> {
@@ -84,22 +162,26 @@ async function main(): Promise<number> {
     options: {
       prefix: { type: "string" },
       "bin-dir": { type: "string" },
+      "share-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
-      "usage: deno task install [--prefix DIR | --bin-dir DIR]\n" +
+      "usage: deno task install [--prefix DIR | --bin-dir DIR] [--share-dir DIR]\n" +
         "Installs kubectl-falco_psp and kubectl_complete-falco_psp into DIR/bin, DIR,\n" +
-        "$FALCO_PSP_BIN_DIR or ~/.local/bin (in that order of preference).",
+        "$FALCO_PSP_BIN_DIR or ~/.local/bin (in that order of preference), and the program\n" +
+        "(a self-contained bundle) into --share-dir, else <prefix>/share/falco-psp.",
     );
     return 0;
   }
   const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
   const denoPath = Deno.execPath();
   const binDir = resolveBinDir(values);
-  await cacheDependencies(denoPath, repoDir);
-  const written = await installLaunchers({ binDir, repoDir, denoPath });
+  const shareDir = resolveShareDir(values, binDir);
+  const program = await installBundle(denoPath, repoDir, shareDir);
+  console.log(`installed ${program}`);
+  const written = await installLaunchers({ binDir, program, denoPath });
   for (const path of written) console.log(`installed ${path}`);
 
   const check = await new Deno.Command(written[0], { args: ["--version"], stdout: "piped" })

@@ -70,3 +70,22 @@ export class IoError extends CliError {
     super(message, EXIT_IO);
   }
 }
+
+/**
+ * What went wrong reading or writing `path`, in words that say what the user can do. Deno's
+ * own permission errors (NotCapable, whose text advises `--allow-all`) and the system's
+ * permission denials become such advice; other errors keep the system's text.
+ */
+export function ioFailureText(action: "read" | "write", path: string, e: unknown): string {
+  if (e instanceof Deno.errors.NotCapable) {
+    return `cannot ${action} ${path}: this program was started without access to it ` +
+      `(run it as installed, 'kubectl falco-psp', or ${
+        action === "read" ? "give the input on stdin: - < FILE" : "write to stdout: > FILE"
+      })`;
+  }
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return `cannot ${action} ${path}: permission denied (check its permissions and those of ` +
+      `its directory, or run as a user who may ${action} it)`;
+  }
+  return `cannot ${action} ${path}: ${(e as Error)?.message ?? String(e)}`;
+}
