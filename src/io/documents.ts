@@ -5,7 +5,7 @@
  */
 import { Composer, isMap, isSeq, LineCounter, Parser } from "yaml";
 import type { CST, Node as YamlNode } from "yaml";
-import { InputError, IoError, type SourceRef } from "./errors.ts";
+import { InputError, IoError, ioFailureText, type SourceRef } from "./errors.ts";
 import { fastParseYaml } from "./yaml_fast.ts";
 import { YAML_OPTIONS } from "./yaml_schema.ts";
 
@@ -48,7 +48,7 @@ export async function expandPaths(paths: readonly string[], recursive: boolean):
       if (e instanceof Deno.errors.NotFound) {
         throw new InputError({ file: p }, undefined, "no such file or directory");
       }
-      throw new IoError(`cannot read ${p}: ${(e as Error).message}`);
+      throw new IoError(ioFailureText("read", p, e));
     }
     if (info.isDirectory) out.push(...await listDirectory(p, recursive));
     else out.push(p);
@@ -81,7 +81,7 @@ export async function readText(file: string): Promise<string> {
     if (e instanceof Deno.errors.NotFound) {
       throw new InputError({ file }, undefined, "no such file or directory");
     }
-    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new IoError(ioFailureText("read", file, e));
   }
   return decodeText(await readAll(stream, file), file);
 }
@@ -161,7 +161,7 @@ async function readAll(stream: ReadableStream<Uint8Array>, file: string): Promis
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new IoError(ioFailureText("read", file, e));
   }
   const out = new Uint8Array(size);
   let o = 0;

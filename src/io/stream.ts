@@ -15,7 +15,7 @@ import {
   parseObjects,
   parseObjectsWithYaml,
 } from "./documents.ts";
-import { InputError, IoError } from "./errors.ts";
+import { InputError, IoError, ioFailureText } from "./errors.ts";
 import process from "node:process";
 
 /** Bytes read from the file at a time. */
@@ -51,7 +51,7 @@ async function open(file: string): Promise<{ read(p: Uint8Array): Promise<number
     if (e instanceof Deno.errors.IsADirectory) {
       throw new InputError({ file }, undefined, "is a directory, not a file");
     }
-    throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new IoError(ioFailureText("read", file, e));
   }
 }
 
@@ -95,7 +95,7 @@ export async function* readLineBatches(
       try {
         n = await f.read(buf);
       } catch (e) {
-        throw new IoError(`cannot read ${file}: ${(e as Error).message}`);
+        throw new IoError(ioFailureText("read", file, e));
       }
       short = n !== null && n < buf.length;
       const bytes = n === null ? new Uint8Array() : buf.subarray(0, n);
