@@ -52,4 +52,8 @@ Deno.test("ci workflow: runs .ci/run on pushes and pull requests", async () => {
   const wf = await workflow("ci.yml");
   assert.ok("push" in wf.on && "pull_request" in wf.on);
   assert.match(runs(wf.jobs.test), /bash \.ci\/run/);
+  // it can download the Deno runtime, so the real compile test runs there, not ignored
+  assert.equal(wf.jobs.test.env.FALCO_PSP_COMPILE_ONLINE, "1");
+  // a clone on its own: nothing reads the workplace's shared directory
+  assert.doesNotMatch(JSON.stringify(wf), /shared|FALCO_PSP_SHARED/);
 });
