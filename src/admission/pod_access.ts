@@ -18,6 +18,12 @@ export interface Change {
   from: unknown;
   to: unknown;
   pspField: PspField;
+  /**
+   * `none` for a change without effect: the seccomp annotation written from the pod's own
+   * `seccompProfile` field (the same profile; Kubernetes 1.19–1.24 PSP admission copies it).
+   * Absent for every change that does something.
+   */
+  effect?: "none";
 }
 
 /** The pod's container lists, in the order admission visits them. */
@@ -121,8 +127,14 @@ export class PodMutation {
     this.pod = original;
   }
 
-  #record(pspField: PspField, field: string, from: unknown, to: unknown) {
-    (this.changes ??= []).push({ field, from: from ?? null, to: to ?? null, pspField });
+  #record(pspField: PspField, field: string, from: unknown, to: unknown, effect?: "none") {
+    (this.changes ??= []).push({
+      field,
+      from: from ?? null,
+      to: to ?? null,
+      pspField,
+      ...(effect ? { effect } : {}),
+    });
   }
 
   #ensureTop(): Pod {
@@ -184,8 +196,11 @@ export class PodMutation {
     sc[key] = value;
   }
 
-  /** Sets an annotation, if it differs from the current value. */
-  setAnnotation(pspField: PspField, key: string, value: string) {
+  /**
+   * Sets an annotation, if it differs from the current value. `effect: "none"` marks a copy of
+   * what the pod already says elsewhere (see Change).
+   */
+  setAnnotation(pspField: PspField, key: string, value: string, effect?: "none") {
     const current = this.pod.metadata?.annotations?.[key];
     if (current === value) return;
     const pod = this.#ensureTop();
@@ -197,7 +212,7 @@ export class PodMutation {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}) };
       this.#annotations = true;
     }
-    this.#record(pspField, `metadata.annotations[${key}]`, current, value);
+    this.#record(pspField, `metadata.annotations[${key}]`, current, value, effect);
     pod.metadata.annotations![key] = value;
   }
 

@@ -79,15 +79,23 @@ export class SeccompStrategy implements PodMutator, PodValidator, ContainerValid
     this.#allowAny = allowAny;
   }
 
-  /** Pod annotation, else the pod field as an annotation, else the PSP default. */
+  /**
+   * Pod annotation, else the pod field as an annotation, else the PSP default. Writing the
+   * field's own profile as the annotation changes nothing the pod runs with: that change is
+   * marked `effect: "none"`; the PSP's default profile is a real change.
+   */
   mutatePod(m: PodMutation) {
     const pod = m.pod;
     let profile = pod.metadata?.annotations?.[SECCOMP_POD_ANNOTATION] ?? "";
+    let copied = false;
     if (profile === "") {
       const field = podSecurityContext(pod).seccompProfile;
       profile = field ? seccompAnnotationForField(field) : this.#default;
+      copied = !!field;
     }
-    if (profile !== "") m.setAnnotation("seccomp", SECCOMP_POD_ANNOTATION, profile);
+    if (profile !== "") {
+      m.setAnnotation("seccomp", SECCOMP_POD_ANNOTATION, profile, copied ? "none" : undefined);
+    }
   }
 
   validatePod(pod: Pod, out: Violation[]) {

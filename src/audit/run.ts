@@ -100,6 +100,8 @@ export interface AuditRunOptions {
   /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
   jobs?: number;
   showAdmitted: boolean;
+  /** table: also show changes without effect. */
+  showCosmetic?: boolean;
   color: boolean;
   failOn: "refused" | "changed";
   /** The pod creator RBAC checks when a pod's source names none (`--as`). */
@@ -158,6 +160,7 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
   await writeChunks(
     renderReportChunks(report, opts.output, {
       showAdmitted: opts.showAdmitted,
+      showCosmetic: opts.showCosmetic,
       color: opts.color,
       failOn: opts.failOn,
     }),

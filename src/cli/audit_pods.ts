@@ -30,6 +30,8 @@ export interface AuditPodsOptions extends FileInputOptions {
   /** The ServiceAccount plugin's token volume added before admission (default projected). */
   serviceAccountToken?: TokenVolumeMode;
   showAdmitted: boolean;
+  /** Table: also show changes without effect (the seccomp annotation copied from the field). */
+  showCosmetic?: boolean;
   failOn: "refused" | "changed";
   color: boolean;
   /** Cluster: also audit the pod templates of workloads. */
@@ -192,6 +194,11 @@ export function auditPodsCommand() {
       parseJobs,
     )
     .option("--show-admitted", "table: also list pods admitted unchanged")
+    .option(
+      "--show-cosmetic",
+      "table: also show changes without effect (the seccomp annotation PSP admission copies " +
+        "from the pod's seccompProfile field), also on admitted rows",
+    )
     .addOption(
       new Option("--fail-on <verdict>", "exit 1 when a pod is refused, or also when changed")
         .choices(["refused", "changed"] as const).default("refused" as const),

@@ -18,6 +18,7 @@ import {
   REPORT_KIND,
   type ReportPolicyResult,
   reportSource,
+  reportVerdict,
   summarize,
   type Verdict,
 } from "./model.ts";
@@ -178,7 +179,7 @@ function shapeHash(
     h = mix(h, r.violations.length);
     for (const v of r.violations) h = mix(mix(h, v.text.length), v.field.length);
     h = mix(h, r.changes.length);
-    for (const c of r.changes) h = mix(h, c.field.length);
+    for (const c of r.changes) h = mix(h, c.field.length * 2 + (c.effect ? 1 : 0));
   }
   return h;
 }
@@ -234,7 +235,8 @@ function sameDecision(
       const c = r.changes[j];
       const e = t.changes[j];
       if (
-        c.field !== e.field || c.pspField !== e.pspField || !sameValue(c.from, e.from) ||
+        c.field !== e.field || c.pspField !== e.pspField || c.effect !== e.effect ||
+        !sameValue(c.from, e.from) ||
         !sameValue(c.to, e.to)
       ) {
         return false;
@@ -273,7 +275,9 @@ export class DecisionTable {
 
   /** The shared copy of `decision`, made on its first sight. */
   shared(decision: DecisionLike, admitted: AdmittedPod | null): SharedDecision {
-    return this.#find(decision, admitted, JSON.stringify(admitted), messageKey(decision));
+    const verdict = reportVerdict(decision);
+    const d = verdict === decision.verdict ? decision : { ...decision, verdict };
+    return this.#find(d, admitted, JSON.stringify(admitted), messageKey(decision));
   }
 
   /** The shared copy of a decision shared by another table (a worker's). */
@@ -333,6 +337,7 @@ export class DecisionTable {
           from: c.from ?? null,
           to: c.to ?? null,
           ...(c.pspField !== undefined ? { pspField: c.pspField } : {}),
+          ...(c.effect ? { effect: c.effect } : {}),
         })),
         ...(r.error !== undefined ? { error: r.error } : {}),
       })),

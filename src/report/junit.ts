@@ -5,7 +5,7 @@
  * others pass with what admission would do in `system-out`. Pure.
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
-import { reasons, showValue } from "./table.ts";
+import { chosenChanges, reasons, showChange } from "./table.ts";
 
 /** JUnit options. */
 export interface JunitOptions {
@@ -43,10 +43,7 @@ function details(it: AuditItem): string {
     for (const r of refusalReasons(it)) lines.push(r.policy ? `${r.policy}: ${r.text}` : r.text);
   } else {
     lines.push(`${it.verdict} by PSP ${it.policy}`);
-    const chosen = it.results.find((r) => r.policy === it.policy);
-    for (const c of chosen?.changes ?? []) {
-      lines.push(`${c.field}: ${showValue(c.from)} -> ${showValue(c.to)}`);
-    }
+    for (const c of chosenChanges(it, true)) lines.push(showChange(c));
   }
   return lines.join("\n");
 }

@@ -10,6 +10,10 @@ import type { PspField } from "../model/psp_fields.ts";
 export const REPORT_API_VERSION = "falco-psp/v1";
 export const REPORT_KIND = "AuditReport";
 
+/**
+ * `admitted`: unchanged (or changed only without effect, see ReportChange.effect);
+ * `changed`: admitted with changes; `refused`.
+ */
 export type Verdict = "admitted" | "changed" | "refused";
 
 /**
@@ -29,6 +33,28 @@ export interface ReportChange {
   from: unknown;
   to: unknown;
   pspField?: PspField;
+  /**
+   * `none`: a change without effect (the pod-level seccomp annotation copied from the pod's
+   * own `seccompProfile` field). It does not make the verdict `changed`. Absent otherwise.
+   */
+  effect?: "none";
+}
+
+/** Whether a change does something (see ReportChange.effect). */
+export function hasEffect(change: Pick<ReportChange, "effect">): boolean {
+  return change.effect !== "none";
+}
+
+/**
+ * The report's verdict of an admission decision: `changed` only when the chosen PSP makes a
+ * change with effect; a pod the chosen PSP changes only without effect is `admitted`.
+ */
+export function reportVerdict(
+  d: { verdict: Verdict; policy: string | null; results: readonly ReportPolicyResult[] },
+): Verdict {
+  if (d.verdict !== "changed") return d.verdict;
+  const chosen = d.results.find((r) => r.policy === d.policy);
+  return !chosen || chosen.changes.some(hasEffect) ? "changed" : "admitted";
 }
 
 /** What one candidate PSP made of the pod. */

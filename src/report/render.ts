@@ -18,6 +18,8 @@ export type OutputFormat = typeof OUTPUT_FORMATS[number];
 export interface RenderOptions {
   /** table: also list pods admitted unchanged. */
   showAdmitted?: boolean;
+  /** table: also show changes without effect (TableOptions.showCosmetic). */
+  showCosmetic?: boolean;
   /** table: ANSI colours. */
   color?: boolean;
   /** sarif, junit: which verdicts are failures. */
@@ -35,7 +37,13 @@ export function renderReportChunks(
 ): Iterable<string> {
   switch (format) {
     case "table":
-      return [renderTable(report, { showAdmitted: opts.showAdmitted, color: opts.color })];
+      return [
+        renderTable(report, {
+          showAdmitted: opts.showAdmitted,
+          showCosmetic: opts.showCosmetic,
+          color: opts.color,
+        }),
+      ];
     case "json":
       return renderJsonChunks(report);
     case "yaml":

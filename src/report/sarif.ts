@@ -9,7 +9,7 @@
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
 import { ALL_RULES, ruleFor } from "./rules.ts";
 import { jsonChunks, LazyArray } from "./stream.ts";
-import { showValue } from "./table.ts";
+import { chosenChanges, showValue } from "./table.ts";
 
 /** SARIF options. */
 export interface SarifOptions {
@@ -74,8 +74,8 @@ function* sarifResults(report: AuditReport, opts: SarifOptions): Generator<unkno
         yield result(it, rule.id, "error", text, r.field, r.policy);
       }
     } else if (it.verdict === "changed") {
-      const chosen = it.results.find((r) => r.policy === it.policy);
-      for (const c of chosen?.changes ?? []) {
+      // Changes without effect (ReportChange.effect) are no findings.
+      for (const c of chosenChanges(it)) {
         const rule = ruleFor(c.pspField);
         const text = `PSP ${it.policy} would change ${c.field} from ${showValue(c.from)} to ${
           showValue(c.to)

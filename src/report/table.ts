@@ -4,7 +4,14 @@
  * the first reasons, then a summary line. Pure: report in, text out.
  */
 import { terminalText } from "../io/terminal_text.ts";
-import { type AuditItem, type AuditReport, refusalReasons, type Verdict } from "./model.ts";
+import {
+  type AuditItem,
+  type AuditReport,
+  hasEffect,
+  refusalReasons,
+  type ReportChange,
+  type Verdict,
+} from "./model.ts";
 
 /** A table cell: untrusted text escaped, on one line. */
 function cell(text: string): string {
@@ -15,6 +22,11 @@ function cell(text: string): string {
 export interface TableOptions {
   /** Include rows whose pods are admitted unchanged. */
   showAdmitted?: boolean;
+  /**
+   * Also show changes without effect (the seccomp annotation copied from the pod's field) in
+   * the reasons, and the admitted rows that have such changes. They never make a row `changed`.
+   */
+  showCosmetic?: boolean;
   /** ANSI colours for the verdicts (the shell decides: a terminal and no NO_COLOR). */
   color?: boolean;
   /** Longest reasons cell before it is cut with `…`. */
@@ -33,21 +45,35 @@ export function showValue(v: unknown): string {
   return v === undefined || v === null ? "unset" : JSON.stringify(v);
 }
 
-/** The reasons cell: the first violation (refused) or change (changed), and how many more. */
-export function reasons(item: AuditItem): string {
+/** A change for people: `field: from -> to`, with `(no effect)` for a change without effect. */
+export function showChange(c: ReportChange): string {
+  return `${c.field}: ${showValue(c.from)} -> ${showValue(c.to)}${
+    hasEffect(c) ? "" : " (no effect)"
+  }`;
+}
+
+/**
+ * The chosen PSP's changes of an admitted or changed item: those with effect, and with
+ * `cosmetic` also those without.
+ */
+export function chosenChanges(item: AuditItem, cosmetic = false): ReportChange[] {
+  if (item.verdict === "refused") return [];
+  const chosen = item.results.find((r) => r.policy === item.policy);
+  return (chosen?.changes ?? []).filter((c) => cosmetic || hasEffect(c));
+}
+
+/**
+ * The reasons cell: the first violation (refused) or change (changed; with `cosmetic`, also
+ * changes without effect, of admitted rows too), and how many more.
+ */
+export function reasons(item: AuditItem, opts: { cosmetic?: boolean } = {}): string {
   if (item.verdict === "refused") {
     const texts = refusalReasons(item).map((r) => r.policy ? `${r.policy}: ${r.text}` : r.text);
     return texts[0] + (texts.length > 1 ? ` (+${texts.length - 1} more)` : "");
   }
-  if (item.verdict === "changed") {
-    const chosen = item.results.find((r) => r.policy === item.policy);
-    const changes = chosen?.changes ?? [];
-    if (changes.length === 0) return "";
-    const c = changes[0];
-    return `${c.field}: ${showValue(c.from)} -> ${showValue(c.to)}` +
-      (changes.length > 1 ? ` (+${changes.length - 1} more)` : "");
-  }
-  return "";
+  const changes = chosenChanges(item, opts.cosmetic);
+  if (changes.length === 0) return "";
+  return showChange(changes[0]) + (changes.length > 1 ? ` (+${changes.length - 1} more)` : "");
 }
 
 function cut(text: string, width: number): string {
@@ -58,7 +84,11 @@ function cut(text: string, width: number): string {
 /** Renders the report as a table plus a summary line. */
 export function renderTable(report: AuditReport, opts: TableOptions = {}): string {
   const width = opts.reasonWidth ?? 160;
-  const rows = report.items.filter((it) => opts.showAdmitted || it.verdict !== "admitted");
+  const cosmetic = opts.showCosmetic ?? false;
+  const rows = report.items.filter((it) =>
+    opts.showAdmitted || it.verdict !== "admitted" ||
+    (cosmetic && chosenChanges(it, true).length > 0)
+  );
   const header = ["NAMESPACE", "WORKLOAD", "PODS", "VERDICT", "PSP", "REASONS"];
   const cells = rows.map((it) => [
     cell(it.namespace),
@@ -66,7 +96,7 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
     it.pods === null ? "-" : String(it.pods),
     it.verdict,
     it.policy === null ? "-" : cell(it.policy),
-    cut(cell(reasons(it)), width),
+    cut(cell(reasons(it, { cosmetic })), width),
   ]);
   const s = report.summary;
   const summary = `${s.items} workload${s.items === 1 ? "" : "s"} (${s.pods} pod${

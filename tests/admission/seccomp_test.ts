@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { SeccompProfile } from "../../src/model/pod.ts";
 import {
   seccompAnnotationForField,
   seccompFieldForAnnotation,
@@ -145,6 +146,7 @@ Deno.test("seccomp: generate precedence: pod annotation, pod field, default", ()
       from: null,
       to: "localhost/bar",
       pspField: "seccomp",
+      effect: "none",
     }],
   );
   assert.deepEqual(mutateOnly(psp, defaultPod()).changes, [
@@ -244,4 +246,59 @@ Deno.test("seccomp: TestAdmitSeccomp", async (t) => {
     restrictivePSP({}, { [DEFAULT]: "foo", [ALLOWED]: "foo,bar" }),
   );
   assert.equal(d.admitted!.metadata.annotations![POD], "foo");
+});
+
+Deno.test("seccomp: only the annotation copied from the pod's own field is a change without effect", () => {
+  const psp = defaultPSP({}, { [ALLOWED]: "*", [DEFAULT]: "runtime/default" });
+  const field = (seccompProfile: SeccompProfile) =>
+    defaultPod({ securityContext: { seccompProfile } });
+  const changeOf = (pod: ReturnType<typeof defaultPod>) => mutateOnly(psp, pod).changes;
+  // Pod-level field, no annotation: the copy of the same profile, no effect.
+  for (
+    const [f, a] of [
+      [{ type: "RuntimeDefault" }, "runtime/default"],
+      [{ type: "Unconfined" }, "unconfined"],
+      [{ type: "Localhost", localhostProfile: "p.json" }, "localhost/p.json"],
+    ] as const
+  ) {
+    assert.deepEqual(changeOf(field(f)), [
+      { field: `metadata.annotations[${POD}]`, from: null, to: a, effect: "none" },
+    ]);
+  }
+  // An empty annotation beside the field: the field decides the profile, the copy changes nothing.
+  assert.deepEqual(
+    changeOf(
+      defaultPod({ securityContext: { seccompProfile: { type: "Unconfined" } } }, { [POD]: "" }),
+    ),
+    [
+      { field: `metadata.annotations[${POD}]`, from: "", to: "unconfined", effect: "none" },
+    ],
+  );
+  // No field: the PSP's default profile is a real change.
+  assert.deepEqual(changeOf(defaultPod()), [
+    { field: `metadata.annotations[${POD}]`, from: null, to: "runtime/default" },
+  ]);
+  // A container-level field is never copied by PSP admission: no change at all (the API server
+  // writes the container annotation after admission, in the stored pod only).
+  const container = defaultPod({}, { [POD]: "runtime/default" });
+  container.spec.containers[0].securityContext = { seccompProfile: { type: "Unconfined" } };
+  assert.deepEqual(changeOf(container), []);
+  const d = admit(container, psp);
+  assert.equal(d.verdict, "admitted");
+  assert.equal(d.admitted!.metadata!.annotations![C("test-c")], "unconfined");
+});
+
+Deno.test("seccomp: a pod-level field makes every PSP change the pod, only without effect", () => {
+  const pod = defaultPod({ securityContext: { seccompProfile: { type: "RuntimeDefault" } } });
+  const psps = [
+    defaultPSP({}, { [ALLOWED]: "*" }),
+    defaultPSP({}, { [ALLOWED]: "runtime/default", [DEFAULT]: "runtime/default" }),
+  ];
+  psps[1].metadata.name = "other";
+  const d = admit(pod, ...psps);
+  assert.equal(d.verdict, "changed", "admission itself still sees the mutation (PSP choice)");
+  for (const r of d.results) {
+    assert.ok(r.allowed);
+    assert.deepEqual(r.changes.map((c) => c.effect), ["none"]);
+  }
 });

@@ -101,3 +101,29 @@ export const CHANGED: DecisionLike = {
   }],
   admitted: pod("x", { annotations: { "kubernetes.io/psp": "restricted" } }),
 };
+
+export const SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod";
+
+/** The annotation PSP admission copies from the pod's own seccompProfile field (no effect). */
+export const SECCOMP_COPY = {
+  field: `metadata.annotations[${SECCOMP_POD}]`,
+  from: undefined,
+  to: "runtime/default",
+  effect: "none" as const,
+};
+
+/** Admitted by `privileged` with only the seccomp copy: admission says changed, in effect not. */
+export const COSMETIC: DecisionLike = {
+  verdict: "changed",
+  policy: "privileged",
+  results: [{ policy: "privileged", allowed: true, violations: [], changes: [SECCOMP_COPY] }],
+  admitted: pod("x", {
+    annotations: { "kubernetes.io/psp": "privileged", [SECCOMP_POD]: "runtime/default" },
+  }),
+};
+
+/** CHANGED plus the seccomp copy (first). */
+export const CHANGED_AND_COSMETIC: DecisionLike = {
+  ...CHANGED,
+  results: [{ ...CHANGED.results[0], changes: [SECCOMP_COPY, ...CHANGED.results[0].changes] }],
+};
