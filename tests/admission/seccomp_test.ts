@@ -262,7 +262,13 @@ Deno.test("seccomp: only the annotation copied from the pod's own field is a cha
     ] as const
   ) {
     assert.deepEqual(changeOf(field(f)), [
-      { field: `metadata.annotations[${POD}]`, from: null, to: a, effect: "none" },
+      {
+        field: `metadata.annotations[${POD}]`,
+        from: null,
+        to: a,
+        pspField: "seccomp",
+        effect: "none",
+      },
     ]);
   }
   // An empty annotation beside the field: the field decides the profile, the copy changes nothing.
@@ -271,12 +277,23 @@ Deno.test("seccomp: only the annotation copied from the pod's own field is a cha
       defaultPod({ securityContext: { seccompProfile: { type: "Unconfined" } } }, { [POD]: "" }),
     ),
     [
-      { field: `metadata.annotations[${POD}]`, from: "", to: "unconfined", effect: "none" },
+      {
+        field: `metadata.annotations[${POD}]`,
+        from: "",
+        to: "unconfined",
+        pspField: "seccomp",
+        effect: "none",
+      },
     ],
   );
   // No field: the PSP's default profile is a real change.
   assert.deepEqual(changeOf(defaultPod()), [
-    { field: `metadata.annotations[${POD}]`, from: null, to: "runtime/default" },
+    {
+      field: `metadata.annotations[${POD}]`,
+      from: null,
+      to: "runtime/default",
+      pspField: "seccomp",
+    },
   ]);
   // A container-level field is never copied by PSP admission: no change at all (the API server
   // writes the container annotation after admission, in the stored pod only).
