@@ -11,6 +11,7 @@ import type { LoadedObject } from "../io/documents.ts";
 import { type DocumentText, parseDocument } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { buildRbacIndex, usablePolicies } from "../rbac/authorize.ts";
+import { withBootstrapPolicy } from "../rbac/bootstrap.ts";
 import { loadRbac } from "../rbac/load.ts";
 import {
   admittedView,
@@ -47,6 +48,8 @@ export type SyncAccessCheck = (subject: PodSubject, candidates: readonly string[
 export interface RbacAccessSpec {
   objects: Pick<LoadedObject, "object" | "source">[];
   requester?: Requester;
+  /** Files, not a cluster: add Kubernetes' built-in roles and bindings (src/rbac/bootstrap.ts). */
+  bootstrapPolicy?: boolean;
 }
 
 /** Everything a DocumentAuditor needs (plain data). */
@@ -150,7 +153,7 @@ export function rbacAccessFromSpec(
   spec: RbacAccessSpec,
 ): { check: SyncAccessCheck; warnings: string[] } {
   const { objects: rbac, warnings } = loadRbac(spec.objects as LoadedObject[]);
-  const index = buildRbacIndex(rbac);
+  const index = buildRbacIndex(spec.bootstrapPolicy ? withBootstrapPolicy(rbac) : rbac);
   return {
     check: rbacAccessCheck(index, spec.requester),
     warnings: [...warnings, ...index.warnings],

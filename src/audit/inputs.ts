@@ -156,7 +156,7 @@ export function fileInputs(
         return undefined;
       }
       const objects = await loadObjects(opts.rbacFile, { recursive: opts.recursive });
-      return rbacAccessFromObjects(objects, requester, onWarning);
+      return rbacAccessFromObjects(objects, requester, onWarning, { bootstrapPolicy: true });
     },
   };
 }
@@ -164,15 +164,18 @@ export function fileInputs(
 /**
  * The RBAC access check from loaded objects (files or a cluster listing): picks
  * the Roles, ClusterRoles and bindings, reports what grants nothing, indexes them.
+ * `bootstrapPolicy` (for files): Kubernetes' built-in roles and bindings complete them.
  */
 export function rbacAccessFromObjects(
   objects: readonly LoadedObject[],
   requester: Requester | undefined,
   onWarning: (message: string) => void = warn,
+  opts: { bootstrapPolicy?: boolean } = {},
 ): AccessCheck {
   const spec = {
     objects: objects.map((o) => ({ object: o.object, source: o.source })),
     ...(requester ? { requester } : {}),
+    ...(opts.bootstrapPolicy ? { bootstrapPolicy: true } : {}),
   };
   const { check, warnings } = rbacAccessFromSpec(spec);
   warnings.forEach(onWarning);

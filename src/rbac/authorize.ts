@@ -49,6 +49,11 @@ export interface RbacIndex {
 }
 
 export const AUTHENTICATED_GROUP = "system:authenticated";
+/**
+ * The group the API server's authorizer allows everything, before RBAC is asked
+ * (`authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)`).
+ */
+export const PRIVILEGED_GROUP = "system:masters";
 export const UNAUTHENTICATED_GROUP = "system:unauthenticated";
 export const ANONYMOUS_USER = "system:anonymous";
 export const ALL_SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
@@ -102,6 +107,11 @@ function ruleGrant(rule: PolicyRule): { all: boolean; names: readonly string[] }
   }
   const names = rule.resourceNames ?? [];
   return names.length === 0 ? { all: true, names: [] } : { all: false, names };
+}
+
+/** Whether a rule grants `use` on some or all PSPs (wildcards included). */
+export function ruleGrantsPspUse(rule: PolicyRule): boolean {
+  return ruleGrant(rule) !== undefined;
 }
 
 function grantOfRules(rules: readonly PolicyRule[]): Grant | undefined {
@@ -285,9 +295,10 @@ export function buildRbacIndex(objects: readonly RbacObject[]): RbacIndex {
 
 /**
  * The grants that apply to a user in a namespace (cluster-wide and the namespace's), or "all"
- * when one of them covers every PSP. No copying: the grants are the index's own.
+ * when one of them covers every PSP or the user is in `system:masters`. No copying: the grants are the index's own.
  */
 function grantsFor(index: RbacIndex, user: UserInfo, namespace: string): Grant[] | "all" {
+  if (user.groups.includes(PRIVILEGED_GROUP)) return "all";
   const out: Grant[] = [];
   const nsMap = index.namespaced.get(namespace);
   const visit = (key: string) => {

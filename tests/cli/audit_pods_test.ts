@@ -326,6 +326,48 @@ subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
   }
 });
 
+Deno.test("--rbac-file: bindings to Kubernetes' built-in roles and system:masters count", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Only a binding to the built-in cluster-admin, for monitoring's service accounts.
+    const rbac = `${dir}/rbac.yaml`;
+    await Deno.writeTextFile(
+      rbac,
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: monitoring-admin, namespace: monitoring}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: "system:serviceaccounts:monitoring"}]
+`,
+    );
+    const r = await auditPods([...WORKLOADS, "--rbac-file", rbac, "-o", "json"]);
+    assert.doesNotMatch(r.stderr, /not found in the input/);
+    const items = JSON.parse(r.stdout).items as Item[];
+    const ds = item(items, "DaemonSet", "node-exporter");
+    assert.notEqual(ds.verdict, "refused", JSON.stringify(ds));
+    assert.equal(ds.policy, "privileged");
+    // shop's service accounts are bound to nothing: still no PSP for them.
+    assert.equal(item(items, "Deployment", "web").verdict, "refused");
+    // The API server allows system:masters everything, bindings or not.
+    const masters = await auditPods([
+      ...WORKLOADS,
+      "--rbac-file",
+      rbac,
+      "--as",
+      "root",
+      "--as-group",
+      "system:masters",
+      "-o",
+      "json",
+    ]);
+    assert.doesNotMatch(masters.stderr, /RBAC leaves no PSP usable/);
+    const all = JSON.parse(masters.stdout).items as Item[];
+    assert.notEqual(item(all, "Deployment", "web").verdict, "refused");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   const cases: [string[], RegExp][] = [
     [[...WORKLOADS, "-o", "xml"], /argument 'xml' is invalid/],

@@ -57,7 +57,7 @@ Deno.test("wrong shapes are InputErrors naming file, document, line and field", 
   const bad = (text: string) => () =>
     loadRbac(parseObjects(`apiVersion: rbac.authorization.k8s.io/v1\n${text}`, "in.yaml"));
   assert.throws(
-    bad("kind: RoleBinding\nmetadata: {name: b, namespace: n}\n"),
+    bad("kind: RoleBinding\nmetadata: {name: b, namespace: ns}\n"),
     /roleRef: Required value/,
   );
   assert.throws(
