@@ -70,7 +70,10 @@ export const NO_PSP_API_NOTE =
 
 /** The note when the cluster's RBAC names none of the given PSPs and `--rbac` is auto. */
 export function noPspGrantsNote(names: readonly string[]): string {
-  return `the cluster's RBAC grants "use" of none of the given PSPs (${names.join(", ")}) ` +
+  const shown = names.length > 8
+    ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more`
+    : names.join(", ");
+  return `the cluster's RBAC grants "use" of none of the given PSPs (${shown}) ` +
     `to anyone: every given PSP is taken as usable by every pod (${RBAC_CHOICES})`;
 }
 

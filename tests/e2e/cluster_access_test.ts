@@ -4,7 +4,7 @@
  * the message the user sees. Also checks kubectl itself talks to the server.
  */
 import assert from "node:assert/strict";
-import { E2E_TEST, sharedApiserver, skipE2e } from "./apiserver.ts";
+import { E2E_TEST, ROOT, runCli, sharedApiserver, skipE2e } from "./apiserver.ts";
 import { loadConnection } from "../../src/cluster/kubeconfig.ts";
 import { ClusterClient, httpsTransport, type Transport } from "../../src/cluster/client.ts";
 import {
@@ -385,6 +385,49 @@ Deno.test({
     ], ["e2e-extra-0", "e2e-extra-1", "e2e-permissive"]);
     assert.deepEqual(review.get("team-a/system:serviceaccount:team-a:builder"), ["e2e-extra-1"]);
     assert.deepEqual(review.get("team-b/system:serviceaccount:team-b:builder"), []);
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name:
+    "e2e: PSP files the cluster's RBAC names none of are all usable (said once); one it names brings its RBAC back",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const psps = `${ROOT}/fixtures/e2e/psps.json`;
+    const base = ["audit-pods", "--kubeconfig", s.kubeconfig, "-n", "team-a", "-o", "json"];
+    const note =
+      /the cluster's RBAC grants "use" of none of the given PSPs \(privileged, seed-example, .* and 25 more\) to anyone: every given PSP is taken as usable/g;
+    // Only use-extra-1 names a PSP here (e2e-extra-1); cluster-admin's wildcards do not count.
+    const auto = await runCli([...base, "--psp-file", psps]);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.equal(auto.stderr.match(note)?.length, 1, auto.stderr);
+    const a1 = JSON.parse(auto.stdout).items.find((i: { name: string }) => i.name === "a-1");
+    assert.notEqual(a1.verdict, "refused");
+    // --rbac=cluster: the cluster's RBAC anyway; a-1's service account may use none of them.
+    const strict = await runCli([...base, "--psp-file", psps, "--rbac=cluster"]);
+    assert.equal(strict.code, 1, strict.stderr);
+    assert.doesNotMatch(strict.stderr, note);
+    const refused = JSON.parse(strict.stdout).items.find((i: { name: string }) => i.name === "a-1");
+    assert.equal(refused.noUsablePolicy.serviceAccount, "team-a/default");
+    // A file that also holds e2e-extra-1, which use-extra-1 names: the cluster's RBAC decides.
+    const dir = await Deno.makeTempDir();
+    try {
+      const extra = `${dir}/extra.json`;
+      await Deno.writeTextFile(
+        extra,
+        JSON.stringify({ ...PERMISSIVE_PSP, metadata: { name: "e2e-extra-1" } }),
+      );
+      const named = await runCli([...base, "--psp-file", psps, "--psp-file", extra]);
+      assert.equal(named.code, 1, named.stderr);
+      assert.doesNotMatch(named.stderr, /grants "use" of none/);
+      const row = JSON.parse(named.stdout).items.find((i: { name: string }) => i.name === "a-1");
+      assert.equal(row.verdict, "refused");
+      assert.match(row.noUsablePolicy.text, /^no PSP usable by service account "team-a\/default"/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 

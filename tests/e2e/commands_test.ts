@@ -241,6 +241,53 @@ Deno.test({
 
 Deno.test({
   ...E2E_TEST,
+  name:
+    "e2e: PSP files are decided by the cluster's RBAC when it grants them (by name, or all PSPs); a pod left none says whose",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const dir = await Deno.makeTempDir();
+    try {
+      const note = /grants "use" of none of the given PSPs/;
+      const verdict = (
+        r: Awaited<ReturnType<typeof auditDryrunWorkloads>>,
+        pod: string,
+        n: number,
+      ) => {
+        const it = r.byKey.get(`Deployment/${COMBOS[n].ns}/${pod}-${n}`);
+        assert.ok(it, `${pod}-${n}`);
+        return `${it.verdict}/${it.policy}`;
+      };
+      // The cluster's own PSP names: decided by its RBAC, as with the cluster's PSPs.
+      const same = await auditDryrunWorkloads(s, ["--psp-file", fixture("psps.json")]);
+      assert.doesNotMatch(same.res.stderr, note);
+      assert.equal(verdict(same, "privileged", 0), "admitted/privileged");
+      assert.equal(verdict(same, "privileged", 1), "refused/null");
+      const plain = same.byKey.get("Deployment/e2e-a/plain-2")!;
+      assert.equal(plain.noUsablePolicy.serviceAccount, "e2e-a/default");
+      assert.match(plain.noUsablePolicy.text, /^no PSP usable by service account "e2e-a\/default"/);
+      assert.equal(
+        same.res.stderr.match(/RBAC leaves no PSP usable for \d+ workloads?[ ,]/g)?.length,
+        1,
+      );
+      // Renamed PSPs: sa-all's role grants every PSP (no resourceNames), so RBAC still decides.
+      const psps = await readJson("psps.json");
+      for (const p of psps.items) p.metadata.name = `files-${p.metadata.name}`;
+      await Deno.writeTextFile(`${dir}/psps.json`, JSON.stringify(psps));
+      const renamed = await auditDryrunWorkloads(s, ["--psp-file", `${dir}/psps.json`]);
+      assert.doesNotMatch(renamed.res.stderr, note);
+      assert.equal(verdict(renamed, "privileged", 0), "admitted/files-privileged");
+      assert.equal(verdict(renamed, "plain", 1), "refused/null", "sa-mix's names do not match");
+      const mix = renamed.byKey.get("Deployment/e2e-a/plain-1")!;
+      assert.equal(mix.noUsablePolicy.serviceAccount, "e2e-a/sa-mix");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
   name: "e2e: --check-access (SubjectAccessReview) gives the same decisions as the cluster's RBAC",
   ignore,
   async fn() {
