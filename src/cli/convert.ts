@@ -67,7 +67,10 @@ export const readPolicies: PolicySource = async (inputs, opts) => {
 function inputErrorFor(e: unknown, policies: readonly ConvertPolicy[]): never {
   if (e instanceof GenerateError) {
     const p = policies.find((x) => x.psp.metadata?.name === e.policy);
-    throw new InputError(p?.source ?? { file: "-" }, e.field, e.message);
+    // the source names the PSP's file and document; the field and detail follow once
+    if (p) throw new InputError(p.source, e.field, e.detail);
+    const files = [...new Set(policies.map((x) => x.source.file))].join(", ") || "-";
+    throw new InputError({ file: files }, undefined, e.message);
   }
   if (e instanceof UnsafeValueError) {
     throw new InputError(

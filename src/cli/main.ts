@@ -3,7 +3,15 @@
  * command, maps errors to exit codes. Each command lives in its own module.
  */
 import { Command, CommanderError } from "@commander-js/extra-typings";
-import { CliError, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_IO, EXIT_USAGE } from "../io/errors.ts";
+import {
+  CliError,
+  EXIT_BROKEN_PIPE,
+  EXIT_INTERNAL,
+  EXIT_INTERRUPTED,
+  EXIT_IO,
+  EXIT_USAGE,
+  isBrokenPipe,
+} from "../io/errors.ts";
 import { terminalText } from "../io/terminal_text.ts";
 import { ApiError, TransportError } from "../cluster/errors.ts";
 import { removeTemporaryFiles } from "../io/atomic_write.ts";
@@ -54,6 +62,7 @@ export async function run(args: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof Deno.errors.Interrupted) return EXIT_INTERRUPTED;
+    if (isBrokenPipe(e)) return EXIT_BROKEN_PIPE; // quietly, as other CLIs end
     const failure = describeFailure(e);
     console.error(terminalText(failure.text));
     return failure.exitCode;

@@ -10,7 +10,7 @@
 // and file input never need it (it costs ~70 MB RSS and a few hundred ms to load).
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
-import { type Command, Option } from "@commander-js/extra-typings";
+import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { IoError, UsageError } from "../io/errors.ts";
 
 /** The kubectl-style flags, as parsed by commander (see addClusterOptions). */
@@ -78,13 +78,12 @@ export function addClusterOptions<C extends Command<any, any, any>>(
       new Option(
         "--request-timeout <duration>",
         "time to wait for one API request (e.g. 30s, 1m; 0: no limit)",
-      ),
+      ).argParser(checked(parseRequestTimeout)),
     ],
     [
       "chunkSize",
-      new Option("--chunk-size <n>", "list in pages of this many objects (0: all at once)").default(
-        String(DEFAULT_CHUNK_SIZE),
-      ),
+      new Option("--chunk-size <n>", "list in pages of this many objects (0: all at once)")
+        .default(String(DEFAULT_CHUNK_SIZE)).argParser(checked(parseChunkSize)),
     ],
     [
       "insecureSkipTlsVerify",
@@ -95,6 +94,21 @@ export function addClusterOptions<C extends Command<any, any, any>>(
     if (!skip.includes(name)) cmd.addOption(option);
   }
   return cmd;
+}
+
+/**
+ * An option parser that refuses a bad value when the flags are parsed (exit 2, whether or not
+ * a cluster is read) and keeps the text, which the connection parses again.
+ */
+function checked(parse: (text: string) => unknown): (text: string) => string {
+  return (text) => {
+    try {
+      parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message.replace(/^--[\w-]+: /, ""));
+    }
+    return text;
+  };
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -376,7 +390,7 @@ export async function loadConnection(
   for (const p of paths) {
     const f = await readKubeconfig(p);
     if (f) files.push(f);
-    else if (explicit) throw new IoError(`kubeconfig ${p} not found (from --kubeconfig)`);
+    else if (explicit) throw new UsageError(`kubeconfig ${p} not found (from --kubeconfig)`);
   }
   if (files.length === 0) {
     if (env.inCluster && !flags.context && !flags.cluster && !flags.user) {
@@ -403,9 +417,10 @@ export async function effectiveConnection(
   if (contextName !== undefined) {
     const found = merged.contexts.find((c) => c.name === contextName);
     if (!found) {
-      throw new IoError(
-        `context "${contextName}" does not exist in kubeconfig ${merged.path}; see \`kubectl config get-contexts\``,
-      );
+      // a bad --context is bad usage (exit 2); a current-context naming nothing is a bad file
+      const message =
+        `context "${contextName}" does not exist in kubeconfig ${merged.path}; see \`kubectl config get-contexts\``;
+      throw flags.context !== undefined ? new UsageError(message) : new IoError(message);
     }
     context = (found.context as Raw | undefined) ?? {};
   } else if (!flags.cluster) {
@@ -416,6 +431,9 @@ export async function effectiveConnection(
   const clusterName = flags.cluster ?? (context.cluster as string | undefined);
   const cluster = merged.clusters.find((c) => c.name === clusterName);
   if (!clusterName || !cluster) {
+    if (flags.cluster !== undefined) {
+      throw new UsageError(`cluster "${clusterName}" does not exist in kubeconfig ${merged.path}`);
+    }
     throw new IoError(
       clusterName
         ? `cluster "${clusterName}" does not exist in kubeconfig ${merged.path}`
@@ -440,7 +458,10 @@ export async function effectiveConnection(
   let user: Named | undefined;
   if (userName) {
     user = merged.users.find((u) => u.name === userName);
-    if (!user) throw new IoError(`user "${userName}" does not exist in kubeconfig ${merged.path}`);
+    if (!user) {
+      const message = `user "${userName}" does not exist in kubeconfig ${merged.path}`;
+      throw flags.user !== undefined ? new UsageError(message) : new IoError(message);
+    }
   }
   const userBody = (user?.user as Raw | undefined) ?? {};
   // Impersonation is applied by the client from ClusterConnection, not by client-node.

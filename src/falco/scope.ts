@@ -14,7 +14,7 @@ import {
 
 /** A PSP whose text cannot be turned into rules safely. */
 export class GenerateError extends Error {
-  constructor(readonly policy: string, readonly field: string, detail: string) {
+  constructor(readonly policy: string, readonly field: string, readonly detail: string) {
     super(`PodSecurityPolicy ${JSON.stringify(policy)}: ${field}: ${detail}`);
   }
 }

@@ -265,7 +265,11 @@ export function parseObjectsWithYaml(
     const document = i + 1 + (at.documents ?? 0);
     const err = doc.errors[0];
     if (err) {
-      const p = pos(err.pos?.[0]);
+      // an unclosed quote is reported where it opens (the library reports where the text ends)
+      const unclosed = err.code === "MISSING_CHAR" && /^Missing closing/.test(err.message)
+        ? quoteStart(text, err.pos?.[0])
+        : undefined;
+      const p = pos(unclosed ?? err.pos?.[0]);
       const message = /call stack/i.test(err.message)
         ? `nesting too deep to read (more than ${MAX_NESTING} levels are refused)`
         : err.message.split("\n")[0];
@@ -341,6 +345,30 @@ export function parseObjectsWithYaml(
     );
   }
   return out;
+}
+
+/**
+ * Where the quoted scalar that runs to `end` (an unclosed one) opens: the offset of its quote,
+ * from the parser's tokens; undefined when none is found.
+ */
+function quoteStart(text: string, end: number | undefined): number | undefined {
+  if (end === undefined) return undefined;
+  let found: number | undefined;
+  for (const token of new Parser().parse(text)) {
+    const stack: CST.Token[] = token.type === "document" && token.value ? [token.value] : [];
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (t.type === "double-quoted-scalar" || t.type === "single-quoted-scalar") {
+        if (t.offset <= end && end <= t.offset + t.source.length) found ??= t.offset;
+      } else if ("items" in t && Array.isArray(t.items)) {
+        for (const item of t.items as CST.CollectionItem[]) {
+          if (item.value) stack.push(item.value);
+          if (item.key) stack.push(item.key);
+        }
+      }
+    }
+  }
+  return found;
 }
 
 /**

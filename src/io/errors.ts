@@ -11,6 +11,16 @@ export const EXIT_IO = 3;
 /** An unexpected error: a bug in the plugin, not a problem with the input or the cluster. */
 export const EXIT_INTERNAL = 4;
 export const EXIT_INTERRUPTED = 130;
+/**
+ * The reader of stdout went away (`| head`): the status a shell reports for a program that
+ * SIGPIPE ended (128 + 13), as `kubectl ... | head` gives; nothing is printed.
+ */
+export const EXIT_BROKEN_PIPE = 141;
+
+/** Whether `e` is a write to a pipe whose reader has gone (EPIPE). */
+export function isBrokenPipe(e: unknown): boolean {
+  return e instanceof Deno.errors.BrokenPipe || (e as { code?: unknown })?.code === "EPIPE";
+}
 
 /** Where in the input something was found. */
 export interface SourceRef {
@@ -60,7 +70,13 @@ export class InputError extends CliError {
     readonly field: string | undefined,
     readonly detail: string,
   ) {
-    super(`${formatSource(source)}${field ? `: ${field}` : ""}: ${detail}`, EXIT_USAGE);
+    // a detail that already starts with the field (a validator's full text) is not repeated
+    super(
+      `${formatSource(source)}${
+        field && !detail.startsWith(`${field}: `) ? `: ${field}` : ""
+      }: ${detail}`,
+      EXIT_USAGE,
+    );
   }
 }
 

@@ -194,10 +194,18 @@ Deno.test("loadConnection: clear errors for unknown names, missing files and bad
         return true;
       });
     };
-    await expectIo({ context: "nope" }, /context "nope" does not exist/);
-    await expectIo({ cluster: "nope" }, /cluster "nope" does not exist/);
-    await expectIo({ user: "nope" }, /user "nope" does not exist/);
-    await expectIo({ kubeconfig: `${dir}/missing` }, /kubeconfig .*missing not found/);
+    // a flag naming what the kubeconfig does not have is bad usage (exit 2)
+    const expectUsage = async (flags: ClusterFlags, re: RegExp) => {
+      await assert.rejects(loadConnection(flags, env), (e) => {
+        assert.ok(e instanceof UsageError, String(e));
+        assert.match(e.message, re);
+        return true;
+      });
+    };
+    await expectUsage({ context: "nope" }, /context "nope" does not exist/);
+    await expectUsage({ cluster: "nope" }, /cluster "nope" does not exist/);
+    await expectUsage({ user: "nope" }, /user "nope" does not exist/);
+    await expectUsage({ kubeconfig: `${dir}/missing` }, /kubeconfig .*missing not found/);
     await expectIo({}, /no kubeconfig found .*--kubeconfig/, { kubeconfigVar: `${dir}/none` });
     await assert.rejects(loadConnection({ asGroup: ["g"] }, env), UsageError);
     await assert.rejects(loadConnection({ namespace: "x", allNamespaces: true }, env), UsageError);

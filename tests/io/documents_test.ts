@@ -101,3 +101,20 @@ Deno.test("loadObjects calls an empty file an error naming it", async () => {
     await Deno.remove(f);
   }
 });
+
+Deno.test("parseObjects reports an unclosed quote where it opens, not where the text ends", () => {
+  const cases: [string, number, number][] = [
+    ['apiVersion: v1\nkind: Pod\nmetadata:\n  name: "a\nspec:\n  containers: []\n', 4, 9],
+    ["apiVersion: v1\nkind: Pod\nmetadata:\n  name: 'it''s\nspec: {}\n", 4, 9],
+    ['apiVersion: v1\nkind: Pod\nmetadata: {name: "a, labels: {x: y}}\nspec: {}\n', 3, 18],
+    ['{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a}}\n', 1, 58],
+  ];
+  for (const [text, line, column] of cases) {
+    assert.throws(() => parseObjects(text, "q.yaml"), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, /Missing closing ["']quote/);
+      assert.deepEqual([e.source.line, e.source.column], [line, column], text);
+      return true;
+    });
+  }
+});

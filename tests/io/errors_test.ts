@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ioFailureText } from "../../src/io/errors.ts";
+import { InputError, ioFailureText } from "../../src/io/errors.ts";
 import { runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -26,5 +26,21 @@ Deno.test("a permission problem says what the user can do, never Deno's --allow-
   assert.match(
     denied,
     /^cannot write \/etc\/rules\.yaml: permission denied \(check its permissions/,
+  );
+});
+
+Deno.test("an input error names its field once, also when the detail already starts with it", () => {
+  const e = new InputError(
+    { file: "p.yaml", document: 1 },
+    "metadata.name",
+    'metadata.name: Invalid value: "A": a lowercase RFC 1123 subdomain',
+  );
+  assert.equal(
+    e.message,
+    'p.yaml (document 1): metadata.name: Invalid value: "A": a lowercase RFC 1123 subdomain',
+  );
+  assert.equal(
+    new InputError({ file: "p.yaml" }, "spec", "required").message,
+    "p.yaml: spec: required",
   );
 });
