@@ -172,9 +172,9 @@ export function convertCommand() {
     .addOption(
       new Option(
         "--falco-version <version>",
-        "the Falco the rules are for: current (0.40, 0.41, 0.42) or 0.27",
+        "the Falco the rules are for: current (0.43, 0.44, 0.45) or 0.27",
       )
-        .choices(["current", "0.27", "0.40", "0.41", "0.42"] as const)
+        .choices(["current", "0.27", "0.43", "0.44", "0.45"] as const)
         .default("current" as const),
     )
     .option("-r, --recursive", "read directories recursively", false)
@@ -198,7 +198,7 @@ Without file inputs the PodSecurityPolicies are read from the cluster of the cur
 kubeconfig context (all of them, or those named by --policy); a cluster without the
 PodSecurityPolicy API (Kubernetes >= 1.25) is an error asking for files.
 
-Targets: "current" is Falco 0.40-0.42 with the k8saudit (>= 0.18.0) and json (>= 0.7.0)
+Targets: "current" is Falco 0.43-0.45 with the k8saudit (>= 0.18.0) and json (>= 0.7.0)
 plugins; "0.27" is Falco 0.27 with falcoctl-compatible names and conditions.
 Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on bad input.`,
     )

@@ -1,5 +1,5 @@
 /**
- * PSP field -> rules for current Falco (0.40-0.42 with the k8saudit >= 0.18.0 and json >= 0.7.0
+ * PSP field -> rules for current Falco (0.43-0.45 with the k8saudit >= 0.18.0 and json >= 0.7.0
  * plugins). One row per PSP spec field or annotation. The k8s_audit "Violation" rules fire
  * exactly when Kubernetes 1.20 PSP admission would refuse the pod for that field (after its
  * mutations), the "Mutation" rules when admission would change the pod instead.

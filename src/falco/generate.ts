@@ -61,13 +61,25 @@ export interface GeneratedRules {
   uncovered: { policy: string; field: string; reason: string }[];
 }
 
-/** Engine version of Falco 0.40 (needed for `regex`, `val()` and the plugin fields used). */
-export const CURRENT_ENGINE_VERSION = "0.46.0";
-/** Plugins the current-target file needs. */
+/**
+ * The Falco releases the current target covers, and the engine version of the oldest (Falco
+ * 0.43: engine 0.58.0; 0.44: 0.62.0; 0.45: 0.63.0). The rules need `regex` (0.39), `val()`
+ * (0.38) and the k8saudit 0.18 fields; 0.44.1 and a 0.45 build were measured on them
+ * (reference falco.md §9).
+ */
+export const CURRENT_FALCO = "0.43-0.45";
+/** `required_engine_version` of current-target files: Falco 0.43's engine. */
+export const CURRENT_ENGINE_VERSION = "0.58.0";
+/** Plugins every current-target file needs. */
 export const CURRENT_PLUGINS = [
   { name: "k8saudit", version: "0.18.0" },
   { name: "json", version: "0.7.0" },
 ];
+/**
+ * The container plugin, needed by files with syscall rules (`container.*` fields): the version
+ * the official rules of Falco 0.42 require; Falco 0.43-0.45 ship newer ones.
+ */
+export const CONTAINER_PLUGIN = { name: "container", version: "0.4.0" };
 
 const KA_OUTPUT_TAIL =
   "(user=%ka.user.name pod=%ka.resp.name ns=%ka.target.namespace images=%ka.req.pod.containers.image spec=%json.value[/requestObject/spec])";
@@ -186,11 +198,11 @@ function generateWithPrefixes(
     }.`,
     target === "0.27"
       ? "Target: Falco 0.27 (engine version 5, built-in k8s_audit), falcoctl-compatible names and conditions."
-      : `Target: Falco 0.40-0.42 with the k8saudit (>= ${
+      : `Target: Falco ${CURRENT_FALCO} (engine >= ${CURRENT_ENGINE_VERSION}) with the k8saudit (>= ${
         CURRENT_PLUGINS[0].version
       }) and json (>= ${
         CURRENT_PLUGINS[1].version
-      }) plugins (container plugin on 0.41+ for the syscall rules).`,
+      }) plugins, and the container plugin (>= ${CONTAINER_PLUGIN.version}) when there are syscall rules.`,
     ...(uncovered.length
       ? [
         "Fields not (fully) checked by these rules:",
@@ -199,6 +211,9 @@ function generateWithPrefixes(
       : ["Every PSP field is checked."]),
     ...(limits.length ? ["Limits:", ...limits.map((l) => `- ${l}`)] : []),
   ].join("\n");
+  if (items.some((i) => i.kind === "rule" && i.source === "syscall")) {
+    for (const i of items) if (i.kind === "plugins") i.plugins = [...i.plugins, CONTAINER_PLUGIN];
+  }
   return { yaml: renderRulesYaml(items, header), warnings, uncovered };
 }
 

@@ -165,14 +165,22 @@ Deno.test("convert: usage errors exit 2", async () => {
   }
 });
 
-Deno.test("convert: --falco-version 0.42 is the current target", async () => {
-  const [a, b] = await Promise.all([
-    convert(["--falco-version", "0.42", SEED_PSP]),
+Deno.test("convert: --falco-version 0.43, 0.44 and 0.45 are the current target; 0.42 is refused", async () => {
+  const [a, b, c, d, old] = await Promise.all([
+    convert(["--falco-version", "0.43", SEED_PSP]),
+    convert(["--falco-version", "0.44", SEED_PSP]),
+    convert(["--falco-version", "0.45", SEED_PSP]),
     convert([SEED_PSP]),
+    convert(["--falco-version", "0.42", SEED_PSP]),
   ]);
-  assert.equal(a.code, 0, a.stderr);
-  assert.equal(a.stdout, b.stdout);
-  assert.match(a.stdout, /required_engine_version: 0\.46\.0/);
+  for (const r of [a, b, c]) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, d.stdout);
+  }
+  assert.match(a.stdout, /required_engine_version: 0\.58\.0/);
+  assert.match(a.stdout, /^# Target: Falco 0\.43-0\.45 /m);
+  assert.equal(old.code, 2);
+  assert.match(old.stderr, /0\.42/);
 });
 
 Deno.test("convert: help speaks of kubectl falco-psp convert", async () => {

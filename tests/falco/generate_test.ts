@@ -142,17 +142,23 @@ Deno.test("names: falcoctl prefixes, no collisions with several PSPs, --no-prefi
   assert.ok(names(single[0].rules.yaml).includes("PSP Violation (privileged) K8s Audit"));
 });
 
-Deno.test("current target: declares engine and plugins, loads in Falco 0.40-0.42 with no error or warning", async () => {
+Deno.test("current target: declares engine and plugins, loads in Falco 0.43-0.45 with no error or warning", async () => {
   const psps = await corpusPsps();
   const g = generateRules(psps, { target: "current", prefix: true });
   const items = parseYaml(g.yaml) as Item[];
-  assert.deepEqual(items[0], { required_engine_version: "0.46.0" });
+  assert.deepEqual(items[0], { required_engine_version: "0.58.0" });
   assert.deepEqual(items[1], {
-    required_plugin_versions: [{ name: "k8saudit", version: "0.18.0" }, {
-      name: "json",
-      version: "0.7.0",
-    }],
+    required_plugin_versions: [
+      { name: "k8saudit", version: "0.18.0" },
+      { name: "json", version: "0.7.0" },
+      { name: "container", version: "0.4.0" },
+    ],
   });
+  const auditOnly = generateRules([psp("a", { privileged: true })], {
+    target: "current",
+    prefix: true,
+  });
+  assert.ok(!auditOnly.yaml.includes("container.") && !auditOnly.yaml.includes("name: container"));
   const c = checkLoad(g.yaml, "current");
   assert.deepEqual([c.errors, c.warnings, c.requirements], [[], [], []]);
   assert.ok(!g.yaml.includes("eff_run_as"), "ka.req.pod.*.eff_run_as_* are unreliable in k8saudit");

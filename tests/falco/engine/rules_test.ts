@@ -160,11 +160,11 @@ Deno.test("loader, current: <NA> comparisons, unused macros and lists warn", () 
 
 Deno.test("loader, current: engine version and plugin requirements per Falco release", () => {
   const tooNew = checkLoad(
-    HEADER_CURRENT.replace("0.46.0", "0.50.0") + rule("R", "ka.verb=create"),
+    HEADER_CURRENT.replace("0.46.0", "0.60.0") + rule("R", "ka.verb=create"),
     "current",
   );
   assert.deepEqual(tooNew.errors, [
-    "Falco 0.40: Rules require engine version 0.50.0, but engine version is 0.46.0",
+    "Falco 0.43: Rules require engine version 0.60.0, but engine version is 0.58.0",
   ]);
   const plugin = checkLoad(
     HEADER_CURRENT.replace("version: 0.18.0", "version: 0.19.0") + rule("R", "ka.verb=create"),
@@ -176,10 +176,10 @@ Deno.test("loader, current: engine version and plugin requirements per Falco rel
     /Plugin requirement not satisfied, must load one of: k8saudit \(>= 0\.19\.0\)/,
   );
   const container = checkLoad(
-    HEADER_CURRENT + "  - name: container\n    version: 0.4.0\n" + rule("R", "ka.verb=create"),
+    HEADER_CURRENT + "  - name: container\n    version: 0.7.0\n" + rule("R", "ka.verb=create"),
     "current",
   );
-  assert.deepEqual(container.errors.map((e) => e.split(":")[0]), ["Falco 0.40", "Falco 0.41"]);
+  assert.deepEqual(container.errors.map((e) => e.split(":")[0]), ["Falco 0.43"]);
   const integer = checkLoad(
     HEADER_CURRENT.replace("0.46.0", "15") + rule("R", "ka.verb=create"),
     "current",
@@ -219,7 +219,7 @@ Deno.test("loader, current: syscall rules — evttype, evt.dir and %container.in
   assert.equal(old.warnings.length, 2);
   assert.match(
     old.warnings.join("\n"),
-    /Falco 0\.42: .*evt\.dir[\s\S]*Falco 0\.42: .*%container\.info/,
+    /Falco 0\.43: .*evt\.dir[\s\S]*Falco 0\.43: .*%container\.info/,
   );
 });
 

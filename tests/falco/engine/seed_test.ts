@@ -63,7 +63,7 @@ Deno.test("seed rules in current Falco: they load, with the warnings a 0.27 file
   const r = checkLoad(await seedRules(), "current");
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.warnings.map((w) => w.replace(/:.*/, "")).sort(), [
-    "Falco 0.42",
+    "Falco 0.43",
     "LOAD_UNUSED_MACRO",
     "LOAD_UNUSED_MACRO",
   ]);

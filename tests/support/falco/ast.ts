@@ -1,7 +1,7 @@
 /**
  * Condition AST shared by both Falco dialects the test engine understands:
  * "0.27" (the Lua rule loader and the built-in k8s_audit engine of Falco 0.27)
- * and "current" (Falco 0.40-0.42: libsinsp parser, k8saudit 0.18 + json 0.7 plugins).
+ * and "current" (Falco 0.43-0.45: libsinsp parser, k8saudit 0.18 + json 0.7 plugins).
  */
 
 /** Which Falco the engine imitates. */

@@ -3,8 +3,8 @@
  *
  * errors/warnings: what that Falco reports when loading the file (rules.ts does the
  * loading; this adds the per-version checks of current Falco: engine version,
- * required_plugin_versions against the plugins Falco 0.40/0.41/0.42 load, and the 0.42
- * deprecations of `evt.dir` and `%container.info`).
+ * required_plugin_versions against the plugins Falco 0.43/0.44/0.45 load, and the
+ * deprecations of `evt.dir` and `%container.info` (since 0.42)).
  * requirements: what issue 2 asks of the file beyond loading cleanly (current target
  * declares required_engine_version and the k8saudit/json plugin requirements).
  */
@@ -19,7 +19,7 @@ export interface LoadCheck {
   /** Issue-2 requirements the file misses (not Falco diagnostics). */
   requirements: string[];
   /**
-   * Runtime hazards of current Falco 0.40-0.42 (not load diagnostics): a plugin field first
+   * Runtime hazards of current Falco (not load diagnostics): a plugin field first
    * read by a unary check (`exists`) is cached as a shallow pointer into the plugin's buffer
    * (no FTR_STORAGE on unary checks until falcosecurity/libs#2935, 2026); when the same
    * plugin extracts another field before a later comparison of that field in the same rule,
@@ -37,21 +37,29 @@ interface FalcoRelease {
 }
 
 /**
- * The current-target releases (issue 2: Falco 0.40-0.42, k8saudit >= 0.18.0, json >= 0.7.0,
- * container plugin on 0.41+). Plugin versions are the minimums the target promises, so a
- * file requiring more would not load everywhere. Engine versions: docs/falco.md §7.1.
+ * The current-target releases (issue 13.6: Falco 0.43-0.45, k8saudit >= 0.18.0, json >=
+ * 0.7.0, and the container plugin each ships). k8saudit and json are installed apart from
+ * Falco (falcoctl), so their versions are the minimums the target promises: a file requiring
+ * more would not load everywhere. Engine versions: 0.43 docs/falco.md §7.1; 0.44.1 (0.62.0)
+ * and a 0.45 build (0.63.0) as measured (src/falco/README.md, "Falco versions"). Container
+ * plugin: 0.7.1 shipped with 0.44 (its release notes) and used with the 0.45 build; 0.6.1
+ * with 0.43.
  */
 export const CURRENT_RELEASES: FalcoRelease[] = [
-  { falco: "0.40", engine: [0, 46, 0], plugins: { k8saudit: "0.18.0", json: "0.7.0" } },
   {
-    falco: "0.41",
-    engine: [0, 50, 0],
-    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.2.2" },
+    falco: "0.43",
+    engine: [0, 58, 0],
+    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.6.1" },
   },
   {
-    falco: "0.42",
-    engine: [0, 57, 0],
-    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.4.0" },
+    falco: "0.44",
+    engine: [0, 62, 0],
+    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.7.1" },
+  },
+  {
+    falco: "0.45",
+    engine: [0, 63, 0],
+    plugins: { k8saudit: "0.18.0", json: "0.7.0", container: "0.7.1" },
   },
 ];
 
@@ -109,7 +117,8 @@ export function checkLoad(yamlText: string, mode: Mode): LoadCheck {
           );
         }
       }
-      if (rel.falco === "0.42") {
+      if (rel === CURRENT_RELEASES[0]) {
+        // Deprecated since 0.42, so in every release of the target: reported once.
         for (const rule of ruleset.rules) {
           if (rule.source !== "syscall") continue;
           let usesDir = false;

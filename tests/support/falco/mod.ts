@@ -1,5 +1,5 @@
 /**
- * Test-side Falco engine: loads rules files as Falco 0.27 or current Falco (0.40-0.42 with
+ * Test-side Falco engine: loads rules files as Falco 0.27 or current Falco (0.43-0.45 with
  * the k8saudit 0.18 and json 0.7 plugins) would, reports their load-time errors and
  * warnings, and evaluates k8s_audit rules on audit events. See README.md.
  */

@@ -6,7 +6,7 @@
  *
  * "0.27": Falco 0.27.0's Lua loader (engine/lua/rule_loader.lua, compiler.lua,
  * sinsp_rule_utils.lua) with the json_evt.cpp k8s_audit filterchecks.
- * "current": Falco 0.40-0.42 (engine/rule_loader_reader.cpp, rule_loader_compiler.cpp,
+ * "current": Falco 0.43-0.45 (engine/rule_loader_reader.cpp, rule_loader_compiler.cpp,
  * filter_warning_resolver.cpp, rule_json_schema.h) with libsinsp's grammar and the
  * k8saudit 0.18 + json 0.7 plugins.
  */
