@@ -65,7 +65,13 @@ export const RO_BOUNDS = { volumes: 8, containers: 3, mounts: 6 } as const;
 const SPEC: Path = ["requestObject", "spec"];
 const POD_SC: Path = [...SPEC, "securityContext"];
 const ANNOTATIONS: Path = ["requestObject", "metadata", "annotations"];
-const KINDS = ["containers", "initContainers", "ephemeralContainers"] as const;
+/**
+ * The container lists a pod create carries. Not `ephemeralContainers`: a create cannot set
+ * them (the API server refuses it), and `kubectl debug` adds them through the
+ * `pods/ephemeralcontainers` subresource, which PSP admission ignores (README, "Ephemeral
+ * containers").
+ */
+const KINDS = ["containers", "initContainers"] as const;
 type Kind = (typeof KINDS)[number];
 
 const jv = (...path: Path) => jsonField(path);
@@ -113,7 +119,7 @@ function notOneOfRegex(
   return regexAny(f, head, [...extra, ...alts.map((a) => lead + a)], tail);
 }
 
-/** OR over the three container kinds of a `ka.req.pod.<kind>.*` check. */
+/** OR over the container kinds of a `ka.req.pod.<kind>.*` check. */
 function anyKind(f: (kind: Kind) => Cond): Cond {
   return or(...KINDS.map(f));
 }

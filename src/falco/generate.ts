@@ -210,12 +210,17 @@ function generateWithPrefixes(
       ]
       : ["Every PSP field is checked."]),
     ...(limits.length ? ["Limits:", ...limits.map((l) => `- ${l}`)] : []),
+    EPHEMERAL_NOTE,
   ].join("\n");
   if (items.some((i) => i.kind === "rule" && i.source === "syscall")) {
     for (const i of items) if (i.kind === "plugins") i.plugins = [...i.plugins, CONTAINER_PLUGIN];
   }
   return { yaml: renderRulesYaml(items, header), warnings, uncovered };
 }
+
+/** Why no rule checks ephemeral containers (both targets; written in every header). */
+export const EPHEMERAL_NOTE =
+  "Ephemeral containers are not checked: kubectl debug adds them through the pods/ephemeralcontainers subresource, which PSP admission ignores (as every subresource; Kubernetes 1.20), and a pod create cannot carry them (the API server refuses it).";
 
 /** The scope macros, field rules and limit rule of one PSP for current Falco. */
 function currentItems(ctx: PspContext): RulesItem[] {

@@ -587,14 +587,17 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
       source: "k8s_audit",
     });
   }
-  // falcoctl's container checks only read spec.containers; init and ephemeral containers get
-  // their own rules, one JSON value per container (the first MAX_CONTAINERS of each kind).
-  // Not with --no-prefix: that reproduces falcoctl v0.0.2 (the Falco 0.27 docs) rule for rule.
+  // falcoctl's container checks only read spec.containers; init containers get their own
+  // rules, one JSON value per container (the first MAX_CONTAINERS). Not with --no-prefix: that
+  // reproduces falcoctl v0.0.2 (the Falco 0.27 docs) rule for rule. (A pod create carries no
+  // ephemeral containers: see the README, "Ephemeral containers".)
   const otherContainers = (key: string, value: string): Cond =>
     or(
-      ...(["initContainers", "ephemeralContainers"] as const).flatMap((kind) =>
-        ctx.indices(["requestObject", "spec", kind], MAX_CONTAINERS).map((i) =>
-          cmp(jevt("requestObject", "spec", kind, i, "securityContext", key), "=", word(value))
+      ...ctx.indices(["requestObject", "spec", "initContainers"], MAX_CONTAINERS).map((i) =>
+        cmp(
+          jevt("requestObject", "spec", "initContainers", i, "securityContext", key),
+          "=",
+          word(value),
         )
       ),
     );
@@ -619,11 +622,11 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
   ) {
     if (!on || ctx.prefix === "") continue;
     rules.push({
-      label: `${f}, init and ephemeral containers`,
+      label: `${f}, init containers`,
       suffix: "K8s Audit",
-      desc: kaDesc(`an init or ephemeral container with ${text}`),
+      desc: kaDesc(`an init container with ${text}`),
       cond: and(kc, otherContainers(key, value)),
-      output: kaOut(`init or ephemeral container with ${text}`),
+      output: kaOut(`init container with ${text}`),
       source: "k8s_audit",
     });
   }
@@ -723,10 +726,10 @@ export function legacyRules(ctx: PspContext): RulesItem[] {
     );
   }
   ctx.uncover(
-    "initContainers/ephemeralContainers",
+    "initContainers",
     ctx.prefix === ""
-      ? "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init and ephemeral containers are not checked without name prefixes (falcoctl v0.0.2 output)"
-      : "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init and ephemeral containers are checked for privileged, allowPrivilegeEscalation and readOnlyRootFilesystem only",
+      ? "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init containers are not checked without name prefixes (falcoctl v0.0.2 output)"
+      : "Falco 0.27's ka.req.pod.containers.* fields only read spec.containers; init containers are checked for privileged, allowPrivilegeEscalation and readOnlyRootFilesystem only",
   );
   if (
     ctx.psp.metadata?.annotations?.["apparmor.security.beta.kubernetes.io/allowedProfileNames"] !==

@@ -3,7 +3,13 @@ import { parse as parseYaml } from "yaml";
 import { GenerateError, generateRules, generateRulesPerPolicy } from "../../src/falco/generate.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { loadPspFiles, loadPsps } from "../../src/psp/load.ts";
-import { auditEventFromObject, checkLoad, firingRules, loadRules } from "../support/falco/mod.ts";
+import {
+  auditEventFromObject,
+  checkLoad,
+  expandedCondition,
+  firingRules,
+  loadRules,
+} from "../support/falco/mod.ts";
 import { ORACLE_DIR } from "../support/shared.ts";
 
 const SEED_PSP = new URL("../../fixtures/seed/no_privileged.yaml", import.meta.url).pathname;
@@ -343,6 +349,27 @@ Deno.test("PSP text in outputs cannot add Falco output fields; in conditions it 
     assert.deepEqual(
       checkLoad(generateRules([p], { target, prefix: true }).yaml, target).errors,
       [],
+    );
+  }
+});
+
+Deno.test("ephemeral containers: no create rule reads them, and every header says why", async () => {
+  const psps = await corpusPsps();
+  for (const target of ["current", "0.27"] as const) {
+    const g = generateRules(psps, { target, prefix: true });
+    const rules = checkLoad(g.yaml, target).ruleset.rules;
+    for (const r of rules) {
+      // the image scope (any container of the pod uses a listed image) is not a PSP check
+      const cond = expandedCondition(r).replace(
+        /ka\.req\.pod\.ephemeralContainers\.image[a-z.]* intersects \([^)]*\)/g,
+        "",
+      );
+      assert.ok(!/ephemeral/i.test(cond), `${target}: ${r.name}: ${cond}`);
+    }
+    const header = g.yaml.split("\n").filter((l) => l.startsWith("#")).join("\n");
+    assert.match(
+      header,
+      /Ephemeral containers are not checked: kubectl debug adds them through the pods\/ephemeralcontainers subresource, which PSP admission ignores/,
     );
   }
 });
