@@ -5,11 +5,17 @@
  * data (ReportSubjects and decision ids, new decisions sent once), so the thread
  * that builds the report does no parsing and no admission.
  */
-import { admitPod, type CompiledPolicy, compilePolicy } from "../admission/admit.ts";
+import {
+  type AdmissionDecision,
+  admitPod,
+  type CompiledPolicy,
+  compilePolicy,
+} from "../admission/admit.ts";
 import { InputError, type SourceRef } from "../io/errors.ts";
 import type { LoadedObject } from "../io/documents.ts";
 import { type DocumentText, parseDocument } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
+import { type PodPss, podPss, type PssSetting } from "../pss/pod_result.ts";
 import { buildRbacIndex, usablePolicies } from "../rbac/authorize.ts";
 import { withBootstrapPolicy } from "../rbac/bootstrap.ts";
 import { loadRbac } from "../rbac/load.ts";
@@ -60,7 +66,12 @@ export interface AuditSetup {
   /** RBAC deciding which PSPs each pod may use (default: every PSP). */
   rbac?: RbacAccessSpec;
   tokenVolume: TokenVolumeMode;
+  /** `--pss`: also evaluate each pod against the Pod Security Standards. */
+  pss?: PssSetting;
 }
+
+/** Admission's decision on a pod, with its Pod Security Standards result under `--pss`. */
+export type AuditDecision = AdmissionDecision & { pss?: PodPss };
 
 /** The compiled PSPs of an audit and the candidate lists of each allowed set. */
 export class PolicySet {
@@ -69,11 +80,21 @@ export class PolicySet {
   /** Candidate names in admission's order (sorted), after `only`. */
   readonly names: string[];
   readonly #cache = new Map<readonly string[], ReturnType<PolicySet["decide"]>>();
+  readonly #pss: PssSetting | undefined;
 
-  constructor(policies: readonly PodSecurityPolicy[], only?: ReadonlySet<string>) {
+  /**
+   * `pss`: also evaluate each pod against the Pod Security Standards. With `pss` and no
+   * policies, pods are only evaluated against them (no PSP admission).
+   */
+  constructor(
+    policies: readonly PodSecurityPolicy[],
+    only?: ReadonlySet<string>,
+    pss?: PssSetting,
+  ) {
     for (const p of policies) this.#compiled.set(p.metadata.name!, compilePolicy(p));
     this.#all = sortedNames(policies);
     this.names = candidateNames(policies, only);
+    this.#pss = pss;
   }
 
   /**
@@ -81,11 +102,21 @@ export class PolicySet {
    * admission yet (all but those read from a cluster) first get the ServiceAccount
    * plugin's token volume, as the API server would add it.
    */
-  admit(subject: PodSubject, allowed: readonly string[], tokenVolume: TokenVolumeMode) {
+  admit(
+    subject: PodSubject,
+    allowed: readonly string[],
+    tokenVolume: TokenVolumeMode,
+  ): AuditDecision {
+    // Pod Security Admission sees the pod as submitted: PSA never changes it.
+    const pss = this.#pss && podPss(subject.pod, this.#pss);
+    if (pss && this.#all.length === 0) {
+      return { verdict: "admitted", policy: null, results: [], admitted: null, pss };
+    }
     const { candidates, otherPolicies } = this.decide(allowed);
     const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
     const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
-    return admitPod(pod, candidates, { otherPolicies });
+    const decision = admitPod(pod, candidates, { otherPolicies });
+    return pss ? { ...decision, pss } : decision;
   }
 
   /** The candidates a pod may use (of `allowed`) and the PSPs that only exist for it. */
@@ -223,7 +254,7 @@ export class DocumentAuditor {
   readonly #auditIds = new Set<string>();
 
   constructor(setup: AuditSetup) {
-    this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only));
+    this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only), setup.pss);
     this.#access = setup.rbac && rbacAccessFromSpec(setup.rbac).check;
     this.#tokenVolume = setup.tokenVolume;
   }

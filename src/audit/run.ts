@@ -11,6 +11,14 @@ import { NO_USABLE_HINT, ReportBuilder, type ReportBuilderOptions } from "../rep
 import { type AuditReport, reportFails } from "../report/model.ts";
 import { type OutputFormat, renderReportChunks, writeChunks } from "../report/render.ts";
 import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
+import { formatVersion } from "../pss/api.ts";
+import type { PssSetting } from "../pss/pod_result.ts";
+import type { ReportPssSetting } from "../report/model.ts";
+
+/** The report's record of `--pss` (and whether PSPs were audited too). */
+function reportPss(pss: PssSetting | undefined, psp: boolean): ReportPssSetting | undefined {
+  return pss && { level: pss.level, version: formatVersion(pss.version), psp };
+}
 
 /**
  * Audits every subject: for each pod, the PSPs it may use (`only`, then
@@ -26,11 +34,17 @@ export async function auditPods(
   inputs: Pick<AuditInputs, "subjects">,
   access: AccessCheck | undefined,
   only?: ReadonlySet<string>,
-  reportOptions: ReportBuilderOptions & { tokenVolume?: TokenVolumeMode } = {},
+  reportOptions: Omit<ReportBuilderOptions, "pss"> & {
+    tokenVolume?: TokenVolumeMode;
+    pss?: PssSetting;
+  } = {},
 ): Promise<AuditReport> {
   const tokenVolume = reportOptions.tokenVolume ?? "projected";
-  const set = new PolicySet(policies.map((p) => p.psp), only);
-  const builder = new ReportBuilder(set.names, reportOptions);
+  const set = new PolicySet(policies.map((p) => p.psp), only, reportOptions.pss);
+  const builder = new ReportBuilder(set.names, {
+    ...reportOptions,
+    pss: reportPss(reportOptions.pss, policies.length > 0),
+  });
   for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
     const allowed = access ? await access(subject, set.names) : set.names;
     builder.add(subject, set.admit(subject, allowed, tokenVolume));
@@ -54,18 +68,21 @@ export async function auditPodsInParallel(
     jobs: number;
     warn?: (message: string) => void;
     report?: Omit<ReportBuilderOptions, "positions">;
+    pss?: PssSetting;
   },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
   const builder = new ReportBuilder(candidateNames(policies.map((p) => p.psp), only), {
     ...opts.report,
     positions: false,
+    pss: reportPss(opts.pss, policies.length > 0),
   });
   const setup: AuditSetup = {
     policies: policies.map((p) => p.psp),
     ...(only ? { only: [...only] } : {}),
     ...(access?.rbac ? { rbac: access.rbac } : {}),
     tokenVolume,
+    ...(opts.pss ? { pss: opts.pss } : {}),
   };
   await auditDocuments(await inputs.documents.sources(), setup, builder, {
     jobs: opts.jobs,
@@ -110,12 +127,14 @@ export interface AuditRunOptions {
   noUsableHint?: string;
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
+  /** `--pss`: evaluate the pods against the Pod Security Standards too (or only, without PSPs). */
+  pss?: PssSetting;
 }
 
 /** Runs the audit on the inputs, writes the report to stdout; returns the exit code. */
 export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Promise<number> {
   const policies = await inputs.policies();
-  if (policies.length === 0) {
+  if (policies.length === 0 && !opts.pss) {
     throw new UsageError(
       `no PodSecurityPolicy found in ${
         opts.pspFilesGiven ? "the --psp-file inputs" : "the cluster"
@@ -135,7 +154,8 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
     }
     only = new Set(opts.policy);
   }
-  const access = await inputs.access();
+  // Without PSPs (Pod Security Standards only) no pod needs to know which PSPs it may use.
+  const access = policies.length > 0 ? await inputs.access() : undefined;
   // Field positions are printed by SARIF only; finding them costs a lookup per field, so
   // SARIF takes the one-thread path, which keeps each pod's positions at hand.
   const positions = opts.output === "sarif";
@@ -149,11 +169,13 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
       jobs: opts.jobs ?? defaultJobs(),
       report: reportOptions,
       ...(opts.warn ? { warn: opts.warn } : {}),
+      ...(opts.pss ? { pss: opts.pss } : {}),
     })
     : await auditPods(policies, inputs, access, only, {
       ...reportOptions,
       positions,
       tokenVolume: opts.serviceAccountToken,
+      ...(opts.pss ? { pss: opts.pss } : {}),
     });
   const stranded = noUsablePolicyWarning(report, opts.noUsableHint ?? NO_USABLE_HINT);
   if (stranded) (opts.warn ?? warn)(stranded);

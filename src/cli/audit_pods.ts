@@ -14,6 +14,8 @@ import {
 } from "../audit/inputs.ts";
 import { runAudit } from "../audit/run.ts";
 import { UsageError } from "../io/errors.ts";
+import { parseLevelVersion, parseVersion, PolicyParseError } from "../pss/api.ts";
+import type { PssSetting } from "../pss/pod_result.ts";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/render.ts";
 import { TOKEN_VOLUME_MODES, type TokenVolumeMode } from "../workloads/service_account_token.ts";
 import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
@@ -42,6 +44,36 @@ export interface AuditPodsOptions extends FileInputOptions {
   rbac?: RbacMode;
   /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
   jobs?: number;
+  /** `--pss [LEVEL][:VERSION]`: Pod Security Standards too (or only, without PSPs). */
+  pss?: PssSetting;
+}
+
+/**
+ * Parses `--pss`: `LEVEL[:VERSION]` (version default `latest`), a version alone (`v1.30`,
+ * `latest`: no level, report the strictest level each pod meets), or nothing (the same, at
+ * `latest`).
+ */
+export function parsePss(value: string | true): PssSetting {
+  if (value === true) return { level: null, version: "latest" };
+  try {
+    if (value === "latest" || value.startsWith("v")) {
+      return { level: null, version: parseVersion(value) };
+    }
+    return parseLevelVersion(value);
+  } catch (e) {
+    if (e instanceof PolicyParseError) {
+      throw new InvalidArgumentError(
+        `expected LEVEL[:VERSION] (privileged, baseline, restricted; latest or v1.<minor>), e.g. restricted:v1.30: ${e.message}`,
+      );
+    }
+    throw e;
+  }
+}
+
+/** Whether PSPs are audited at all: with `--pss`, pods from files need `--psp-file` for them. */
+export function pspWanted(opts: AuditPodsOptions): boolean {
+  const podFiles = opts.filename.length > 0 || opts.auditLog.length > 0;
+  return !opts.pss || opts.pspFile.length > 0 || !podFiles;
 }
 
 /**
@@ -80,8 +112,8 @@ export function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): vo
       } needs a cluster: no kubeconfig found (pass --kubeconfig or set KUBECONFIG)`,
     );
   }
-  if (clusterAvailable) {
-    // PSPs and pods not given as files come from the cluster
+  if (clusterAvailable || opts.pss) {
+    // PSPs and pods not given as files come from the cluster; with --pss, PSPs are optional
   } else if (opts.pspFile.length === 0) {
     throw new UsageError(
       "no PodSecurityPolicies: pass --psp-file (or a kubeconfig, to read them from a cluster)",
@@ -193,6 +225,15 @@ export function auditPodsCommand() {
       "threads parsing and auditing -f files and audit logs (default: one per CPU, at most 4; 1: no worker threads)",
       parseJobs,
     )
+    .option(
+      "--pss [level]",
+      "also evaluate each pod against a Pod Security Standards level, LEVEL[:VERSION] " +
+        "(privileged, baseline, restricted; version latest or v1.<minor>, default latest), as " +
+        "Pod Security Admission would; alone (or with a version only): report the strictest " +
+        "level each pod meets. Without PSPs (no --psp-file, or a cluster without the PSP API) " +
+        "pods are evaluated against the standards only",
+      (v: string) => parsePss(v),
+    )
     .option("--show-admitted", "table: also list pods admitted unchanged")
     .option(
       "--show-cosmetic",
@@ -230,7 +271,8 @@ API calls use the kubeconfig's user.
 
 Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
-  1  some pod would be refused (or changed, with --fail-on changed)
+  1  some pod would be refused (or changed, with --fail-on changed), or refused by the
+     Pod Security Standards level of --pss LEVEL (--pss alone only reports levels)
   2  bad usage or input
   3  cluster or I/O failure
   4  internal error (a bug: please report it with the stack printed)`,
@@ -249,6 +291,7 @@ Exit codes:
         serviceAccountToken: flags.serviceAccountToken as TokenVolumeMode,
         rbac: flags.rbac as RbacMode,
         showAdmitted: flags.showAdmitted ?? false,
+        pss: flags.pss === undefined ? undefined : flags.pss === true ? parsePss(true) : flags.pss,
       };
       const cluster: ClusterAuditOptions = {
         pspFile: opts.pspFile,
@@ -258,10 +301,12 @@ Exit codes:
         checkAccess: opts.checkAccess ?? false,
         rbac: opts.rbac ?? "auto",
         requester: opts.as ? { user: opts.as, groups: opts.asGroup } : undefined,
+        pss: opts.pss !== undefined,
       };
       // --as/--as-group here name the pod creator, not an identity to impersonate.
       const clusterFlags = { ...flags, as: undefined, asGroup: undefined } as ClusterFlags;
-      const useCluster = needsCluster(cluster) && clusterConfigured(clusterFlags);
+      const useCluster = (pspWanted(opts) || cluster.checkAccess) && needsCluster(cluster) &&
+        clusterConfigured(clusterFlags);
       checkUsage(opts, useCluster);
       const files = fileInputs(opts);
       const inputs = useCluster

@@ -45,6 +45,8 @@ export interface ClusterAuditOptions {
   rbac?: RbacMode;
   /** The requester of `--as`/`--as-group` (for RBAC and access reviews). */
   requester?: Requester;
+  /** `--pss`: a cluster without the PodSecurityPolicy API is audited against PSS only. */
+  pss?: boolean;
 }
 
 /** The command's own steps and helpers the cluster source falls back to. */
@@ -124,6 +126,10 @@ export async function clusterAuditInputs(
         try {
           objects = await listPodSecurityPolicies(client, [], NO_PSP_API_HINT);
         } catch (e) {
+          if (e instanceof NoPspApiError && o.pss) {
+            clearProgress();
+            return [];
+          }
           if (e instanceof NoPspApiError || !/^forbidden/.test((e as Error).message)) throw e;
           throw new IoError(`${(e as Error).message} (or ${NO_PSP_API_HINT})`);
         }

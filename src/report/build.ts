@@ -5,6 +5,7 @@
  * the owner is known, and only one decision per item is kept in memory.
  */
 import type { Pod } from "../model/pod.ts";
+import type { PodPss } from "../pss/pod_result.ts";
 import type { OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import { type PodSubject, workloadKey, type WorkloadRef } from "../workloads/subject.ts";
@@ -17,6 +18,7 @@ import {
   REPORT_API_VERSION,
   REPORT_KIND,
   type ReportPolicyResult,
+  type ReportPssSetting,
   reportSource,
   reportVerdict,
   summarize,
@@ -30,6 +32,8 @@ export interface DecisionLike {
   results: readonly ReportPolicyResult[];
   admitted: Pod | null;
   message?: string;
+  /** With `--pss`: the pod's Pod Security Standards result. */
+  pss?: PodPss;
 }
 
 interface Group {
@@ -62,6 +66,8 @@ export interface ReportBuilderOptions {
   requester?: string;
   /** How to change RBAC leaving a pod no PSP (the end of `noUsablePolicy.text`). */
   noUsableHint?: string;
+  /** With `--pss`: what it asked (the report and its summary carry it). */
+  pss?: ReportPssSetting;
 }
 
 /** The default end of `noUsablePolicy.text`. */
@@ -144,8 +150,9 @@ export interface SharedDecision {
   policy: string | null;
   results: ReportPolicyResult[];
   admitted: AdmittedPod | null;
-  /** JSON of `admitted`, for comparing. */
+  /** JSON of `admitted` (and of `pss`, after a NUL, with `--pss`), for comparing. */
   admittedJson: string;
+  pss?: PodPss;
   /** The message without the pod's name (pods that differ only by name share a decision). */
   message: string | undefined;
 }
@@ -277,7 +284,9 @@ export class DecisionTable {
   shared(decision: DecisionLike, admitted: AdmittedPod | null): SharedDecision {
     const verdict = reportVerdict(decision);
     const d = verdict === decision.verdict ? decision : { ...decision, verdict };
-    return this.#find(d, admitted, JSON.stringify(admitted), messageKey(decision));
+    const json = JSON.stringify(admitted) +
+      (decision.pss ? `\u0000${JSON.stringify(decision.pss)}` : "");
+    return this.#find(d, admitted, json, messageKey(decision));
   }
 
   /** The shared copy of a decision shared by another table (a worker's). */
@@ -286,7 +295,7 @@ export class DecisionTable {
   }
 
   #find(
-    decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
+    decision: Pick<DecisionLike, "verdict" | "policy" | "results" | "pss">,
     admitted: AdmittedPod | null,
     admittedJson: string,
     message: string | undefined,
@@ -314,7 +323,7 @@ export class DecisionTable {
   }
 
   #copy(
-    decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
+    decision: Pick<DecisionLike, "verdict" | "policy" | "results" | "pss">,
     admitted: AdmittedPod | null,
     admittedJson: string,
     message: string | undefined,
@@ -345,6 +354,7 @@ export class DecisionTable {
       admitted: admitted && structuredClone(admitted),
       admittedJson,
       message,
+      ...(decision.pss ? { pss: structuredClone(decision.pss) } : {}),
     };
   }
 }
@@ -433,12 +443,14 @@ export class ReportBuilder {
   readonly #positions: boolean;
   readonly #requester: string | undefined;
   readonly #noUsableHint: string | undefined;
+  readonly #pss: ReportPssSetting | undefined;
 
   /** `policies`: the candidate PSP names in the admission's order (for the summary). */
   constructor(readonly policies: readonly string[], opts: ReportBuilderOptions = {}) {
     this.#positions = opts.positions ?? true;
     this.#requester = opts.requester;
     this.#noUsableHint = opts.noUsableHint;
+    this.#pss = opts.pss;
   }
 
   /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
@@ -496,6 +508,7 @@ export class ReportBuilder {
         results: shared.results,
         admitted: shared.admitted,
         pods: null,
+        ...(shared.pss ? { pss: shared.pss } : {}),
         ...(message !== undefined ? { message: own(message) } : {}),
         // No candidate at all although PSPs exist: RBAC (or --check-access) allowed none.
         ...(shared.verdict === "refused" && shared.results.length === 0 && this.policies.length
@@ -575,7 +588,8 @@ export class ReportBuilder {
       apiVersion: REPORT_API_VERSION,
       kind: REPORT_KIND,
       items,
-      summary: summarize(items, this.policies),
+      summary: summarize(items, this.policies, this.#pss),
+      ...(this.#pss ? { pss: this.#pss } : {}),
     };
   }
 }

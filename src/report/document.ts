@@ -6,29 +6,57 @@ import { stringify } from "yaml";
 import type { AuditItem, AuditReport } from "./model.ts";
 import { indentLines, jsonChunks, LazyArray } from "./stream.ts";
 
-/** The report as a plain document: every item field except the internal `location`. */
+/**
+ * The report as a plain document: every item field except the internal `location`. With
+ * `--pss` and no PSPs, the PSP fields (verdict, policy, results, admitted and their counts)
+ * are left out.
+ */
 export function reportDocument(report: AuditReport): Record<string, unknown> {
+  const item = itemDocumentOf(report);
   return {
     apiVersion: report.apiVersion,
     kind: report.kind,
-    items: report.items.map(itemDocument),
-    summary: report.summary,
+    items: report.items.map(item),
+    summary: summaryDocument(report),
   };
 }
 
-function itemDocument(it: AuditItem): Record<string, unknown> {
+/** The summary, without the PSP counts when no PSP was audited. */
+function summaryDocument(report: AuditReport): Record<string, unknown> {
+  if (report.pss?.psp !== false) return { ...report.summary };
+  const { admitted: _a, changed: _c, refused: _r, policies: _p, ...rest } = report.summary;
+  return rest;
+}
+
+/** An item's `pss`: level, version, allowed, violations (and levelMet with `--pss` alone). */
+function pssDocument(report: AuditReport, it: AuditItem): Record<string, unknown> | undefined {
+  const p = it.pss;
+  if (!p) return undefined;
   return {
-    kind: it.kind,
-    namespace: it.namespace,
-    name: it.name,
-    source: it.source,
-    pods: it.pods,
-    verdict: it.verdict,
-    policy: it.policy,
-    ...(it.message !== undefined ? { message: it.message } : {}),
-    ...(it.noUsablePolicy ? { noUsablePolicy: it.noUsablePolicy } : {}),
-    results: it.results,
-    admitted: it.admitted,
+    level: p.level,
+    version: p.version,
+    allowed: p.allowed,
+    violations: p.violations,
+    ...(report.pss?.level === null ? { levelMet: p.levelMet } : {}),
+  };
+}
+
+function itemDocumentOf(report: AuditReport): (it: AuditItem) => Record<string, unknown> {
+  const psp = report.pss?.psp !== false;
+  return (it) => {
+    const pss = pssDocument(report, it);
+    return {
+      kind: it.kind,
+      namespace: it.namespace,
+      name: it.name,
+      source: it.source,
+      pods: it.pods,
+      ...(psp ? { verdict: it.verdict, policy: it.policy } : {}),
+      ...(it.message !== undefined ? { message: it.message } : {}),
+      ...(it.noUsablePolicy ? { noUsablePolicy: it.noUsablePolicy } : {}),
+      ...(pss ? { pss } : {}),
+      ...(psp ? { results: it.results, admitted: it.admitted } : {}),
+    };
   };
 }
 
@@ -37,13 +65,14 @@ function itemDocument(it: AuditItem): Record<string, unknown> {
  * share a decision share the rendering of its results and admitted pod.
  */
 export function* renderJsonChunks(report: AuditReport): Generator<string> {
+  const itemDocument = itemDocumentOf(report);
   const doc = {
     apiVersion: report.apiVersion,
     kind: report.kind,
     items: new LazyArray(function* () {
       for (const it of report.items) yield itemDocument(it);
     }),
-    summary: report.summary,
+    summary: summaryDocument(report),
   };
   yield* jsonChunks(doc, 3, "", new WeakMap());
   yield "\n";
@@ -66,11 +95,14 @@ export function* renderYamlChunks(report: AuditReport): Generator<string> {
   if (report.items.length === 0) yield "items: []\n";
   else {
     yield "items:\n";
+    const itemDocument = itemDocumentOf(report);
+    const psp = report.pss?.psp !== false;
     const tails = new WeakMap<object, { admitted: unknown; text: string }>();
     for (const it of report.items) {
       const { results, admitted, ...head } = itemDocument(it);
       let tail = tails.get(it.results);
-      if (tail === undefined || tail.admitted !== admitted) {
+      if (!psp) tail = { admitted, text: "" };
+      else if (tail === undefined || tail.admitted !== admitted) {
         tail = { admitted, text: stringify({ results, admitted }, YAML_OPTIONS) };
         tails.set(it.results, tail);
       }
@@ -78,7 +110,7 @@ export function* renderYamlChunks(report: AuditReport): Generator<string> {
       yield indentLines(entry, "    ").replace(/^ {4}/, "  - ");
     }
   }
-  yield stringify({ summary: report.summary }, YAML_OPTIONS);
+  yield stringify({ summary: summaryDocument(report) }, YAML_OPTIONS);
 }
 
 /** Renders the report as YAML. */

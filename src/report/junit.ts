@@ -5,7 +5,7 @@
  * others pass with what admission would do in `system-out`. Pure.
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
-import { chosenChanges, reasons, showChange } from "./table.ts";
+import { chosenChanges, pssReasons, reasons, showChange } from "./table.ts";
 
 /** JUnit options. */
 export interface JunitOptions {
@@ -37,27 +37,49 @@ function fileOf(it: AuditItem): string {
   return it.source.file;
 }
 
-function details(it: AuditItem): string {
+function details(it: AuditItem, psp: boolean): string {
   const lines: string[] = [];
-  if (it.verdict === "refused") {
+  if (!psp) {
+    // Pod Security Standards only.
+  } else if (it.verdict === "refused") {
     for (const r of refusalReasons(it)) lines.push(r.policy ? `${r.policy}: ${r.text}` : r.text);
   } else {
     lines.push(`${it.verdict} by PSP ${it.policy}`);
     for (const c of chosenChanges(it, true)) lines.push(showChange(c));
   }
+  if (it.pss) {
+    lines.push(
+      it.pss.allowed
+        ? `allowed by Pod Security Standards ${it.pss.level}:${it.pss.version} (level met: ${it.pss.levelMet})`
+        : `refused by Pod Security Standards ${it.pss.level}:${it.pss.version} (level met: ${it.pss.levelMet})`,
+      ...pssReasons(it),
+    );
+  }
   return lines.join("\n");
 }
 
-function testcase(it: AuditItem, failOn: "refused" | "changed"): string {
+/** Whether a row fails: PSP refused (or changed, with `--fail-on changed`), or `--pss LEVEL` refused. */
+function fails(report: AuditReport, it: AuditItem, failOn: "refused" | "changed"): boolean {
+  if (report.pss?.level != null && it.pss && !it.pss.allowed) return true;
+  if (report.pss?.psp === false) return false;
+  return it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
+}
+
+function failureMessage(report: AuditReport, it: AuditItem): string {
+  const psp = report.pss?.psp === false ? "" : reasons(it);
+  return psp !== "" ? psp : pssReasons(it)[0] ?? "";
+}
+
+function testcase(report: AuditReport, it: AuditItem, failOn: "refused" | "changed"): string {
   const name = `${it.kind}/${it.name}`;
   const head = `    <testcase classname="${xmlEscape(it.namespace)}" name="${
     xmlEscape(name)
   }" file="${xmlEscape(fileOf(it))}" time="0">`;
-  const body = xmlEscape(details(it)).replace(/&#10;/g, "\n");
-  const fails = it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
-  if (fails) {
-    return `${head}\n      <failure type="${it.verdict}" message="${
-      xmlEscape(reasons(it))
+  const body = xmlEscape(details(it, report.pss?.psp !== false)).replace(/&#10;/g, "\n");
+  if (fails(report, it, failOn)) {
+    const type = report.pss?.psp === false || it.verdict === "admitted" ? "pss" : it.verdict;
+    return `${head}\n      <failure type="${type}" message="${
+      xmlEscape(failureMessage(report, it))
     }">${body}</failure>\n    </testcase>`;
   }
   return `${head}\n      <system-out>${body}</system-out>\n    </testcase>`;
@@ -76,8 +98,7 @@ export function* renderJunitChunks(
     if (list) list.push(it);
     else suites.set(f, [it]);
   }
-  const isFailure = (it: AuditItem) =>
-    it.verdict === "refused" || (failOn === "changed" && it.verdict === "changed");
+  const isFailure = (it: AuditItem) => fails(report, it, failOn);
   const failures = report.items.filter(isFailure).length;
   yield `<?xml version="1.0" encoding="UTF-8"?>\n`;
   yield `<testsuites name="kubectl falco-psp audit-pods" tests="${report.items.length}" failures="${failures}" errors="0">\n`;
@@ -85,7 +106,7 @@ export function* renderJunitChunks(
     yield `  <testsuite name="${xmlEscape(file)}" tests="${items.length}" failures="${
       items.filter(isFailure).length
     }" errors="0" skipped="0">\n`;
-    for (const it of items) yield testcase(it, failOn) + "\n";
+    for (const it of items) yield testcase(report, it, failOn) + "\n";
     yield `  </testsuite>\n`;
   }
   yield `</testsuites>\n`;

@@ -5,6 +5,8 @@
  */
 
 import type { PspField } from "../model/psp_fields.ts";
+import type { Level } from "../pss/api.ts";
+import type { PodPss } from "../pss/pod_result.ts";
 
 /** The document's apiVersion and kind (`-o json|yaml`). */
 export const REPORT_API_VERSION = "falco-psp/v1";
@@ -151,6 +153,11 @@ export interface AuditItem {
   message?: string;
   /** Set when RBAC left the pod no PSP to try (`unable to admit pod: []`): who, and what to do. */
   noUsablePolicy?: NoUsablePolicy;
+  /**
+   * With `--pss`: the Pod Security Standards result (`-o json|yaml` print level, version,
+   * allowed, violations, and levelMet with `--pss` alone; `next` is for the namespace advice).
+   */
+  pss?: PodPss;
   /** Input positions of the violated or changed fields (SARIF only; not printed otherwise). */
   location?: {
     fields: Record<string, FieldPosition>;
@@ -177,6 +184,25 @@ export interface AuditSummary {
   pods: number;
   /** The PSPs that were candidates, in the admission's order. */
   policies: string[];
+  /** With `--pss`: items the level asked allows and refuses, and items per level met. */
+  pss?: PssSummary;
+}
+
+/** Pod Security Standards counts over the items. */
+export interface PssSummary {
+  /** The level asked (null: `--pss` alone). */
+  level: Level | null;
+  version: string;
+  allowed: number;
+  refused: number;
+  levelMet: Record<Level, number>;
+}
+
+/** What `--pss` asked, and whether PSPs were audited too (false: PSS only, no PSP columns). */
+export interface ReportPssSetting {
+  level: Level | null;
+  version: string;
+  psp: boolean;
 }
 
 /** The whole report (`-o json|yaml` print it as is, minus `location`). */
@@ -185,10 +211,16 @@ export interface AuditReport {
   kind: typeof REPORT_KIND;
   items: AuditItem[];
   summary: AuditSummary;
+  /** With `--pss`: what it asked. */
+  pss?: ReportPssSetting;
 }
 
-/** Counts the items by verdict and sums their pods. */
-export function summarize(items: readonly AuditItem[], policies: readonly string[]): AuditSummary {
+/** Counts the items by verdict and sums their pods (and, with `pss`, by Pod Security result). */
+export function summarize(
+  items: readonly AuditItem[],
+  policies: readonly string[],
+  pss?: ReportPssSetting,
+): AuditSummary {
   const s: AuditSummary = {
     items: items.length,
     admitted: 0,
@@ -200,6 +232,21 @@ export function summarize(items: readonly AuditItem[], policies: readonly string
   for (const it of items) {
     s[it.verdict]++;
     s.pods += it.pods ?? 0;
+  }
+  if (pss) {
+    const p: PssSummary = {
+      level: pss.level,
+      version: pss.version,
+      allowed: 0,
+      refused: 0,
+      levelMet: { privileged: 0, baseline: 0, restricted: 0 },
+    };
+    for (const it of items) {
+      if (!it.pss) continue;
+      p[it.pss.allowed ? "allowed" : "refused"]++;
+      p.levelMet[it.pss.levelMet]++;
+    }
+    s.pss = p;
   }
   return s;
 }
@@ -244,7 +291,14 @@ export function refusalReasons(item: AuditItem): RefusalReason[] {
   }];
 }
 
-/** Whether the report should fail the command (`--fail-on refused|changed`). */
+/**
+ * Whether the report should fail the command: a pod the PSPs refuse (or change, with
+ * `--fail-on changed`), or one the Pod Security level asked refuses (`--pss LEVEL`; `--pss`
+ * alone only reports levels).
+ */
 export function reportFails(report: AuditReport, failOn: "refused" | "changed"): boolean {
-  return report.summary.refused > 0 || (failOn === "changed" && report.summary.changed > 0);
+  const s = report.summary;
+  if (s.pss && s.pss.level !== null && s.pss.refused > 0) return true;
+  if (report.pss && !report.pss.psp) return false;
+  return s.refused > 0 || (failOn === "changed" && s.changed > 0);
 }

@@ -8,6 +8,7 @@
  */
 import { type AuditItem, type AuditReport, refusalReasons } from "./model.ts";
 import { ALL_RULES, ruleFor } from "./rules.ts";
+import { CHECKS } from "../pss/registry.ts";
 import { jsonChunks, LazyArray } from "./stream.ts";
 import { chosenChanges, showValue } from "./table.ts";
 
@@ -19,7 +20,12 @@ export interface SarifOptions {
   failOn?: "refused" | "changed";
 }
 
-const RULE_INDEX = new Map(ALL_RULES.map((r, i) => [r.id, i]));
+/** With `--pss`: one rule per Pod Security Standards check, `pss/<check ID>`. */
+const PSS_RULES = CHECKS.map((c) => ({ id: `pss/${c.id}`, title: `${c.id} (${c.level})` }));
+
+const RULE_INDEX = new Map(
+  [...ALL_RULES.map((r) => r.id), ...PSS_RULES.map((r) => r.id)].map((id, i) => [id, i]),
+);
 
 /** A file path as a SARIF artifact URI (relative paths stay relative). */
 export function artifactUri(file: string): string {
@@ -63,8 +69,25 @@ function result(
   };
 }
 
+/** With `--pss LEVEL`: an `error` per check the level refuses the pod for. */
+function* pssResults(report: AuditReport, it: AuditItem): Generator<unknown> {
+  const p = it.pss;
+  if (!p || p.allowed || report.pss?.level === null) return;
+  const psp = report.pss?.psp !== false;
+  for (const v of p.violations) {
+    const text = `violates PodSecurity "${p.level}:${p.version}": ${
+      v.detail === "" ? v.reason : `${v.reason} (${v.detail})`
+    }`;
+    const r = result(it, `pss/${v.check}`, "error", text, undefined, null);
+    // Without PSPs there is no PSP verdict to report.
+    yield psp ? r : { ...r, properties: { source: it.source, pods: it.pods } };
+  }
+}
+
 function* sarifResults(report: AuditReport, opts: SarifOptions): Generator<unknown> {
   for (const it of report.items) {
+    yield* pssResults(report, it);
+    if (report.pss?.psp === false) continue;
     if (it.verdict === "refused") {
       for (const r of refusalReasons(it)) {
         const rule = ruleFor(r.pspField);
@@ -97,12 +120,20 @@ export function* renderSarifChunks(report: AuditReport, opts: SarifOptions): Gen
         driver: {
           name: "kubectl-falco-psp",
           version: opts.version,
-          rules: ALL_RULES.map((r) => ({
-            id: r.id,
-            name: r.id,
-            shortDescription: { text: `PodSecurityPolicy: ${r.title}` },
-            defaultConfiguration: { level: "error" },
-          })),
+          rules: [
+            ...ALL_RULES.map((r) => ({
+              id: r.id,
+              name: r.id,
+              shortDescription: { text: `PodSecurityPolicy: ${r.title}` },
+              defaultConfiguration: { level: "error" },
+            })),
+            ...PSS_RULES.map((r) => ({
+              id: r.id,
+              name: r.id,
+              shortDescription: { text: `Pod Security Standards: ${r.title}` },
+              defaultConfiguration: { level: "error" },
+            })),
+          ],
         },
       },
       results: new LazyArray(() => sarifResults(report, opts)),
