@@ -1,0 +1,196 @@
+/**
+ * `audit-pods --pss`: the Pod Security Standards result beside the PSP verdict, or alone
+ * without PSPs, in every output format, from workloads, pods and audit logs, in one thread or
+ * several (main.ts as a subprocess).
+ */
+import assert from "node:assert/strict";
+import { parse as parseYaml } from "yaml";
+import { type DenoRun, runDeno } from "../support/cli.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const FX = "fixtures/audit/";
+
+function auditPods(args: string[], stdin?: string): Promise<DenoRun> {
+  return runDeno(["run", "-A", "main.ts", "audit-pods", ...args], {
+    cwd: ROOT,
+    stdin,
+    env: { KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
+  });
+}
+
+interface PssDoc {
+  level: string;
+  version: string;
+  allowed: boolean;
+  violations: { check: string; reason: string; detail: string }[];
+  levelMet?: string;
+}
+interface Item {
+  kind: string;
+  namespace: string;
+  name: string;
+  verdict?: string;
+  policy?: string | null;
+  results?: unknown;
+  pss?: PssDoc;
+}
+
+const byName = (items: Item[], kind: string, name: string) =>
+  items.find((i) => i.kind === kind && i.name === name)!;
+
+Deno.test("--pss LEVEL beside the PSPs: table column, JSON pss, exit 1 for a PSS refusal", async () => {
+  const args = ["--psp-file", `${FX}psps.yaml`, "-f", `${FX}workloads.yaml`];
+  const plain = await auditPods(args);
+  assert.equal(plain.code, 0, plain.stderr); // the privileged PSP admits everything
+  const t = await auditPods([...args, "--pss", "baseline"]);
+  assert.equal(t.code, 1, t.stderr);
+  const lines = t.stdout.split("\n");
+  assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+PODS\s+VERDICT\s+PSP\s+PSS baseline\s+REASONS$/);
+  assert.match(
+    lines.find((l) => l.includes("StatefulSet/db"))!,
+    /^shop\s+StatefulSet\/db\s+2\s+admitted\s+privileged\s+refused\s+PSS baseline: privileged \(container "postgres" must not set securityContext\.privileged=true\)$/,
+  );
+  assert.ok(!t.stdout.includes("Deployment/web"), "baseline allows web: no row");
+  assert.match(
+    t.stdout,
+    /PSS baseline:latest: 4 refused, 3 allowed \(levels met: 0 restricted, 3 baseline, 4 privileged\)\n$/,
+  );
+
+  const j = await auditPods([...args, "--pss", "restricted:v1.22", "-o", "json"]);
+  assert.equal(j.code, 1, j.stderr);
+  const doc = JSON.parse(j.stdout);
+  const web = byName(doc.items, "Deployment", "web");
+  assert.equal(web.verdict, "admitted");
+  assert.equal(web.policy, "privileged");
+  assert.deepEqual(Object.keys(web.pss!), ["level", "version", "allowed", "violations"]);
+  assert.deepEqual(web.pss!.violations.map((v) => v.check), [
+    "allowPrivilegeEscalation",
+    "capabilities_restricted",
+    "runAsNonRoot",
+    "seccompProfile_restricted",
+  ]);
+  assert.equal(web.pss!.version, "v1.22");
+  assert.deepEqual(doc.summary.pss, {
+    level: "restricted",
+    version: "v1.22",
+    allowed: 0,
+    refused: 7,
+    levelMet: { privileged: 4, baseline: 3, restricted: 0 },
+  });
+});
+
+Deno.test("--pss without PSPs: no PSP columns or fields; --pss alone reports levels, exit 0", async () => {
+  const args = ["-f", `${FX}workloads.yaml`];
+  const t = await auditPods([...args, "--pss"]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout.split("\n")[0], /^NAMESPACE\s+WORKLOAD\s+PODS\s+PSS LEVEL\s+REASONS$/);
+  assert.match(
+    t.stdout,
+    /^monitoring\s+DaemonSet\/node-exporter\s+-\s+privileged\s+PSS baseline: host namespaces \(hostNetwork=true, hostPID=true\) \(\+1 more\)$/m,
+  );
+  assert.match(t.stdout, /^shop\s+Deployment\/web\s+3\s+baseline\s+PSS restricted: /m);
+  const y = await auditPods([...args, "--pss", "-o", "yaml"]);
+  assert.equal(y.code, 0, y.stderr);
+  const doc = parseYaml(y.stdout) as { items: Item[]; summary: Record<string, unknown> };
+  for (const it of doc.items) {
+    assert.equal(it.verdict, undefined);
+    assert.equal(it.results, undefined);
+    assert.ok(it.pss?.levelMet);
+  }
+  assert.deepEqual(byName(doc.items, "StatefulSet", "db").pss, {
+    level: "baseline",
+    version: "latest",
+    allowed: false,
+    violations: [{
+      check: "privileged",
+      reason: "privileged",
+      detail: 'container "postgres" must not set securityContext.privileged=true',
+    }],
+    levelMet: "privileged",
+  });
+  assert.deepEqual(Object.keys(doc.summary), ["items", "pods", "pss"]);
+  const level = await auditPods([...args, "--pss", "baseline", "-o", "json"]);
+  assert.equal(level.code, 1, "a pod the level refuses fails the run");
+  const ok = await auditPods([...args, "--pss", "privileged"]);
+  assert.equal(ok.code, 0);
+});
+
+Deno.test("--pss: SARIF results and JUnit failures for the level's refusals", async () => {
+  const args = ["-f", `${FX}workloads.yaml`, "--pss", "baseline:v1.30"];
+  const s = await auditPods([...args, "-o", "sarif"]);
+  assert.equal(s.code, 1, s.stderr);
+  const run = JSON.parse(s.stdout).runs[0];
+  const rules = run.tool.driver.rules.map((r: { id: string }) => r.id);
+  const db = run.results.find((r: { message: { text: string } }) =>
+    r.message.text.startsWith("StatefulSet shop/db:")
+  );
+  assert.equal(db.ruleId, "pss/privileged");
+  assert.equal(rules[db.ruleIndex], "pss/privileged");
+  assert.equal(
+    db.message.text,
+    'StatefulSet shop/db: violates PodSecurity "baseline:v1.30": privileged (container "postgres" must not set securityContext.privileged=true)',
+  );
+  assert.deepEqual(Object.keys(db.properties), ["source", "pods"]);
+  const j = await auditPods([...args, "-o", "junit"]);
+  assert.equal(j.code, 1);
+  assert.match(j.stdout, /<testsuites name="kubectl falco-psp audit-pods" tests="7" failures="4"/);
+  assert.match(
+    j.stdout,
+    /<failure type="pss" message="PSS baseline: privileged \(container &quot;postgres&quot; must not set securityContext.privileged=true\)">refused by Pod Security Standards baseline:v1.30 \(level met: privileged\)/,
+  );
+});
+
+Deno.test("--pss: audit-log pod creations", async () => {
+  const r = await auditPods(["--audit-log", `${FX}oracle-audit.jsonl`, "--pss", "-o", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.ok(doc.items.length > 0);
+  const met = doc.summary.pss.levelMet;
+  assert.equal(met.privileged + met.baseline + met.restricted, doc.items.length);
+  for (const it of doc.items) {
+    assert.ok(["privileged", "baseline", "restricted"].includes(it.pss.levelMet));
+  }
+});
+
+Deno.test("--pss: bad level or version is a usage error (exit 2)", async () => {
+  for (const bad of ["strict", "restricted:1.30", "restricted:v1.030"]) {
+    const r = await auditPods(["-f", `${FX}workloads.yaml`, "--pss", bad]);
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    assert.match(r.stderr, /--pss/);
+  }
+});
+
+/** 1,200 pods of three shapes (restricted, baseline, privileged) in 6 namespaces. */
+function manyPods(): string {
+  const docs: string[] = [];
+  for (let i = 0; i < 1200; i++) {
+    const ns = `ns${i % 6}`;
+    const shape = i % 3;
+    const sc = shape === 0
+      ? "securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}"
+      : shape === 1
+      ? "securityContext: {}"
+      : "securityContext: {privileged: true}";
+    docs.push(
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ${ns}}\nspec:\n  containers:\n  - name: c\n    image: x\n    ${sc}\n`,
+    );
+  }
+  return docs.join("---\n");
+}
+
+Deno.test("--pss: worker threads give the report of one thread", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(file, manyPods());
+    const one = await auditPods(["-f", file, "--pss", "restricted", "-o", "json", "-j", "1"]);
+    const two = await auditPods(["-f", file, "--pss", "restricted", "-o", "json", "-j", "2"]);
+    assert.equal(one.code, 1, one.stderr);
+    assert.equal(two.code, 1, two.stderr);
+    assert.equal(two.stdout, one.stdout);
+    const s = JSON.parse(one.stdout).summary.pss;
+    assert.deepEqual(s.levelMet, { privileged: 400, baseline: 400, restricted: 400 });
+    assert.deepEqual([s.allowed, s.refused], [400, 800]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
