@@ -271,8 +271,7 @@ API calls use the kubeconfig's user.
 
 Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
-  1  some pod would be refused (or changed, with --fail-on changed), or refused by the
-     Pod Security Standards level of --pss LEVEL (--pss alone only reports levels)
+  1  some pod would be refused (or changed, with --fail-on changed; or refused by --pss LEVEL)
   2  bad usage or input
   3  cluster or I/O failure
   4  internal error (a bug: please report it with the stack printed)`,
