@@ -141,7 +141,7 @@ function admissionOrder(candidates: readonly CompiledPolicy[]): readonly Compile
 }
 
 /** The name the API server uses in messages: name, else generateName, else `Unknown`. */
-export function podDisplayName(pod: Pod): string {
+function podDisplayName(pod: Pod): string {
   return pod.metadata?.name || pod.metadata?.generateName || "Unknown";
 }
 

@@ -15,8 +15,7 @@ import {
 import type { ContainerMutator, ContainerValidator } from "./strategy.ts";
 
 /** Prefix of the per-container AppArmor annotation (`<prefix><container name>`). */
-export const APPARMOR_CONTAINER_ANNOTATION_PREFIX =
-  "container.apparmor.security.beta.kubernetes.io/";
+const APPARMOR_CONTAINER_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
 /** Defaults each container's profile annotation; checks it against the allowed list if any. */
 export class AppArmorStrategy implements ContainerMutator, ContainerValidator {

@@ -52,7 +52,7 @@ export function validatedKinds(ephemeralContainers: boolean): readonly Container
 
 const NO_CONTAINERS: readonly Container[] = Object.freeze([]);
 /** The empty pod securityContext, for pods without one. */
-export const EMPTY_POD_SC: PodSecurityContext = Object.freeze({});
+const EMPTY_POD_SC: PodSecurityContext = Object.freeze({});
 
 /** The pod's containers of one kind (empty when absent). */
 export function containersOf(pod: Pod, kind: ContainerKind): readonly Container[] {

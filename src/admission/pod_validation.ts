@@ -14,7 +14,7 @@ import { type ContainerKind, containerPath, containersOf, VALIDATED_KINDS } from
  * Kubernetes prints the whole Go struct (with pointer addresses) as the value; this tool cannot
  * reproduce that and prints this placeholder instead.
  */
-export const SECURITY_CONTEXT_VALUE = "core.SecurityContext{...}";
+const SECURITY_CONTEXT_VALUE = "core.SecurityContext{...}";
 
 /** The violations core pod validation would report for the stored pod (empty when it passes). */
 export function validateStoredPod(

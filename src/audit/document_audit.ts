@@ -156,7 +156,7 @@ export function candidateNames(
  * or the requester (the audit event's user, else `requester`), may `use` in the
  * pod's namespace. Answers are cached per (namespace, service account, requester).
  */
-export function rbacAccessCheck(
+function rbacAccessCheck(
   index: ReturnType<typeof buildRbacIndex>,
   requester: Requester | undefined,
 ): SyncAccessCheck {

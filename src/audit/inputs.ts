@@ -76,7 +76,7 @@ export function warn(message: string): void {
  * Pod subjects from `-f` paths, streamed one document (or JSON line) at a time;
  * other kinds are counted for a warning.
  */
-export async function* fileSubjects(
+async function* fileSubjects(
   paths: readonly string[],
   recursive: boolean,
   edge: (e: OwnerEdge) => void,

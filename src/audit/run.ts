@@ -98,7 +98,7 @@ export async function auditPodsInParallel(
  * and the main thread, which reads the input and builds the report for all of them,
  * keeps more from paying off much.
  */
-export const DEFAULT_MAX_JOBS = 4;
+const DEFAULT_MAX_JOBS = 4;
 
 /** The default of `--jobs`: one thread per CPU, at most DEFAULT_MAX_JOBS. */
 export function defaultJobs(cpus = navigator.hardwareConcurrency): number {

@@ -15,13 +15,13 @@ import {
 import { AUDIT_WORKER_NAME, type WorkerReply, type WorkerRequest } from "./pool.ts";
 
 /** Whether this code runs in an audit worker. */
-export function inAuditWorker(): boolean {
+function inAuditWorker(): boolean {
   return "WorkerGlobalScope" in globalThis &&
     (globalThis as { name?: string }).name === AUDIT_WORKER_NAME;
 }
 
 /** Answers the pool's messages in this worker. */
-export function serveAuditWorker(): void {
+function serveAuditWorker(): void {
   cacheYamlDebugSwitches();
   let auditor: DocumentAuditor | undefined;
   let setupError: BatchOutcome["error"];

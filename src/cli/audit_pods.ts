@@ -80,7 +80,7 @@ export function pspWanted(opts: AuditPodsOptions): boolean {
  * Checks flag combinations that commander cannot. With a cluster configured,
  * missing PSP or pod inputs are read from it instead.
  */
-export function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
+function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
   const podFiles = opts.filename.length > 0 || opts.auditLog.length > 0;
   if (opts.workloads && podFiles) {
     throw new UsageError(
@@ -135,7 +135,7 @@ export function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): vo
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** Most threads `--jobs` takes. */
-export const MAX_JOBS = 64;
+const MAX_JOBS = 64;
 
 const RBAC_RULE = "a Role or ClusterRole with verb use on podsecuritypolicies, and a binding";
 
@@ -153,7 +153,7 @@ export function noUsableHint(opts: Pick<AuditPodsOptions, "rbacFile" | "checkAcc
 }
 
 /** Parses `--jobs`: a whole number from 1 to MAX_JOBS. */
-export function parseJobs(value: string): number {
+function parseJobs(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > MAX_JOBS) {
     throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_JOBS}`);

@@ -19,9 +19,9 @@ import { completionScript, type CompletionScriptShell, SHELLS } from "./completi
 import { type KubeTarget, listKubeconfigNames, listNamespaces } from "./completion_sources.ts";
 
 /** Name of the hidden request command, as in Cobra. */
-export const COMPLETE_REQUEST = "__complete";
+const COMPLETE_REQUEST = "__complete";
 /** Same request, answered without descriptions. */
-export const COMPLETE_REQUEST_NO_DESC = "__completeNoDesc";
+const COMPLETE_REQUEST_NO_DESC = "__completeNoDesc";
 
 /** Cobra's ShellCompDirective bits (kubectl reads them from the last line). */
 export const Directive = {
@@ -65,7 +65,7 @@ export interface CompletionSources {
 }
 
 /** The real sources: kubeconfig files and `kubectl get namespaces`. */
-export const defaultSources: CompletionSources = {
+const defaultSources: CompletionSources = {
   kubeconfigNames: (kind, target) => Promise.resolve(listKubeconfigNames(kind, target)),
   namespaces: (target) => listNamespaces(target),
 };

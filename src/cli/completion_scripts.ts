@@ -10,9 +10,6 @@ export const SHELLS = ["bash", "zsh", "fish"] as const;
 /** One of {@link SHELLS}. */
 export type CompletionScriptShell = typeof SHELLS[number];
 
-/** The executable the scripts register completion for. */
-export const EXECUTABLE = "kubectl-falco_psp";
-
 const BASH = String.raw`# bash completion for kubectl-falco_psp
 # Load with: source <(kubectl falco-psp completion bash)
 # (for 'kubectl falco-psp <TAB>' kubectl uses the kubectl_complete-falco_psp helper instead)

@@ -76,7 +76,7 @@ export function listKubeconfigNames(
 export type NamespaceLister = (target: KubeTarget, timeoutMs: number) => Promise<string[]>;
 
 /** Asks the API server (one request, no retries, no progress output). */
-export const clusterNamespaces: NamespaceLister = async (target, timeoutMs) => {
+const clusterNamespaces: NamespaceLister = async (target, timeoutMs) => {
   const conn = await loadConnection({ ...target, requestTimeout: `${timeoutMs}ms` });
   const client = connect(conn, { retries: 0, listRestarts: 0, onPage: undefined });
   return await listNamespaceNames(client);

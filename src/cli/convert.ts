@@ -47,7 +47,7 @@ export type PolicySource = (
  * API server stores them; names a cluster refuses (the Falco docs' `no_privileged`) and
  * missing strategy rules are accepted with a warning.
  */
-export const readPolicies: PolicySource = async (inputs, opts) => {
+const readPolicies: PolicySource = async (inputs, opts) => {
   const paths = [...(opts.pspPath ? [opts.pspPath] : []), ...inputs];
   if (!paths.length) {
     throw new UsageError(
@@ -83,7 +83,7 @@ function inputErrorFor(e: unknown, policies: readonly ConvertPolicy[]): never {
 }
 
 /** A file name for one PSP's rules: its name with unsafe characters replaced, made unique. */
-export function policyFileName(name: string, used: Set<string>): string {
+function policyFileName(name: string, used: Set<string>): string {
   const base = (name || "psp").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_");
   let file = `${base}.yaml`;
   for (let n = 2; used.has(file); n++) file = `${base}_${n}.yaml`;
@@ -96,7 +96,7 @@ function printWarnings(warnings: readonly string[]): void {
 }
 
 /** Runs the conversion with parsed options. */
-export async function runConvert(
+async function runConvert(
   inputs: readonly string[],
   opts: ConvertOptions,
   source: PolicySource = readPolicies,

@@ -66,7 +66,7 @@ const RBAC_CHOICES =
   "pass --rbac=cluster to decide by the cluster's RBAC anyway, --rbac-file, or --check-access";
 
 /** The note when the cluster has no PSP API and `--rbac` is auto. */
-export const NO_PSP_API_NOTE =
+const NO_PSP_API_NOTE =
   "the cluster has no PodSecurityPolicy API (Kubernetes 1.25+), so its RBAC grants no PSP: " +
   `every given PSP is taken as usable by every pod (${RBAC_CHOICES})`;
 
@@ -84,7 +84,7 @@ const NO_PSP_API_HINT = "pass --psp-file with the PodSecurityPolicies to audit a
 const CLUSTER_SOURCE: SourceRef = { file: "cluster" };
 
 /** Wraps a cluster object as a LoadedObject (no file positions). */
-export function clusterObject(object: Record<string, unknown>): LoadedObject {
+function clusterObject(object: Record<string, unknown>): LoadedObject {
   return { object, source: CLUSTER_SOURCE, locate: () => undefined };
 }
 

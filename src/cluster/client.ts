@@ -383,7 +383,7 @@ function parseStatus(body: string): ApiStatus | undefined {
 }
 
 /** Progress on stderr, only when stderr is a terminal: "listing pods: 1500". */
-export function terminalProgress(): ((what: string, count: number) => void) | undefined {
+function terminalProgress(): ((what: string, count: number) => void) | undefined {
   let tty = false;
   try {
     tty = Deno.stderr.isTerminal();

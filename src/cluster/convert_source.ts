@@ -18,7 +18,7 @@ const HINT = "pass PodSecurityPolicy files instead (positional FILE arguments or
  * named ones (each must exist). Each object's source is `cluster`, item = its
  * position. Failures are IoErrors (exit 3) saying what to do.
  */
-export async function clusterPspObjects(
+async function clusterPspObjects(
   flags: ClusterFlags,
   names: readonly string[] = [],
 ): Promise<LoadedObject[]> {

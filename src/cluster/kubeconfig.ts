@@ -9,6 +9,7 @@
 // client-node is loaded on first connection (`await import` below), not at startup: `--help`
 // and file input never need it (it costs ~70 MB RSS and a few hundred ms to load).
 import type { KubeConfig } from "@kubernetes/client-node";
+import { dirname, isAbsolute } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { IoError, UsageError } from "../io/errors.ts";
@@ -144,7 +145,7 @@ export function parseRequestTimeout(text: string): number | undefined {
 }
 
 /** Parses --chunk-size: a non-negative integer (default DEFAULT_CHUNK_SIZE). */
-export function parseChunkSize(text: string | undefined): number {
+function parseChunkSize(text: string | undefined): number {
   if (text === undefined) return DEFAULT_CHUNK_SIZE;
   if (!/^\d+$/.test(text.trim())) {
     throw new UsageError(
@@ -222,15 +223,6 @@ export interface KubeconfigFile {
   users: Named[];
   contexts: Named[];
   currentContext?: string;
-}
-
-function dirname(path: string): string {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
-}
-
-function isAbsolute(path: string): boolean {
-  return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\");
 }
 
 function resolveFrom(dir: string, path: unknown): unknown {
@@ -406,7 +398,7 @@ export async function loadConnection(
 }
 
 /** Applies the override flags to a merged kubeconfig (pure except for reading token files). */
-export async function effectiveConnection(
+async function effectiveConnection(
   merged: KubeconfigFile,
   flags: ClusterFlags,
   timeoutMs?: number,

@@ -104,7 +104,7 @@ export async function listPodSecurityPolicies(
  * With `concurrency` > 1 (and the right to list namespaces), all namespaces
  * are listed that many at a time instead of one cluster-wide listing.
  */
-export async function* streamNamespaced(
+async function* streamNamespaced(
   client: ClusterClient,
   ref: CollectionRef,
   scope: Scope,
@@ -251,7 +251,7 @@ export async function listPods(client: ClusterClient, scope: Scope): Promise<Lis
 }
 
 /** The workload kinds whose pod templates audit-pods checks, in report order. */
-export const WORKLOAD_COLLECTIONS: readonly (CollectionRef & { fallbackVersion?: string })[] = [
+const WORKLOAD_COLLECTIONS: readonly (CollectionRef & { fallbackVersion?: string })[] = [
   { group: "apps", version: "v1", resource: "deployments" },
   { group: "apps", version: "v1", resource: "statefulsets" },
   { group: "apps", version: "v1", resource: "daemonsets" },

@@ -37,7 +37,7 @@ export function mayReadAsField(value: string, source: RuleSource): boolean {
 }
 
 /** Every constant a condition compares with (quoted strings and bare words). */
-export function conditionConstants(c: Cond): string[] {
+function conditionConstants(c: Cond): string[] {
   const out: string[] = [];
   const visit = (x: Cond): void => {
     switch (x.k) {

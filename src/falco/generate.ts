@@ -88,7 +88,7 @@ const KA_OUTPUT_TAIL =
  * The name prefix of each PSP (in order): falcoctl's prefix, made unique with `_2`, `_3`...
  * when two PSP names give the same one. Without prefixes only one PSP fits in a file.
  */
-export function assignPrefixes(psps: readonly PodSecurityPolicy[], prefix: boolean): {
+function assignPrefixes(psps: readonly PodSecurityPolicy[], prefix: boolean): {
   prefixes: string[];
   warnings: string[];
 } {
@@ -328,7 +328,7 @@ function currentItems(ctx: PspContext): RulesItem[] {
  * stderr) when the check cannot be written within Falco's limit on one value: a rule that
  * Falco refuses makes it refuse the whole file, so it is never emitted.
  */
-export function withinLimits<T extends AuditCheck | SyscallCheck>(
+function withinLimits<T extends AuditCheck | SyscallCheck>(
   ctx: PspContext,
   fieldName: string,
   ruleName: string,

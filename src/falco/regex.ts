@@ -58,7 +58,7 @@ function rangeAlternatives(lo: bigint, hi: bigint | undefined): string[] {
 }
 
 /** Sorted, merged copies of the non-empty ranges, clamped to [0, 2^63-1]. */
-export function normalizeRanges(ranges: readonly IntRange[]): [bigint, bigint][] {
+function normalizeRanges(ranges: readonly IntRange[]): [bigint, bigint][] {
   const rs = ranges
     .map((r) => [BigInt(r.min), BigInt(r.max)] as [bigint, bigint])
     .map(([a, b]) => [a < 0n ? 0n : a, b > MAX_INT64 ? MAX_INT64 : b] as [bigint, bigint])

@@ -18,7 +18,7 @@ export interface LoadedObject {
 }
 
 /** Limits that keep hostile input bounded. */
-export const MAX_ALIAS_COUNT = 1000;
+const MAX_ALIAS_COUNT = 1000;
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 /** Deepest nesting of mappings and sequences accepted (Kubernetes objects stay far below). */
 export const MAX_NESTING = 100;

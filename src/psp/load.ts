@@ -63,7 +63,7 @@ function withRunAsAny(psp: PodSecurityPolicy, keys: readonly string[]): PodSecur
 }
 
 /** The apiVersions a PodSecurityPolicy may have. */
-export const PSP_API_VERSIONS: readonly string[] = ["policy/v1beta1", "extensions/v1beta1"];
+const PSP_API_VERSIONS: readonly string[] = ["policy/v1beta1", "extensions/v1beta1"];
 
 /**
  * Splits an API server field path into segments for `LoadedObject.locate`, undoing its quirks

@@ -60,12 +60,12 @@ export const ALL_SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
 const SA_PREFIX = "system:serviceaccount:";
 
 /** `system:serviceaccount:<ns>:<name>`. */
-export function serviceAccountUserName(namespace: string, name: string): string {
+function serviceAccountUserName(namespace: string, name: string): string {
   return `${SA_PREFIX}${namespace}:${name}`;
 }
 
 /** The groups of a service account: `system:serviceaccounts`, `system:serviceaccounts:<ns>`. */
-export function serviceAccountGroups(namespace: string): string[] {
+function serviceAccountGroups(namespace: string): string[] {
   return [ALL_SERVICE_ACCOUNTS_GROUP, `${ALL_SERVICE_ACCOUNTS_GROUP}:${namespace}`];
 }
 
