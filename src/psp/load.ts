@@ -111,6 +111,25 @@ function invalidPspError(obj: LoadedObject, errors: readonly FieldError[]): neve
   );
 }
 
+/**
+ * A PSP without a spec (none, null, or indented under `metadata`) is an error for every command:
+ * the API server refuses it (every strategy rule is ""), and no option of `allowMissingRules`
+ * stands in for a whole spec.
+ */
+function specRequired(lo: LoadedObject, psp: PodSecurityPolicy): never {
+  const meta = lo.object.metadata;
+  const indented = meta !== null && typeof meta === "object" &&
+    (meta as Record<string, unknown>).spec !== undefined;
+  const [first] = validatePsp(psp).filter((e) => e.field.startsWith("spec."));
+  throw new InputError(
+    located(lo, indented ? ["metadata", "spec"] : []),
+    "spec",
+    `Required value: a PodSecurityPolicy needs a spec${
+      indented ? " (metadata.spec found: is spec indented under metadata?)" : ""
+    }${first ? `; an API server refuses it: ${first.text}` : ""}`,
+  );
+}
+
 function objectLabel(o: Record<string, unknown>): string {
   const kind = typeof o.kind === "string" && o.kind ? o.kind : "object without kind";
   const apiVersion = typeof o.apiVersion === "string" && o.apiVersion ? ` (${o.apiVersion})` : "";
@@ -159,6 +178,7 @@ export function loadPsps(
       );
     }
     const raw = o as unknown as PodSecurityPolicy;
+    if (raw.spec === undefined || raw.spec === null) specRequired(lo, raw);
     const missing = opts.allowMissingRules ? missingRules(raw) : [];
     const accepted = missing.length ? withRunAsAny(raw, missing) : raw;
     const meta = raw.metadata ?? {};

@@ -368,6 +368,24 @@ subjects: [{kind: Group, name: "system:serviceaccounts:monitoring"}]
   }
 });
 
+Deno.test("a PSP without spec (or with spec under metadata) is an error, as in convert", async () => {
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n";
+  for (const name of ["missing", "indented"]) {
+    const file = `fixtures/psp/specless/${name}.yaml`;
+    const r = await auditPods(["--psp-file", file, "-f", "-"], pod);
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /specless\/\w+\.yaml \(document 1, line \d+:\d+\): spec: Required value: /,
+    );
+    const c = await runDeno(["run", "-A", `${ROOT}main.ts`, "convert", file], { cwd: ROOT });
+    assert.equal(c.code, 2, c.stderr);
+    // The same error text, file, document, line and field, from both commands.
+    const line = (s: string) => s.split("\n").find((l) => l.startsWith("error: "));
+    assert.equal(line(c.stderr), line(r.stderr), name);
+  }
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   const cases: [string[], RegExp][] = [
     [[...WORKLOADS, "-o", "xml"], /argument 'xml' is invalid/],

@@ -145,6 +145,21 @@ Deno.test("convert: bad input exits 2 with file and field, and leaves the rules 
   }
 });
 
+/** PSPs without a spec: none at all, and one indented under metadata. */
+const SPECLESS = ["missing", "indented"].map((n) => `${ROOT}fixtures/psp/specless/${n}.yaml`);
+
+Deno.test("convert: a PSP without spec (or with spec under metadata) is an error, as in audit-pods", async () => {
+  for (const file of SPECLESS) {
+    const r = await convert(["-"], { stdin: await Deno.readTextFile(file) });
+    assert.equal(r.code, 2, `${file}: ${r.stderr}`);
+    assert.equal(r.stdout, "", file);
+    assert.match(r.stderr, /^error: - \(document 1, line \d+:\d+\): spec: Required value: /m);
+    if (file.endsWith("indented.yaml")) {
+      assert.match(r.stderr, /metadata\.spec .*indented under metadata/);
+    }
+  }
+});
+
 Deno.test("convert: usage errors exit 2", async () => {
   for (
     const [args, stdin, pattern] of [

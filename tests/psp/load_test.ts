@@ -234,6 +234,22 @@ Deno.test("allowMissingRules does not excuse a present but bad rule", () => {
   );
 });
 
+Deno.test("no spec (or spec under metadata): an error whatever the allowances", async () => {
+  for (const name of ["missing", "indented"]) {
+    const file = `${FIX}specless/${name}.yaml`;
+    for (const opts of [{}, { allowInvalidNames: true, allowMissingRules: true }]) {
+      await assert.rejects(() => loadPspFiles([file], opts), (e: unknown) => {
+        assert.ok(e instanceof InputError, String(e));
+        assert.equal(e.field, "spec");
+        assert.match(e.detail, /^Required value: a PodSecurityPolicy needs a spec/);
+        assert.match(e.detail, /an API server refuses it: spec\.runAsUser\.rule: Unsupported/);
+        assert.equal(e.source.line, name === "missing" ? 2 : 8, name);
+        return true;
+      });
+    }
+  }
+});
+
 Deno.test("metadata: name required, generateName unsupported offline, namespace ignored", () => {
   throwsInput(
     () =>
