@@ -1,6 +1,7 @@
 /** The shape of one row of a PSP-field-to-rules table. */
 import type { Cond } from "./condition.ts";
 import type { MacroDef, PspContext } from "./context.ts";
+import type { PspField } from "../model/psp_fields.ts";
 
 /** A k8s_audit check: when it fires and what the output says after the `--`. */
 export interface AuditCheck {
@@ -22,8 +23,8 @@ export interface SyscallCheck {
 
 /** One row: a PSP spec field (or annotation) and the rules it gives. */
 export interface FieldRule {
-  /** The PSP spec field name, or `seccomp` / `apparmor` for the annotations. */
-  field: string;
+  /** The PSP field (src/model/psp_fields.ts): a spec field, or `seccomp` / `apparmor`. */
+  field: PspField;
   /** The parenthesised part of the rule names (starts with `field`). */
   label?: (ctx: PspContext) => string;
   /** Violation: admission would refuse the pod for this field. */
