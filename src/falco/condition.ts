@@ -14,7 +14,7 @@ export class UnsafeValueError extends Error {
  * Falco's limit on one value of a condition (a string, a regex, one item of a list), in
  * bytes: libsinsp parses each into a 256-byte buffer with a terminating byte, and refuses a
  * longer one with LOAD_ERR_COMPILE_CONDITION "filter parameter too long" (measured on Falco
- * 0.44.1 and on a 0.45 build, reference falco.md §9), which refuses the whole file.
+ * 0.44.1 and on a 0.45 build, docs/falco.md §9), which refuses the whole file.
  */
 export const MAX_VALUE_BYTES = 255;
 

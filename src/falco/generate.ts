@@ -65,7 +65,7 @@ export interface GeneratedRules {
  * The Falco releases the current target covers, and the engine version of the oldest (Falco
  * 0.43: engine 0.58.0; 0.44: 0.62.0; 0.45: 0.63.0). The rules need `regex` (0.39), `val()`
  * (0.38) and the k8saudit 0.18 fields; 0.44.1 and a 0.45 build were measured on them
- * (reference falco.md §9).
+ * (docs/falco.md §9).
  */
 export const CURRENT_FALCO = "0.43-0.45";
 /** `required_engine_version` of current-target files: Falco 0.43's engine. */

@@ -741,7 +741,7 @@ function typeOfRef(ref: FieldRef): FieldType | undefined {
 /**
  * The most bytes one comparison value may have (a regex, a string, one item of a list):
  * libsinsp parses each value into a 256-byte buffer with a terminating byte, so 255. Measured
- * on Falco 0.44.1 (reference falco.md §9): 256 `b`s give `used=257`; the rule is refused with
+ * on Falco 0.44.1 (docs/falco.md §9): 256 `b`s give `used=257`; the rule is refused with
  * LOAD_ERR_COMPILE_CONDITION, and the whole file with it.
  */
 export const MAX_VALUE_BYTES = 255;
