@@ -40,19 +40,113 @@ export interface LineOptions {
   beforeWait?: () => Promise<void>;
 }
 
-async function open(file: string): Promise<{ read(p: Uint8Array): Promise<number | null> }> {
-  if (file === "-") return Deno.stdin;
+/** What readLineBatches reads from: a file, stdin, or either decompressed. */
+interface Source {
+  read(p: Uint8Array): Promise<number | null>;
+  close(): void;
+}
+
+/** gzip's magic bytes. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Opens a file (or stdin for `-`) for reading. Input compressed with gzip (by its first two
+ * bytes, whatever its name) is decompressed as it is read (DecompressionStream), so a
+ * `.gz` audit log is read directly, in the same bounded memory.
+ */
+async function open(file: string): Promise<Source> {
+  let f: Deno.FsFile | typeof Deno.stdin;
+  if (file === "-") f = Deno.stdin;
+  else {
+    try {
+      f = await Deno.open(file);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new InputError({ file }, undefined, "no such file or directory");
+      }
+      if (e instanceof Deno.errors.IsADirectory) {
+        throw new InputError({ file }, undefined, "is a directory, not a file");
+      }
+      throw new IoError(ioFailureText("read", file, e));
+    }
+  }
+  const close = () => {
+    if (file === "-") return;
+    try {
+      (f as Deno.FsFile).close();
+    } catch { /* closed */ }
+  };
+  // the first bytes decide (a pipe may give fewer than two at first)
+  const head = new Uint8Array(CHUNK_BYTES);
+  let held = 0;
   try {
-    return await Deno.open(file);
+    while (held < GZIP_MAGIC.length) {
+      const n = await f.read(head.subarray(held));
+      if (n === null) break;
+      held += n;
+    }
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new InputError({ file }, undefined, "no such file or directory");
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new InputError({ file }, undefined, "is a directory, not a file");
-    }
+    close();
     throw new IoError(ioFailureText("read", file, e));
   }
+  const first = head.subarray(0, held);
+  if (!GZIP_MAGIC.every((b, i) => first[i] === b)) {
+    let pending: Uint8Array | undefined = first.length ? first : undefined;
+    return {
+      read(p) {
+        if (pending) {
+          const n = Math.min(p.length, pending.length);
+          p.set(pending.subarray(0, n));
+          pending = n < pending.length ? pending.subarray(n) : undefined;
+          return Promise.resolve(n);
+        }
+        return f.read(p);
+      },
+      close,
+    };
+  }
+  const compressed = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(first.slice());
+    },
+    async pull(controller) {
+      const buf = new Uint8Array(CHUNK_BYTES);
+      const n = await f.read(buf);
+      if (n === null) controller.close();
+      else controller.enqueue(buf.subarray(0, n));
+    },
+  }, { highWaterMark: 0 });
+  const gunzip = new DecompressionStream("gzip") as unknown as ReadableWritablePair<
+    Uint8Array,
+    Uint8Array
+  >;
+  const reader = compressed.pipeThrough(gunzip).getReader();
+  let rest: Uint8Array | undefined;
+  return {
+    async read(p) {
+      while (!rest?.length) {
+        let r: ReadableStreamReadResult<Uint8Array>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          if (e instanceof TypeError) {
+            throw new InputError({ file }, undefined, `not valid gzip data (${e.message})`);
+          }
+          throw e;
+        }
+        if (r.done) return null;
+        rest = r.value;
+      }
+      const n = Math.min(p.length, rest.length);
+      p.set(rest.subarray(0, n));
+      rest = rest.subarray(n);
+      return n;
+    },
+    close() {
+      reader.cancel().catch(() => {});
+      close();
+    },
+  };
 }
 
 function countNewlines(bytes: Uint8Array, end: number): number {
@@ -95,6 +189,7 @@ export async function* readLineBatches(
       try {
         n = await f.read(buf);
       } catch (e) {
+        if (e instanceof InputError) throw e;
         throw new IoError(ioFailureText("read", file, e));
       }
       short = n !== null && n < buf.length;
@@ -150,11 +245,7 @@ export async function* readLineBatches(
       if (lines.length) yield lines;
     }
   } finally {
-    if (file !== "-") {
-      try {
-        (f as Deno.FsFile).close();
-      } catch { /* closed */ }
-    }
+    f.close();
   }
 }
 
