@@ -251,12 +251,11 @@ export function parseObjectsWithYaml(
   // merge keys (`<<: *base`) as kubectl's YAML 1.1 reader supports them
   const composer = new Composer(YAML_OPTIONS);
   const list = Array.from(
-    composer.compose(boundedTokens(parser.parse(text), (document, offset, detail) => {
-      throw new InputError(
-        { file, document: document + (at.documents ?? 0), ...pos(offset) },
-        undefined,
-        detail,
-      );
+    composer.compose(boundedTokens(parser.parse(text), (document, offset, detail, start) => {
+      const where = { file, document: document + (at.documents ?? 0) };
+      const template = templateIn(text, start, offset, text.length);
+      if (template) throw templateError(where, template, pos);
+      throw new InputError({ ...where, ...pos(offset) }, undefined, detail);
     })),
   );
   const out: LoadedObject[] = [];
@@ -269,6 +268,8 @@ export function parseObjectsWithYaml(
       const unclosed = err.code === "MISSING_CHAR" && /^Missing closing/.test(err.message)
         ? quoteStart(text, err.pos?.[0])
         : undefined;
+      const template = templateIn(text, doc.range[0], err.pos?.[0] ?? doc.range[0], doc.range[2]);
+      if (template) throw templateError({ file, document }, template, pos);
       const p = pos(unclosed ?? err.pos?.[0]);
       const message = /call stack/i.test(err.message)
         ? `nesting too deep to read (more than ${MAX_NESTING} levels are refused)`
@@ -348,6 +349,52 @@ export function parseObjectsWithYaml(
 }
 
 /**
+ * An unrendered template expression where YAML would read its `{` as a flow collection (at the
+ * start of a line or a value: after `:`, `-`, `,`, `[`, `{`, `?`): Helm/Go `{{ ... }}`, Jinja
+ * `{% ... %}`. Inside a scalar (`description: Pod {{ $labels.pod }}`, `"{{ $value }}"`) it is
+ * text, as in alerting rules.
+ */
+const TEMPLATE = /(?<=^[ \t]*|[:\-,[{?][ \t]*)(?:\{\{.*?\}\}|\{%.*?%\})/gm;
+
+/**
+ * The first template expression of a document that failed to read: on the line of the
+ * failure, else the first from `start` up to `end`. Undefined when there is none.
+ */
+function templateIn(
+  text: string,
+  start: number,
+  failure: number,
+  end: number,
+): { offset: number; expression: string } | undefined {
+  const lineStart = text.lastIndexOf("\n", failure - 1) + 1;
+  const lineEnd = text.indexOf("\n", failure);
+  const found = (from: number, to: number) => {
+    TEMPLATE.lastIndex = from;
+    const m = TEMPLATE.exec(text);
+    return m && m.index < to ? { offset: m.index, expression: m[0] } : undefined;
+  };
+  return found(Math.max(start, lineStart), lineEnd < 0 ? text.length : lineEnd) ??
+    found(start, end);
+}
+
+/** The error for an unrendered template: where it is, and what to do. */
+function templateError(
+  where: SourceRef,
+  template: { offset: number; expression: string },
+  pos: (offset: number) => { line: number; column: number } | undefined,
+): InputError {
+  const expression = template.expression.length > 60
+    ? `${template.expression.slice(0, 57)}...`
+    : template.expression;
+  return new InputError(
+    { ...where, ...pos(template.offset) },
+    undefined,
+    `an unrendered template (${JSON.stringify(expression)}), not YAML yet: render it first ` +
+      "(`helm template`, `kubectl kustomize`) and give the output",
+  );
+}
+
+/**
  * Where the quoted scalar that runs to `end` (an unclosed one) opens: the offset of its quote,
  * from the parser's tokens; undefined when none is found.
  */
@@ -379,19 +426,20 @@ function quoteStart(text: string, end: number | undefined): number | undefined {
  */
 function* boundedTokens(
   tokens: Iterable<CST.Token>,
-  fail: (document: number, offset: number, detail: string) => never,
+  fail: (document: number, offset: number, detail: string, documentStart: number) => never,
 ): Generator<CST.Token> {
   let document = 0;
   for (const token of tokens) {
     if (token.type === "document") {
       document++;
+      const fail_ = (offset: number, detail: string) =>
+        fail(document, offset, detail, token.offset);
       const stack: [CST.Token, number][] = token.value ? [[token.value, 0]] : [];
       while (stack.length) {
         const [t, depth] = stack.pop()!;
         if (t.type === "block-map" || t.type === "block-seq" || t.type === "flow-collection") {
           if (depth >= MAX_NESTING) {
-            fail(
-              document,
+            fail_(
               t.offset,
               `nesting deeper than ${MAX_NESTING} levels (no Kubernetes object is that deep)`,
             );
@@ -403,8 +451,7 @@ function* boundedTokens(
               item.key.type === "block-map" || item.key.type === "block-seq" ||
               item.key.type === "flow-collection"
             ) {
-              fail(
-                document,
+              fail_(
                 item.key.offset,
                 "a mapping key that is a collection (keys are strings)",
               );
@@ -412,8 +459,7 @@ function* boundedTokens(
             stack.push([item.key, depth + 1]);
           }
         } else if ("source" in t && t.source.length > MAX_SCALAR_CHARS) {
-          fail(
-            document,
+          fail_(
             t.offset,
             `a single value of ${t.source.length} characters (more than ${MAX_SCALAR_CHARS}, the API server's request size limit)`,
           );

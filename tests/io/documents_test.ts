@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { decodeText, expandPaths, loadObjects, parseObjects } from "../../src/io/documents.ts";
+import {
+  decodeText,
+  expandPaths,
+  loadObjects,
+  parseObjects,
+  parseObjectsWithYaml,
+} from "../../src/io/documents.ts";
 import { InputError } from "../../src/io/errors.ts";
 import { withinCeiling } from "../support/ceiling.ts";
 
@@ -117,4 +123,67 @@ Deno.test("parseObjects reports an unclosed quote where it opens, not where the 
       return true;
     });
   }
+});
+
+Deno.test("unrendered templates ({{ }}, {% %}) are named with file and line: render it first", () => {
+  const cases: [string, number, number, string][] = [
+    [
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "chart.fullname" . }}\n',
+      4,
+      9,
+      '{{ include \\"chart.fullname\\" . }}',
+    ],
+    [
+      "{{- if .Values.enabled }}\napiVersion: v1\nkind: Pod\nmetadata: {name: x}\n{{- end }}\n",
+      1,
+      1,
+      "{{- if .Values.enabled }}",
+    ],
+    [
+      "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n{% for c in cs %}\n    - name: x\n{% endfor %}\n",
+      5,
+      1,
+      "{% for c in cs %}",
+    ],
+    // a template after a document that reads: the document and line of the template
+    [
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nspec:\n  replicas: {{ .Values.n }}\n",
+      8,
+      13,
+      "{{ .Values.n }}",
+    ],
+  ];
+  for (const [text, line, column, expression] of cases) {
+    for (const read of [parseObjects, parseObjectsWithYaml]) {
+      assert.throws(() => read(text, "chart.yaml"), (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.deepEqual([e.source.line, e.source.column], [line, column], text);
+        assert.ok(e.message.includes(expression), e.message);
+        assert.match(e.message, /render it first \(`helm template`, `kubectl kustomize`\)/);
+        return true;
+      });
+    }
+  }
+});
+
+Deno.test("rendered manifests holding {{ }} in strings (alert templates) are read as they are", () => {
+  const text = `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: r}
+spec:
+  groups:
+  - name: g
+    rules:
+    - alert: A
+      annotations:
+        description: Pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting
+        summary: "{{ $value }} restarts"
+`;
+  const [o] = parseObjects(text, "rules.yaml");
+  assert.equal(o.object.kind, "PrometheusRule");
+  // a syntax error in such a document is the syntax error, at its place
+  assert.throws(
+    () => parseObjects(text.replace("summary:", "summary: [unclosed"), "rules.yaml"),
+    (e: unknown) => e instanceof InputError && !/render it first/.test(e.message),
+  );
 });
