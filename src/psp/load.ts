@@ -9,13 +9,9 @@ import { terminalText } from "../io/terminal_text.ts";
 import { type LoadedObject, loadObjects } from "../io/documents.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
-import {
-  checkPspShape,
-  type FieldError,
-  pruneUnknownPspFields,
-  pspProviderErrors,
-  validatePsp,
-} from "./validate.ts";
+import { checkPspShape, pruneUnknownPspFields } from "./shape.ts";
+import { pspProviderErrors } from "./spec_rules.ts";
+import { type FieldError, validatePsp } from "./validate.ts";
 
 /** A PSP read from input. */
 export interface LoadedPsp {

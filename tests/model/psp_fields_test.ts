@@ -7,7 +7,7 @@ import {
   PSP_SPEC_SHAPES,
   type PspSpecField,
 } from "../../src/model/psp_fields.ts";
-import { checkPspShape } from "../../src/psp/validate.ts";
+import { checkPspShape } from "../../src/psp/shape.ts";
 
 /** True only when A and B are the same type (checked by `deno check`/`deno test`). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true
