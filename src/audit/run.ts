@@ -119,6 +119,8 @@ export interface AuditRunOptions {
   showAdmitted: boolean;
   /** table: also show changes without effect. */
   showCosmetic?: boolean;
+  /** table: the terminal's width; undefined for no limit. */
+  width?: number;
   color: boolean;
   failOn: "refused" | "changed";
   /** The pod creator RBAC checks when a pod's source names none (`--as`). */
@@ -184,6 +186,7 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
       showAdmitted: opts.showAdmitted,
       showCosmetic: opts.showCosmetic,
       color: opts.color,
+      width: opts.width,
       failOn: opts.failOn,
     }),
   );

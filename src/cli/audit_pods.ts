@@ -16,6 +16,7 @@ import { runAudit } from "../audit/run.ts";
 import { UsageError } from "../io/errors.ts";
 import { parseLevelVersion, parseVersion, PolicyParseError } from "../pss/api.ts";
 import type { PssSetting } from "../pss/pod_result.ts";
+import { terminalWidth } from "../io/terminal_width.ts";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/render.ts";
 import { TOKEN_VOLUME_MODES, type TokenVolumeMode } from "../workloads/service_account_token.ts";
 import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
@@ -322,6 +323,7 @@ Exit codes:
         noUsableHint: noUsableHint(opts),
         color: opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
           Deno.stdout.isTerminal(),
+        width: opts.output === "table" ? terminalWidth() : undefined,
       }, inputs);
     });
   // --as/--as-group are the pod creator's (see above), not kubectl's impersonation flags.

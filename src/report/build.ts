@@ -43,6 +43,8 @@ interface Group {
   item: AuditItem;
   /** Template subjects in the group: workload key -> its pod count (made on the first one). */
   templates: Map<string, number | null> | undefined;
+  /** Template subjects whose count is per node or per run: workload key -> how. */
+  podsPer?: Map<string, "node" | "run">;
   /** Bare pods in the group. */
   pods: number;
   /** The `pod-template-hash` label of the group's pods, for the Deployment heuristic. */
@@ -81,6 +83,7 @@ export interface ReportSubject {
   source: PodSubject["source"];
   fromTemplate: boolean;
   podCount: number | null;
+  podsPer?: PodSubject["podsPer"];
   /** The pod's `pod-template-hash` label (for the Deployment heuristic). */
   templateHash?: string;
   /** The pod's service account name ("" for none), for `noUsablePolicy`. */
@@ -98,6 +101,7 @@ export function reportSubject(subject: PodSubject): ReportSubject {
     source: subject.source,
     fromTemplate: subject.fromTemplate,
     podCount: subject.podCount,
+    ...(subject.podsPer ? { podsPer: subject.podsPer } : {}),
     ...(typeof hash === "string" && hash ? { templateHash: hash } : {}),
     serviceAccount: podServiceAccount(subject.pod),
     ...(subject.requester ? { requester: subject.requester.user } : {}),
@@ -531,7 +535,10 @@ export class ReportBuilder {
     if (subject.fromTemplate) {
       const k = workloadKey(subject.workload);
       g.templates ??= new Map();
-      if (!g.templates.has(k)) g.templates.set(k, subject.podCount);
+      if (!g.templates.has(k)) {
+        g.templates.set(k, subject.podCount);
+        if (subject.podsPer) (g.podsPer ??= new Map()).set(k, subject.podsPer);
+      }
     } else g.pods += subject.podCount ?? 1;
   }
 
@@ -573,7 +580,8 @@ export class ReportBuilder {
       for (const part of splitBySelf(row, groups)) {
         const item = { ...part[0].item, kind: row.kind, namespace: row.namespace, name: row.name };
         item.pods = podCount(row, part);
-        items.push(item);
+        const per = podsPer(row, part);
+        items.push(per ? { ...item, podsPer: per } : item);
       }
     }
     const rank: Record<Verdict, number> = { refused: 0, changed: 1, admitted: 2 };
@@ -615,6 +623,13 @@ function ownSource(ref: PodSubject["source"]): PodSubject["source"] {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** How the row's own template counts its pods, when per node or per run. */
+function podsPer(row: WorkloadRef, groups: Group[]): "node" | "run" | undefined {
+  const own = workloadKey(row);
+  for (const g of groups) if (g.templates?.has(own)) return g.podsPer?.get(own);
+  return undefined;
 }
 
 /**

@@ -145,10 +145,17 @@ export interface AuditItem {
   admitted: AdmittedPod | null;
   /**
    * Pods the row stands for: the replica count of a Deployment, ReplicaSet,
-   * StatefulSet or ReplicationController template, the number of collapsed pods,
-   * or null when not known (DaemonSet, Job, CronJob, PodTemplate).
+   * StatefulSet or ReplicationController template, a Job's pods (completions, else
+   * parallelism, else 1), a CronJob's pods per run, the number of collapsed pods,
+   * or null when not known (DaemonSet, PodTemplate).
    */
   pods: number | null;
+  /**
+   * Set when `pods` is not a total: `node` for a DaemonSet (one pod per node it runs on; the
+   * node count is not in the files, so `pods` is null), `run` for a CronJob (`pods` per
+   * scheduled run).
+   */
+  podsPer?: "node" | "run";
   /** The admission's overall message when it refused without per-PSP violations. */
   message?: string;
   /** Set when RBAC left the pod no PSP to try (`unable to admit pod: []`): who, and what to do. */
@@ -180,7 +187,7 @@ export interface AuditSummary {
   admitted: number;
   changed: number;
   refused: number;
-  /** Sum of the known pod counts. */
+  /** Sum of the known pod counts (a CronJob's pods per run not included). */
   pods: number;
   /** The PSPs that were candidates, in the admission's order. */
   policies: string[];
@@ -231,7 +238,7 @@ export function summarize(
   };
   for (const it of items) {
     s[it.verdict]++;
-    s.pods += it.pods ?? 0;
+    if (it.podsPer !== "run") s.pods += it.pods ?? 0;
   }
   if (pss) {
     const p: PssSummary = {

@@ -22,6 +22,8 @@ export interface RenderOptions {
   showCosmetic?: boolean;
   /** table: ANSI colours. */
   color?: boolean;
+  /** table: the terminal's width (TableOptions.width); undefined for no limit. */
+  width?: number;
   /** sarif, junit: which verdicts are failures. */
   failOn?: "refused" | "changed";
 }
@@ -42,6 +44,7 @@ export function renderReportChunks(
           showAdmitted: opts.showAdmitted,
           showCosmetic: opts.showCosmetic,
           color: opts.color,
+          width: opts.width,
         }),
       ];
     case "json":

@@ -1,9 +1,12 @@
 /**
  * The default output of `audit-pods`: a table a person reads at a glance, one
  * row per workload with its pod count, verdict, the PSP that would admit it and
- * the first reasons, then a summary line. Pure: report in, text out.
+ * the first reasons (a SOURCE column when the rows come from several files), then
+ * a summary line. Each row is one line that fits the given width: the reasons (then
+ * the longest name cells) are cut with `…`. Pure: report in, text out.
  */
 import { terminalText } from "../io/terminal_text.ts";
+import { messageHint } from "./hints.ts";
 import {
   type AuditItem,
   type AuditReport,
@@ -29,8 +32,13 @@ export interface TableOptions {
   showCosmetic?: boolean;
   /** ANSI colours for the verdicts (the shell decides: a terminal and no NO_COLOR). */
   color?: boolean;
-  /** Longest reasons cell before it is cut with `…`. */
+  /** Longest reasons cell before it is cut with `…` (default 160). */
   reasonWidth?: number;
+  /**
+   * The terminal's width in columns: every line fits in it (reasons, then the longest
+   * other cells, are cut). Undefined: no limit but `reasonWidth`.
+   */
+  width?: number;
 }
 
 const COLORS: Record<Verdict, string> = {
@@ -63,12 +71,17 @@ export function chosenChanges(item: AuditItem, cosmetic = false): ReportChange[]
 }
 
 /**
- * The reasons cell: the first violation (refused) or change (changed; with `cosmetic`, also
- * changes without effect, of admitted rows too), and how many more.
+ * The reasons cell: the first violation (refused; with a hint for an empty value) or change
+ * (changed; with `cosmetic`, also changes without effect, of admitted rows too), and how many
+ * more.
  */
 export function reasons(item: AuditItem, opts: { cosmetic?: boolean } = {}): string {
   if (item.verdict === "refused") {
-    const texts = refusalReasons(item).map((r) => r.policy ? `${r.policy}: ${r.text}` : r.text);
+    const texts = refusalReasons(item).map((r) => {
+      const hint = r.field !== undefined ? messageHint(r.field, r.message) : undefined;
+      const text = r.policy ? `${r.policy}: ${r.text}` : r.text;
+      return hint ? `${text} (hint: ${hint})` : text;
+    });
     return texts[0] + (texts.length > 1 ? ` (+${texts.length - 1} more)` : "");
   }
   const changes = chosenChanges(item, opts.cosmetic);
@@ -112,14 +125,90 @@ function pssSummary(report: AuditReport): string {
     : `; PSS ${p.level}:${p.version}: ${p.refused} refused, ${p.allowed} allowed (levels met: ${met})`;
 }
 
-function cut(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length <= width ? text : chars.slice(0, width - 1).join("") + "…";
+/**
+ * The PODS cell: the count, `N per run` for a CronJob, `per node` for a DaemonSet (the nodes
+ * it runs on are not in the files), `-` when unknown (PodTemplate).
+ */
+export function podsCell(item: AuditItem): string {
+  if (item.podsPer === "node" && item.pods === null) return "per node";
+  if (item.pods === null) return "-";
+  return item.podsPer === "run" ? `${item.pods} per run` : String(item.pods);
+}
+
+/** Columns a terminal gives a code point: 0 for combining marks, 2 for wide (CJK, emoji), else 1. */
+function charWidth(c: string): number {
+  if (/\p{Mn}/u.test(c)) return 0;
+  const n = c.codePointAt(0)!;
+  const wide = (n >= 0x1100 && n <= 0x115f) || (n >= 0x2e80 && n <= 0xa4cf && n !== 0x303f) ||
+    (n >= 0xac00 && n <= 0xd7a3) || (n >= 0xf900 && n <= 0xfaff) ||
+    (n >= 0xfe30 && n <= 0xfe4f) || (n >= 0xff00 && n <= 0xff60) ||
+    (n >= 0xffe0 && n <= 0xffe6) || (n >= 0x1f300 && n <= 0x1f64f) ||
+    (n >= 0x1f900 && n <= 0x1f9ff) || (n >= 0x20000 && n <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** The columns `text` takes on a terminal (escaped text: no control characters). */
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const c of text) w += charWidth(c);
+  return w;
+}
+
+/** `text` cut to at most `width` columns, ending with `…` when cut. */
+export function cut(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 0) return "";
+  let out = "";
+  let w = 0;
+  for (const c of text) {
+    const cw = charWidth(c);
+    if (w + cw > width - 1) break;
+    out += c;
+    w += cw;
+  }
+  return out + "…";
+}
+
+/** `text` cut to at most `width` columns from the left, starting with `…` when cut. */
+export function cutStart(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  return [...cut([...text].reverse().join(""), width)].reverse().join("");
+}
+
+const GAP = "   ";
+/**
+ * What the reasons column is given before names (namespace, workload, source) are cut: names
+ * are cut (not below MIN_NAME) for the reasons to get 30 columns when that can be reached;
+ * else they stay whole unless the other columns alone are wider than the line, and the
+ * reasons get what is left (names identify a row; `-o json` has every reason in full).
+ */
+const REASON_TARGETS = [30, 0];
+/** Name cells are never cut below this (unless a line is still too wide: see fitLine). */
+const MIN_NAME = 12;
+
+/**
+ * Column widths that fit `width`: the reasons column takes what is left; when that is less
+ * than the first reachable REASON_TARGETS, the widest name columns give up columns first.
+ */
+function fitWidths(widths: number[], shrinkable: number[], width: number | undefined): number[] {
+  const out = [...widths];
+  if (width === undefined) return out;
+  const last = out.length - 1;
+  const fixed = () => out.slice(0, last).reduce((a, b) => a + b, 0) + GAP.length * last;
+  const spare = shrinkable.reduce((n, i) => n + Math.max(0, out[i] - MIN_NAME), 0);
+  const target = REASON_TARGETS.find((t) => width - fixed() + spare >= t) ?? 0;
+  while (width - fixed() < target) {
+    const widest = shrinkable.reduce((a, b) => out[b] > out[a] ? b : a, shrinkable[0]);
+    if (out[widest] <= MIN_NAME) break;
+    out[widest]--;
+  }
+  out[last] = Math.max(0, Math.min(out[last], width - fixed()));
+  return out;
 }
 
 /** Renders the report as a table plus a summary line. */
 export function renderTable(report: AuditReport, opts: TableOptions = {}): string {
-  const width = opts.reasonWidth ?? 160;
+  const reasonWidth = opts.reasonWidth ?? 160;
   const cosmetic = opts.showCosmetic ?? false;
   // With --pss alone every row shows its level; with --pss LEVEL, rows that level refuses too.
   const pss = report.pss;
@@ -129,22 +218,38 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
     (psp && cosmetic && chosenChanges(it, true).length > 0) ||
     (pss !== undefined && (pss.level === null || it.pss?.allowed === false))
   );
-  const header = ["NAMESPACE", "WORKLOAD", "PODS", "VERDICT", "PSP", "REASONS"];
-  if (pss) header.splice(5, 0, pss.level === null ? "PSS LEVEL" : `PSS ${pss.level}`);
-  if (!psp) header.splice(3, 2);
-  const cells = rows.map((it) => {
-    const r = [
-      cell(it.namespace),
-      cell(`${it.kind}/${it.name}`),
-      it.pods === null ? "-" : String(it.pods),
-      it.verdict,
-      it.policy === null ? "-" : cell(it.policy),
-      cut(cell(pss ? reasonsWithPss(report, it, cosmetic) : reasons(it, { cosmetic })), width),
-    ];
-    if (pss) r.splice(5, 0, pssCell(report, it));
-    if (!psp) r.splice(3, 2);
-    return r;
-  });
+  const withSource = new Set(report.items.map((it) => it.source.file)).size > 1;
+  /** The columns shown: header and cell of a row. */
+  const columns: { header: string; cell: (it: AuditItem) => string }[] = [
+    { header: "NAMESPACE", cell: (it) => cell(it.namespace) },
+    { header: "WORKLOAD", cell: (it) => cell(`${it.kind}/${it.name}`) },
+    ...(withSource ? [{ header: "SOURCE", cell: (it: AuditItem) => cell(it.source.display) }] : []),
+    { header: "PODS", cell: podsCell },
+    ...(psp
+      ? [
+        { header: "VERDICT", cell: (it: AuditItem) => it.verdict },
+        { header: "PSP", cell: (it: AuditItem) => it.policy === null ? "-" : cell(it.policy) },
+      ]
+      : []),
+    ...(pss
+      ? [{
+        header: pss.level === null ? "PSS LEVEL" : `PSS ${pss.level}`,
+        cell: (it: AuditItem) => pssCell(report, it),
+      }]
+      : []),
+    {
+      header: "REASONS",
+      cell: (it) =>
+        cut(
+          cell(pss ? reasonsWithPss(report, it, cosmetic) : reasons(it, { cosmetic })),
+          reasonWidth,
+        ),
+    },
+  ];
+  const header = columns.map((c) => c.header);
+  const verdictColumn = header.indexOf("VERDICT");
+  const sourceColumn = header.indexOf("SOURCE");
+  const cells = rows.map((it) => columns.map((c) => c.cell(it)));
   const s = report.summary;
   const summary = `${s.items} workload${s.items === 1 ? "" : "s"} (${s.pods} pod${
     s.pods === 1 ? "" : "s"
@@ -157,18 +262,40 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
       : psp
       ? "No refused or changed pods (--show-admitted lists the admitted ones)."
       : "No pods the Pod Security level refuses (--show-admitted lists them all).";
-    return `${what}\n${summary}\n`;
+    return `${fitLine(what, opts.width)}\n${fitLine(summary, opts.width)}\n`;
   }
-  const widths = header.map((h, i) =>
-    Math.max([...h].length, ...cells.map((r) => [...r[i]].length))
+  const natural = header.map((h, i) =>
+    Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i])))
   );
+  const shrinkable = withSource ? [0, 1, sourceColumn] : [0, 1];
+  const widths = fitWidths(natural, shrinkable, opts.width);
   const line = (r: string[], verdict?: Verdict) =>
-    r.map((c, i) => {
-      const padded = i === r.length - 1 ? c : c + " ".repeat(widths[i] - [...c].length);
-      return opts.color && verdict && i === 3 && psp
-        ? COLORS[verdict] + padded.slice(0, c.length) + RESET + padded.slice(c.length)
-        : padded;
-    }).join("   ").trimEnd();
+    fitLine(
+      r.map((c, i) => {
+        // A source keeps its end (`…/app.yaml:392`: the line), other cells their start.
+        const text = i === sourceColumn ? cutStart(c, widths[i]) : cut(c, widths[i]);
+        const padded = i === r.length - 1
+          ? text
+          : text + " ".repeat(widths[i] - displayWidth(text));
+        return opts.color && verdict && i === verdictColumn
+          ? COLORS[verdict] + text + RESET + padded.slice(text.length)
+          : padded;
+      }).join(GAP).trimEnd(),
+      opts.width,
+      opts.color,
+    );
   const out = [line(header), ...cells.map((r, i) => line(r, rows[i].verdict))];
-  return `${out.join("\n")}\n\n${summary}\n`;
+  return `${out.join("\n")}\n\n${fitLine(summary, opts.width)}\n`;
+}
+
+/**
+ * The last guard of "one row, one line": a line wider than `width` (columns that cannot
+ * shrink further) is cut. Colour codes take no columns (only the verdict, never cut, has them).
+ */
+function fitLine(text: string, width: number | undefined, color = false): string {
+  if (width === undefined) return text;
+  // deno-lint-ignore no-control-regex
+  const visible = color ? text.replace(/\x1b\[[0-9;]*m/g, "") : text;
+  if (displayWidth(visible) <= width) return text;
+  return color ? cut(visible, width) : cut(text, width);
 }

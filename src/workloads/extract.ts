@@ -196,7 +196,12 @@ export function extractFromObject(
       });
     }
     podCount = typeof r === "number" ? r : 1;
+  } else if (kind === "Job") podCount = jobPods(obj.spec);
+  else if (kind === "CronJob") {
+    const jobTemplate = isRecord(obj.spec) ? obj.spec.jobTemplate : undefined;
+    podCount = jobPods(isRecord(jobTemplate) ? jobTemplate.spec : undefined);
   }
+  const podsPer = kind === "DaemonSet" ? "node" : kind === "CronJob" ? "run" : undefined;
   const workload = { kind, namespace, name };
   const owner = controllerOf(meta, namespace);
   return {
@@ -207,6 +212,7 @@ export function extractFromObject(
       namespace,
       fromTemplate: true,
       podCount,
+      ...(podsPer ? { podsPer } : {}),
       source: loaded.source,
       podPath: tk.templatePath,
       locate: loaded.locate,
@@ -231,4 +237,14 @@ function withServiceAccount(pod: Pod, namespace: string): Pod {
     metadata: { ...(pod.metadata ?? {}), namespace },
     spec: { ...pod.spec, serviceAccountName: sa },
   };
+}
+
+/**
+ * The pods a Job runs to completion: `completions`, else (a work queue) `parallelism`, else 1,
+ * as the Job controller defaults them; failed pods it replaces are not counted.
+ */
+function jobPods(spec: unknown): number {
+  const n = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : null;
+  if (!isRecord(spec)) return 1;
+  return n(spec.completions) ?? n(spec.parallelism) ?? 1;
 }

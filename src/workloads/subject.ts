@@ -34,8 +34,13 @@ export interface PodSubject {
   namespace: string;
   /** True when `pod` was made from a template (Deployment, CronJob, ...). */
   fromTemplate: boolean;
-  /** Replica count for templates that have one, 1 for a pod, null when unknown. */
+  /**
+   * Replica count for templates that have one, a Job's pods (completions, else parallelism,
+   * else 1), a CronJob's pods per run, 1 for a pod; null when unknown (DaemonSet, PodTemplate).
+   */
   podCount: number | null;
+  /** How `podCount` is counted when not in total: per node (DaemonSet), per run (CronJob). */
+  podsPer?: "node" | "run";
   /** Where the object was read. */
   source: SourceRef;
   /** Path from the source object to the pod (e.g. `["spec", "template"]`). */

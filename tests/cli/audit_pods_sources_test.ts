@@ -44,6 +44,10 @@ async function environments(): Promise<string> {
 }
 
 function audit(dir: string, ...args: string[]): Promise<DenoRun> {
+  return auditEnv(dir, {}, ...args);
+}
+
+function auditEnv(dir: string, env: Record<string, string>, ...args: string[]): Promise<DenoRun> {
   return runDeno(
     [
       "run",
@@ -56,7 +60,15 @@ function audit(dir: string, ...args: string[]): Promise<DenoRun> {
       "restricted",
       ...args,
     ],
-    { cwd: dir, env: { KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" } },
+    {
+      cwd: dir,
+      env: {
+        KUBECONFIG: "/nonexistent/kubeconfig",
+        KUBERNETES_SERVICE_HOST: "",
+        COLUMNS: "",
+        ...env,
+      },
+    },
   );
 }
 
@@ -124,6 +136,36 @@ Deno.test("the same Deployment in two files: SARIF results and JUnit cases for b
         ),
       );
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the table: a row per file with a SOURCE column, fitting COLUMNS", async () => {
+  const dir = await environments();
+  try {
+    const whole = await audit(dir, ...FILES);
+    assert.equal(whole.code, 1, whole.stderr);
+    const lines = whole.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+SOURCE\s+PODS\s+VERDICT\s+PSP\s+REASONS$/);
+    assert.match(
+      lines[1],
+      /^shop\s+Deployment\/app\s+prod\/app\.yaml:36\s+3\s+refused\s+-\s+restricted: /,
+    );
+    assert.match(lines[2], /^shop\s+Deployment\/app\s+staging\/app\.yaml:1\s+1\s+refused/);
+    assert.ok(lines[1].length > 100, "a pipe without COLUMNS: whole lines");
+    for (const columns of [80, 100, 120]) {
+      const narrow = await auditEnv(dir, { COLUMNS: String(columns) }, ...FILES);
+      const cut = narrow.stdout.trimEnd().split("\n");
+      assert.equal(cut.length, lines.length);
+      for (const l of cut) assert.ok(l.length <= columns, l);
+      // The rows keep their names whole; the reasons are cut to what is left.
+      // Names stay readable; a cut source keeps its end (the line).
+      assert.match(cut[1], /^shop\s+Deployment\/app\s+(prod|…)\S*app\.yaml:36\s+3\s+refused\s+-/);
+      if (columns >= 100) assert.match(cut[1], /-\s+restricted: spec\.\S*…$/);
+    }
+    const one = await audit(dir, "-f", "prod/app.yaml");
+    assert.ok(!one.stdout.includes("SOURCE"), "one file: no SOURCE column");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

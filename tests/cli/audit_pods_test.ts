@@ -58,18 +58,19 @@ Deno.test("table: one row per workload, refused and changed only, exit 1 when re
   );
   assert.match(
     row("DaemonSet/node-exporter"),
-    /^monitoring\s+DaemonSet\/node-exporter\s+-\s+refused\s+-\s+restricted: spec\.securityContext\.hostNetwork: .*\(\+2 more\)$/,
+    /^monitoring\s+DaemonSet\/node-exporter\s+per node\s+refused\s+-\s+restricted: spec\.securityContext\.hostNetwork: .*\(\+2 more\)$/,
   );
   assert.match(
     row("CronJob/report"),
-    /refused .*spec\.initContainers\[0\]\.securityContext\.privileged/,
+    /\s1 per run\s+refused .*spec\.initContainers\[0\]\.securityContext\.privileged/,
   );
   assert.match(row("ReplicationController/legacy"), /\s0\s+changed\s/);
   assert.ok(
     !lines.some((l) => /ReplicaSet\/|Pod\/web-/.test(l)),
     "the ReplicaSet and its pods collapse into the Deployment",
   );
-  assert.equal(lines.at(-1), "7 workloads (5 pods): 4 refused, 3 changed, 0 admitted");
+  assert.match(row("Job/migrate"), /\s1\s+(refused|changed)\s/);
+  assert.equal(lines.at(-1), "7 workloads (6 pods): 4 refused, 3 changed, 0 admitted");
   assert.ok(!r.stdout.includes("\x1b["), "no colour when stdout is not a terminal");
   assert.match(r.stderr, /warning: skipped objects that hold no pod \(ConfigMap x1\)/);
 });
@@ -131,7 +132,7 @@ Deno.test("-o json: the AuditReport document with results and the admitted pod",
     admitted: 0,
     changed: 3,
     refused: 4,
-    pods: 5,
+    pods: 6,
     policies: ["restricted"],
   });
   const yaml = await auditPods([...WORKLOADS, "--policy", "restricted", "-o", "yaml"]);
@@ -293,7 +294,7 @@ subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
     const row = table.stdout.split("\n").find((l) => l.includes("DaemonSet/node-exporter")) ?? "";
     assert.match(
       row,
-      /^monitoring\s+DaemonSet\/node-exporter\s+-\s+refused\s+-\s+no PSP usable by service account "monitoring\/default" \(RBAC grants "use" of none/,
+      /^monitoring\s+DaemonSet\/node-exporter\s+per node\s+refused\s+-\s+no PSP usable by service account "monitoring\/default" \(RBAC grants "use" of none/,
     );
     assert.doesNotMatch(table.stdout, /unable to admit pod: \[\]/);
     const warnings = table.stderr.match(/^warning: RBAC leaves no PSP usable for .*$/gm) ?? [];

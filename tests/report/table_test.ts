@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { ReportBuilder } from "../../src/report/build.ts";
-import { reasons, renderTable } from "../../src/report/table.ts";
-import { ADMITTED, CHANGED, podSubject, REFUSED } from "./helpers.ts";
+import { parse } from "yaml";
+import { admitPod, compilePolicy } from "../../src/admission/admit.ts";
+import { renderJson } from "../../src/report/document.ts";
+import { messageHint } from "../../src/report/hints.ts";
+import {
+  cut,
+  cutStart,
+  displayWidth,
+  podsCell,
+  reasons,
+  renderTable,
+} from "../../src/report/table.ts";
+import { ADMITTED, CHANGED, podSubject, REFUSED, templateSubject } from "./helpers.ts";
 
 function report() {
   const b = new ReportBuilder(["privileged", "restricted"]);
@@ -80,4 +91,143 @@ Deno.test("a refusal not explained by violations shows the admission's message",
 Deno.test("long reasons are cut", () => {
   const lines = renderTable(report(), { reasonWidth: 20 }).split("\n");
   assert.ok(lines[1].endsWith("restricted: spec.co…"));
+});
+
+/** A report with long names and reasons from several files. */
+function wideReport() {
+  const b = new ReportBuilder(["restricted"]);
+  b.add(
+    podSubject("a-very-long-pod-name-that-goes-on-and-on-0123456789", { file: "prod/app.yaml" }),
+    REFUSED,
+  );
+  b.add(podSubject("mutated", { file: "staging/app.yaml" }), CHANGED);
+  b.add(podSubject("日本語の名前", { file: "staging/app.yaml" }), REFUSED);
+  return b.finish();
+}
+
+Deno.test("every line fits the width: reasons, then long names, are cut; rows never break", () => {
+  const natural = renderTable(wideReport()).split("\n");
+  for (const width of [40, 72, 80, 100, 132, 160]) {
+    const lines = renderTable(wideReport(), { width }).split("\n");
+    assert.equal(lines.length, natural.length, `${width}: one line per row`);
+    for (const l of lines) {
+      assert.ok(displayWidth(l) <= width, `${width}: ${l} (${displayWidth(l)})`);
+    }
+    if (width >= 72) {
+      for (const l of lines.slice(1, 4)) assert.match(l, /(refused|changed)/, `${width}: ${l}`);
+    }
+    if (width < 132) continue; // too narrow for the reasons to keep 30 columns
+    assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+SOURCE\s+PODS\s+VERDICT\s+PSP\s+REASONS$/);
+    assert.match(lines[1], /refused\s+-\s+restri.*…$/, `${width}`);
+  }
+  // 160 columns: the names fit whole, only the reasons are cut.
+  const wide = renderTable(wideReport(), { width: 160 }).split("\n");
+  assert.ok(wide[1].includes("Pod/a-very-long-pod-name-that-goes-on-and-on-0123456789"));
+  // 132 columns: the reasons keep 30 columns; the long workload name gave way.
+  const l132 = renderTable(wideReport(), { width: 132 }).split("\n");
+  assert.ok(!l132[1].includes("0123456789") && l132[1].includes("Pod/a-very-long"), l132[1]);
+  assert.equal(displayWidth(l132[1].slice(l132[0].indexOf("REASONS"))), 30, l132[1]);
+  // Colour codes take no columns.
+  for (const l of renderTable(wideReport(), { width: 72, color: true }).split("\n")) {
+    // deno-lint-ignore no-control-regex
+    assert.ok(displayWidth(l.replace(/\x1b\[[0-9;]*m/g, "")) <= 72);
+  }
+});
+
+Deno.test("wide characters take two columns; columns line up", () => {
+  assert.equal(displayWidth("日本"), 4);
+  assert.equal(displayWidth("e\u0301"), 1);
+  assert.equal(cut("日本語", 4), "日…");
+  assert.equal(cutStart("prod/app.yaml:392", 10), "….yaml:392");
+  const lines = renderTable(wideReport()).split("\n");
+  const col = displayWidth(lines[0].slice(0, lines[0].indexOf("VERDICT")));
+  for (const l of lines.slice(1, 4)) {
+    let w = 0;
+    let i = 0;
+    for (const c of l) {
+      if (w >= col) break;
+      w += displayWidth(c);
+      i += c.length;
+    }
+    assert.match(l.slice(i), /^(refused|changed|admitted)/, l);
+  }
+});
+
+Deno.test("a SOURCE column (file:line) only when rows come from several files", () => {
+  assert.ok(!renderTable(report()).split("\n")[0].includes("SOURCE"));
+  const b = new ReportBuilder([]);
+  b.add({
+    ...podSubject("x", { file: "prod/app.yaml" }),
+    source: { file: "prod/app.yaml", document: 3, line: 392 },
+  }, REFUSED);
+  b.add(podSubject("x", { file: "staging/app.yaml" }), REFUSED);
+  const lines = renderTable(b.finish()).split("\n");
+  assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+SOURCE\s+PODS/);
+  assert.match(lines[1], /^ns\s+Pod\/x\s+prod\/app\.yaml:392\s+1\s+refused/);
+  assert.match(lines[2], /^ns\s+Pod\/x\s+staging\/app\.yaml\s+1\s+refused/);
+});
+
+Deno.test("PODS says per node for a DaemonSet, per run for a CronJob, and counts a Job", () => {
+  const b = new ReportBuilder([]);
+  b.add({ ...templateSubject("DaemonSet", "agent", null), podsPer: "node" }, REFUSED);
+  b.add({ ...templateSubject("CronJob", "nightly", 2), podsPer: "run" }, REFUSED);
+  b.add(templateSubject("Job", "migrate", 5), REFUSED);
+  const r = b.finish();
+  assert.deepEqual(r.items.map((i) => [i.kind, podsCell(i)]), [
+    ["CronJob", "2 per run"],
+    ["DaemonSet", "per node"],
+    ["Job", "5"],
+  ]);
+  assert.equal(r.summary.pods, 5, "per-run and per-node counts are not in the total");
+  const doc = JSON.parse(renderJson(r));
+  assert.deepEqual(
+    doc.items.map((i: { pods: number | null; podsPer?: string }) => [i.pods, i.podsPer]),
+    [
+      [2, "run"],
+      [null, "node"],
+      [5, undefined],
+    ],
+  );
+  const out = renderTable(r);
+  assert.match(out, /DaemonSet\/agent\s+per node\s+refused/);
+  assert.match(out, /CronJob\/nightly\s+2 per run\s+refused/);
+});
+
+Deno.test("an empty seccomp profile in the server's words gets a plain hint beside them", () => {
+  const psp = parse(
+    Deno.readTextFileSync(new URL("../../fixtures/psp/good/restricted.yaml", import.meta.url)),
+  );
+  delete psp.metadata.annotations["seccomp.security.alpha.kubernetes.io/defaultProfileName"];
+  const pod = podSubject("nosec");
+  const decision = admitPod(pod.pod, [compilePolicy(psp)]);
+  const b = new ReportBuilder([psp.metadata.name]);
+  b.add(pod, decision);
+  const item = b.finish().items[0];
+  const server = decision.results[0].violations[0].text;
+  assert.match(server, /: Forbidden:  is not an allowed seccomp profile\. Valid values are /);
+  const cellText = reasons(item);
+  assert.ok(
+    cellText.startsWith(
+      `${psp.metadata.name}: ${server} (hint: the empty value is "no seccomp profile": the pod sets none`,
+    ),
+    cellText,
+  );
+  assert.equal(
+    messageHint("spec.x", "Invalid value: true: Privileged containers are not allowed"),
+    undefined,
+  );
+  assert.match(
+    messageHint(
+      "pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]",
+      "Forbidden:  is not an allowed seccomp profile. Valid values are runtime/default",
+    )!,
+    /the container sets none/,
+  );
+  assert.match(
+    messageHint(
+      "f",
+      "Forbidden: localhost/x is not an allowed seccomp profile. Valid values are ",
+    )!,
+    /allowedProfileNames annotation is empty/,
+  );
 });

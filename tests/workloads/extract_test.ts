@@ -28,9 +28,12 @@ Deno.test("every workload kind yields the pod its controller would create", asyn
   assert.equal(sts.podCount, 2);
   assert.equal(sts.pod.spec.serviceAccountName, "default", "no SA in the template: default");
   assert.equal(byKind.get("DaemonSet")!.podCount, null);
+  assert.equal(byKind.get("DaemonSet")!.podsPer, "node", "one pod per node: unknown from files");
   assert.equal(byKind.get("DaemonSet")!.pod.spec.hostNetwork, true);
-  assert.equal(byKind.get("Job")!.podCount, null);
+  assert.equal(byKind.get("Job")!.podCount, 1, "no completions or parallelism: one pod");
+  assert.equal(byKind.get("Job")!.podsPer, undefined);
   const cron = byKind.get("CronJob")!;
+  assert.deepEqual([cron.podCount, cron.podsPer], [1, "run"]);
   assert.deepEqual(cron.podPath, ["spec", "jobTemplate", "spec", "template"]);
   assert.equal(cron.pod.spec.initContainers?.[0].securityContext?.privileged, true);
   assert.equal(byKind.get("ReplicationController")!.podCount, 0, "scaled to zero is still audited");
@@ -166,4 +169,22 @@ Deno.test("controllerOf prefers the controller reference, else a single referenc
     undefined,
   );
   assert.equal(controllerOf({}, "ns"), undefined);
+});
+
+Deno.test("a Job counts completions, else parallelism (a work queue); a CronJob per run", () => {
+  const job = (spec: string, kind = "Job") =>
+    extractFromObject(
+      parseObjects(
+        kind === "Job"
+          ? `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec: {${spec}template: {spec: {containers: [{name: a}]}}}\n`
+          : `apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: "* * * * *", jobTemplate: {spec: {${spec}template: {spec: {containers: [{name: a}]}}}}}\n`,
+        "j.yaml",
+      )[0],
+    ).subject!;
+  assert.equal(job("completions: 5, parallelism: 2, ").podCount, 5);
+  assert.equal(job("parallelism: 3, ").podCount, 3);
+  assert.equal(job("").podCount, 1);
+  assert.equal(job("completions: 0, ").podCount, 0);
+  const cron = job("completions: 4, ", "CronJob");
+  assert.deepEqual([cron.podCount, cron.podsPer], [4, "run"]);
 });
