@@ -86,7 +86,7 @@ Deno.test("--pss without PSPs: no PSP columns or fields; --pss alone reports lev
   assert.match(t.stdout.split("\n")[0], /^NAMESPACE\s+WORKLOAD\s+PODS\s+PSS LEVEL\s+REASONS$/);
   assert.match(
     t.stdout,
-    /^monitoring\s+DaemonSet\/node-exporter\s+-\s+privileged\s+PSS baseline: host namespaces \(hostNetwork=true, hostPID=true\) \(\+1 more\)$/m,
+    /^monitoring\s+DaemonSet\/node-exporter\s+per node\s+privileged\s+PSS baseline: host namespaces \(hostNetwork=true, hostPID=true\) \(\+1 more\)$/m,
   );
   assert.match(t.stdout, /^shop\s+Deployment\/web\s+3\s+baseline\s+PSS restricted: /m);
   const y = await auditPods([...args, "--pss", "-o", "yaml"]);
