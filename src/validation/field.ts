@@ -83,7 +83,8 @@ const ESCAPES: Readonly<Record<string, string>> = {
  * holds. A lone UTF-16 surrogate cannot reach the server as such: the server's JSON decoder (like
  * Go's and kubectl's) turns a `\ud800` escape into U+FFFD, a valid and printable rune, which
  * Go then prints as is (`"a\ud800b"` decodes and quotes as `"a\ufffdb"` with the character itself,
- * as go1.19 `fmt.Printf("%q")` shows; see tests/validation/field_test.ts).
+ * as go1.19 `fmt.Printf("%q")` shows and a real kube-apiserver v1.20.2 answers; see
+ * tests/validation/field_test.ts and fixtures/psp/validation-answers.json).
  */
 export function goQuote(s: string): string {
   let out = '"';

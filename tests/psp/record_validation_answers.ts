@@ -41,6 +41,13 @@ export const CASES: [string, PodSecurityPolicy][] = [
   ["name-too-long", psp("a".repeat(254))],
   ["name-unicode", psp("é-policy")],
   ["name-tab", psp("a\tb")],
+  // goQuote: a lone surrogate (a JSON \ud800 escape) reaches the server as U+FFFD, printed as is.
+  ["quote-lone-surrogate", psp("q-surrogate", {}, { annotations: { [SC_D]: "a\ud800b" } })],
+  ["quote-replacement-char", psp("q-fffd", {}, { annotations: { [SC_D]: "a\ufffdb" } })],
+  [
+    "quote-format-chars",
+    psp("q-format", {}, { annotations: { [SC_D]: "\u202e\u200b\u{1f600}\x7f" } }),
+  ],
   ["name-missing", { ...psp(""), metadata: {} }],
   ["generate-name-bad", { ...psp(""), metadata: { generateName: "PSP-" } }],
   ["generate-name-mask-quirk", { ...psp(""), metadata: { generateName: "x_-" } }],
