@@ -34,6 +34,12 @@ import {
   type TokenVolumeMode,
   withServiceAccountToken,
 } from "../workloads/service_account_token.ts";
+import {
+  type CompiledSelection,
+  compileSelection,
+  objectSelected,
+  type ObjectSelection,
+} from "../workloads/selection.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 
 /**
@@ -65,6 +71,8 @@ export interface AuditSetup {
   only?: string[];
   /** RBAC deciding which PSPs each pod may use (default: every PSP). */
   rbac?: RbacAccessSpec;
+  /** `-n` and `-l` for the objects of `-f` files. */
+  selection?: ObjectSelection;
   tokenVolume: TokenVolumeMode;
   /** `--pss`: also evaluate each pod against the Pod Security Standards. */
   pss?: PssSetting;
@@ -249,6 +257,7 @@ export class DocumentAuditor {
   readonly #policies: PolicySet;
   readonly #access: SyncAccessCheck | undefined;
   readonly #tokenVolume: TokenVolumeMode;
+  readonly #selection: CompiledSelection;
   readonly #decisions = new DecisionTable();
   /** auditIDs whose pod this auditor read (see #auditEvent). */
   readonly #auditIds = new Set<string>();
@@ -257,6 +266,7 @@ export class DocumentAuditor {
     this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only), setup.pss);
     this.#access = setup.rbac && rbacAccessFromSpec(setup.rbac).check;
     this.#tokenVolume = setup.tokenVolume;
+    this.#selection = compileSelection(setup.selection);
   }
 
   /** Audits `docs` in order; stops at the first error, which the outcome carries. */
@@ -304,7 +314,10 @@ export class DocumentAuditor {
   }
 
   #object(lo: LoadedObject, fresh: SharedDecision[]): ObjectOutcome {
-    const { subject, edge, warnings } = extractFromObject(lo, undefined, { unknownFields: true });
+    if (!objectSelected(lo, this.#selection)) return {};
+    const { subject, edge, warnings } = extractFromObject(lo, this.#selection.namespace, {
+      unknownFields: true,
+    });
     const o: ObjectOutcome = {};
     if (warnings?.length) o.warnings = warnings;
     if (edge) o.edge = edge;

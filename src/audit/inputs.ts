@@ -13,6 +13,7 @@ import { loadPspFiles } from "../psp/load.ts";
 import { terminalText } from "../io/terminal_text.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
 import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
+import { compileSelection, objectSelected, type ObjectSelection } from "../workloads/selection.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 
 export type { AccessCheck };
@@ -43,6 +44,8 @@ export interface AuditInputs {
     sources(): Promise<DocumentSource[]>;
     skipped(kinds: Map<string, number>): void;
     auditLogRead(file: string, stats: AuditLogStats): void;
+    /** `-n` and `-l` for the `-f` objects. */
+    selection?: ObjectSelection;
   };
 }
 
@@ -65,6 +68,8 @@ export interface FileInputOptions {
   /** The pod creator, for `--rbac-file` (audit-log events carry their own). */
   as?: string;
   asGroup: string[];
+  /** `-n`, `-l` for the `-f` objects (not the audit logs). */
+  selection?: ObjectSelection;
 }
 
 /** Prints a warning on stderr (terminal-safe). */
@@ -74,7 +79,7 @@ export function warn(message: string): void {
 
 /**
  * Pod subjects from `-f` paths, streamed one document (or JSON line) at a time;
- * other kinds are counted for a warning.
+ * other kinds are counted for a warning. `selection` applies `-n` and `-l` as kubectl does.
  */
 async function* fileSubjects(
   paths: readonly string[],
@@ -82,10 +87,13 @@ async function* fileSubjects(
   edge: (e: OwnerEdge) => void,
   skipped: Map<string, number>,
   onWarning: (message: string) => void = warn,
+  selection?: ObjectSelection,
 ): AsyncGenerator<PodSubject> {
+  const sel = compileSelection(selection);
   for (const file of await expandPaths(paths, recursive)) {
     for await (const lo of streamObjects(file)) {
-      const { subject, edge: e, warnings } = extractFromObject(lo, undefined, {
+      if (!objectSelected(lo, sel)) continue;
+      const { subject, edge: e, warnings } = extractFromObject(lo, sel.namespace, {
         unknownFields: true,
       });
       warnings?.forEach(onWarning);
@@ -108,6 +116,7 @@ export function fileInputs(
     ? { user: opts.as, groups: opts.asGroup }
     : undefined;
   const documents: NonNullable<AuditInputs["documents"]> = {
+    ...(opts.selection ? { selection: opts.selection } : {}),
     async sources() {
       const files = await expandPaths(opts.filename, opts.recursive);
       return [
@@ -141,7 +150,14 @@ export function fileInputs(
     },
     async *subjects(edge) {
       const skipped = new Map<string, number>();
-      yield* fileSubjects(opts.filename, opts.recursive, edge, skipped, onWarning);
+      yield* fileSubjects(
+        opts.filename,
+        opts.recursive,
+        edge,
+        skipped,
+        onWarning,
+        opts.selection,
+      );
       documents.skipped(skipped);
       for (const file of opts.auditLog) {
         const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };

@@ -81,6 +81,7 @@ export async function auditPodsInParallel(
     policies: policies.map((p) => p.psp),
     ...(only ? { only: [...only] } : {}),
     ...(access?.rbac ? { rbac: access.rbac } : {}),
+    ...(inputs.documents.selection ? { selection: inputs.documents.selection } : {}),
     tokenVolume,
     ...(opts.pss ? { pss: opts.pss } : {}),
   };

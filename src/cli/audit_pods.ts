@@ -18,6 +18,8 @@ import { parseLevelVersion, parseVersion, PolicyParseError } from "../pss/api.ts
 import type { PssSetting } from "../pss/pod_result.ts";
 import { terminalWidth } from "../io/terminal_width.ts";
 import { OUTPUT_FORMATS, type OutputFormat } from "../report/render.ts";
+import { LabelSelectorError, parseLabelSelector } from "../workloads/label_selector.ts";
+import type { ObjectSelection } from "../workloads/selection.ts";
 import { TOKEN_VOLUME_MODES, type TokenVolumeMode } from "../workloads/service_account_token.ts";
 import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
 import {
@@ -131,6 +133,26 @@ function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
   if (opts.asGroup.length && !opts.as) {
     throw new UsageError("--as-group needs --as (the user the groups belong to)");
   }
+  if (opts.selection?.selector !== undefined) {
+    try {
+      parseLabelSelector(opts.selection.selector);
+    } catch (e) {
+      if (!(e instanceof LabelSelectorError)) throw e;
+      throw new UsageError(`-l/--selector: ${e.message}`);
+    }
+  }
+}
+
+/** `-n`/`-l` for the objects of `-f` files (undefined without -f or without either flag). */
+export function fileSelection(
+  flags: { namespace?: string; selector?: string },
+  filename: readonly string[],
+): ObjectSelection | undefined {
+  if (filename.length === 0 || (!flags.namespace && flags.selector === undefined)) return undefined;
+  return {
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    ...(flags.selector !== undefined ? { selector: flags.selector } : {}),
+  };
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -268,7 +290,9 @@ Without -f/--audit-log, pods (and with --workloads the workload templates) are r
 cluster of the kubeconfig context; without --psp-file, so are the PSPs (a cluster without the
 PodSecurityPolicy API needs --psp-file). Which PSPs a pod may use then comes from the cluster's
 RBAC (or --check-access, or --rbac-file). --as/--as-group name the pod creator for that check;
-API calls use the kubeconfig's user.
+API calls use the kubeconfig's user. With -f, -n gives objects without a namespace
+theirs (an object naming another is an error) and -l keeps the objects whose own labels
+match, as kubectl does.
 
 Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
@@ -292,6 +316,7 @@ Exit codes:
         rbac: flags.rbac as RbacMode,
         showAdmitted: flags.showAdmitted ?? false,
         pss: flags.pss === undefined ? undefined : flags.pss === true ? parsePss(true) : flags.pss,
+        selection: fileSelection(flags as ClusterFlags, flags.filename ?? []),
       };
       const cluster: ClusterAuditOptions = {
         pspFile: opts.pspFile,

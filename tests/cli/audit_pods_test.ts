@@ -387,6 +387,152 @@ Deno.test("a PSP without spec (or with spec under metadata) is an error, as in c
   }
 });
 
+Deno.test("-n gives objects without a namespace their namespace, and RBAC applies there; -l filters -f objects", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pods = `${dir}/pods.yaml`;
+    await Deno.writeTextFile(
+      pods,
+      `apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: {app: api}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+`,
+    );
+    // Only the service accounts of namespace "team" may use restricted.
+    const rbac = `${dir}/rbac.yaml`;
+    await Deno.writeTextFile(
+      rbac,
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: use-restricted}
+rules: [{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: team-restricted, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-restricted}
+subjects: [{kind: Group, name: "system:serviceaccounts:team"}]
+`,
+    );
+    const base = ["--psp-file", `${FX}psps.yaml`, "-f", pods, "--rbac-file", rbac];
+    const rows = async (args: string[]) => {
+      const r = await auditPods([...base, ...args, "-o", "json"]);
+      const items = JSON.parse(r.stdout).items as (Item & { noUsablePolicy?: unknown })[];
+      return items.map((i) => `${i.namespace}/${i.kind}/${i.name} ${i.verdict} ${i.policy}`);
+    };
+    assert.deepEqual(await rows([]), [
+      "default/Deployment/api refused null",
+      "default/Pod/web refused null",
+    ]);
+    assert.deepEqual(await rows(["-n", "team"]), [
+      "team/Deployment/api changed restricted",
+      "team/Pod/web changed restricted",
+    ]);
+    // -l: the objects' own labels (the Deployment's are app=api, its template's app=web).
+    assert.deepEqual(await rows(["-n", "team", "-l", "app=web"]), [
+      "team/Pod/web changed restricted",
+    ]);
+    assert.deepEqual(await rows(["-n", "team", "-l", "app in (api)"]), [
+      "team/Deployment/api changed restricted",
+    ]);
+    assert.deepEqual(await rows(["-l", "app notin (web,api)"]), []);
+    // SARIF takes the one-thread path: the same selection.
+    const sarif = await auditPods([...base, "-n", "team", "-l", "app=api", "-o", "sarif"]);
+    assert.equal(sarif.code, 0, sarif.stderr);
+    const objects = new Set(
+      JSON.parse(sarif.stdout).runs[0].results.map((
+        r: { locations: { logicalLocations: { fullyQualifiedName: string }[] }[] },
+      ) => r.locations[0].logicalLocations[0].fullyQualifiedName),
+    );
+    assert.deepEqual([...objects], ["team/Deployment/api"]);
+    // An object of another namespace than -n: kubectl's error, exit 2, nothing on stdout.
+    await Deno.writeTextFile(
+      `${dir}/other.yaml`,
+      (await Deno.readTextFile(pods)).replace(
+        "metadata: {name: api,",
+        "metadata: {name: api, namespace: prod,",
+      ),
+    );
+    for (const output of ["json", "sarif"]) {
+      const r = await auditPods([
+        "--psp-file",
+        `${FX}psps.yaml`,
+        "-f",
+        `${dir}/other.yaml`,
+        "-n",
+        "team",
+        "-o",
+        output,
+      ]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, "");
+      assert.match(
+        r.stderr,
+        /^error: .*other\.yaml \(document 2, line 8:\d+\): the namespace from the provided object "prod" does not match the namespace "team"\. You must pass '--namespace=prod' to perform this operation\.$/m,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("-l and -n reach the worker threads: 600 pods, half selected", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const docs = Array.from(
+      { length: 600 },
+      (_, i) =>
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: p-${i}, labels: {half: "${
+          i % 2 ? "odd" : "even"
+        }"}}\n` +
+        `spec: {containers: [{name: c, image: nginx, securityContext: {privileged: ${
+          i % 4 === 0
+        }}}]}\n`,
+    );
+    await Deno.writeTextFile(`${dir}/pods.yaml`, docs.join("---\n"));
+    const args = [
+      "--psp-file",
+      `${FX}psps.yaml`,
+      "--policy",
+      "restricted",
+      "-f",
+      `${dir}/pods.yaml`,
+    ];
+    for (const jobs of ["1", "3"]) {
+      const r = await auditPods([
+        ...args,
+        "-n",
+        "odd-ns",
+        "-l",
+        "half=even",
+        "-j",
+        jobs,
+        "-o",
+        "json",
+      ]);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.summary.items, 300, `-j ${jobs}`);
+      assert.equal(doc.summary.refused, 150, `-j ${jobs}`);
+      assert.ok(
+        doc.items.every((i: Item) => i.namespace === "odd-ns" && Number(i.name.slice(2)) % 2 === 0),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad usage exits 2 with a message", async () => {
   const cases: [string[], RegExp][] = [
     [[...WORKLOADS, "-o", "xml"], /argument 'xml' is invalid/],
@@ -402,6 +548,7 @@ Deno.test("bad usage exits 2 with a message", async () => {
       /--rbac=none and --rbac-file cannot be used together/,
     ],
     [[...WORKLOADS, "--rbac", "some"], /argument 'some' is invalid/],
+    [[...WORKLOADS, "-l", "app in ("], /-l\/--selector: unable to parse requirement: "app in \("/],
   ];
   for (const [args, message] of cases) {
     const r = await auditPods(args);

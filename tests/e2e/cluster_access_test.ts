@@ -16,6 +16,11 @@ import {
   usablePspsByReview,
 } from "../../src/cluster/resources.ts";
 import { IoError } from "../../src/io/errors.ts";
+import {
+  LabelSelectorError,
+  labelsMatch,
+  parseLabelSelector,
+} from "../../src/workloads/label_selector.ts";
 
 const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: true });
@@ -428,6 +433,80 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name: "e2e: -l on file objects selects what the API server's labelSelector selects",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const a = s.admin;
+    const ns = "selectors";
+    await a.post("/api/v1/namespaces", { metadata: { name: ns } });
+    const labelSets: Record<string, string>[] = [
+      {},
+      { app: "web" },
+      { app: "web", tier: "front" },
+      { app: "api", tier: "back", "app.kubernetes.io/name": "shop" },
+      { app: "db", replicas: "3" },
+      { app: "", replicas: "10" },
+      { tier: "front", "example.com/team": "a-b_c.d" },
+    ];
+    for (const [i, labels] of labelSets.entries()) {
+      await a.post(`/api/v1/namespaces/${ns}/pods`, {
+        metadata: { name: `p${i}`, labels },
+        spec: { containers: [{ name: "c", image: "nginx" }] },
+      });
+    }
+    const selectors = [
+      "app=web",
+      "app==web",
+      "app!=web",
+      "app",
+      "!app",
+      "app=",
+      "app in (web,api)",
+      "app notin (web,api)",
+      "app notin (web),tier",
+      "tier=front,app=web",
+      "!tier,app",
+      "app.kubernetes.io/name=shop",
+      "example.com/team in (a-b_c.d)",
+      "replicas>3",
+      "replicas<5",
+      "replicas>2,app=db",
+      "missing!=x",
+      " app = web ",
+      "app in (web, api )",
+    ];
+    const invalid = ["app in (", "app in ()", "-app=web", "app=we b", "replicas>x", "a/b/c=d"];
+    let agreed = 0;
+    for (const selector of [...selectors, ...invalid]) {
+      let server: string[] | "refused";
+      try {
+        const list = await a.get<{ items: { metadata: { name: string } }[] }>(
+          `/api/v1/namespaces/${ns}/pods`,
+          { labelSelector: selector },
+        );
+        server = list.items.map((p) => p.metadata.name).sort();
+      } catch {
+        server = "refused";
+      }
+      let ours: string[] | "refused";
+      try {
+        const reqs = parseLabelSelector(selector);
+        ours = labelSets.flatMap((l, i) => labelsMatch(reqs, l) ? [`p${i}`] : []);
+      } catch (e) {
+        assert.ok(e instanceof LabelSelectorError, String(e));
+        ours = "refused";
+      }
+      assert.deepEqual(ours, server, selector);
+      agreed++;
+    }
+    assert.equal(agreed, selectors.length + invalid.length);
+    console.log(`label selectors: ${agreed}/${agreed} agree with the API server`);
   },
 });
 
