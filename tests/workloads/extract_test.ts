@@ -80,7 +80,7 @@ Deno.test("a bare pod gets the default namespace and service account without cha
 
 Deno.test("the deprecated serviceAccount field names the service account", () => {
   const [lo] = parseObjects(
-    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: n}\nspec: {serviceAccount: old, containers: [{name: a}]}\n",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec: {serviceAccount: old, containers: [{name: a}]}\n",
     "p.yaml",
   );
   assert.equal(extractFromObject(lo).subject!.pod.spec.serviceAccountName, "old");
