@@ -6,6 +6,7 @@
  * actionable messages (errors.ts). Plain JSON objects throughout, as the
  * models expect.
  */
+import { terminalText } from "../io/terminal_text.ts";
 import https from "node:https";
 import http from "node:http";
 import type { ClusterConnection } from "./kubeconfig.ts";
@@ -393,7 +394,9 @@ function terminalProgress(): ((what: string, count: number) => void) | undefined
   if (!tty) return undefined;
   const enc = new TextEncoder();
   return (what, count) => {
-    Deno.stderr.writeSync(enc.encode(`\r\x1b[Klisting ${what}: ${count}`));
+    // `what` may name a namespace or selector from the command line: escaped like all else.
+    const text = terminalText(what, { oneLine: true });
+    Deno.stderr.writeSync(enc.encode(`\r\x1b[Klisting ${text}: ${count}`));
   };
 }
 
