@@ -142,53 +142,8 @@ export function compareGo(a: string, b: string): number {
   return a.length < b.length ? -1 : 1;
 }
 
-/** Go's `%q` of a string (strconv.Quote): `"`-delimited, escaping what is not printable. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-    else if (!PRINTABLE.test(ch)) {
-      out += cp > 0xffff
-        ? `\\U${cp.toString(16).padStart(8, "0")}`
-        : `\\u${cp.toString(16).padStart(4, "0")}`;
-    } else out += ch;
-  }
-  return out + '"';
-}
-
-// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+/** Go's `%q` of a string (strconv.Quote): the one in src/validation/field.ts. */
+export { goQuote } from "../validation/field.ts";
 
 /** True for a JSON object (not null, not an array). */
 export function isObject(v: unknown): v is Record<string, unknown> {
