@@ -108,9 +108,16 @@ export interface Check {
 
 /** Calls `visit` with every init container, container and ephemeral container, in that order. */
 export function visitContainers(spec: PssPodSpec, visit: (c: PssContainer) => void): void {
-  for (const list of [spec.initContainers, spec.containers, spec.ephemeralContainers]) {
-    if (!Array.isArray(list)) continue;
-    for (const c of list) if (c && typeof c === "object") visit(c);
+  visitList(spec.initContainers, visit);
+  visitList(spec.containers, visit);
+  visitList(spec.ephemeralContainers, visit);
+}
+
+function visitList(list: PssContainer[] | null | undefined, visit: (c: PssContainer) => void) {
+  if (!Array.isArray(list)) return;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c && typeof c === "object") visit(c);
   }
 }
 
@@ -125,7 +132,8 @@ export function joinQuote(items: readonly string[]): string {
 }
 
 /** The distinct items, sorted (Go's `sets.String.List()`). */
-export function sortedSet(items: Iterable<string>): string[] {
+export function sortedSet(items: readonly string[]): string[] {
+  if (items.length < 2) return [...items];
   return [...new Set(items)].sort(compareGo);
 }
 
@@ -133,6 +141,14 @@ export function sortedSet(items: Iterable<string>): string[] {
 export function compareGo(a: string, b: string): number {
   if (a === b) return 0;
   const n = Math.min(a.length, b.length);
+  // UTF-16 order is code point order unless a surrogate meets a unit above it.
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x < 0xd800 || x > 0xdfff) && (y < 0xd800 || y > 0xdfff)) return x < y ? -1 : 1;
+    break;
+  }
   for (let i = 0; i < n; i++) {
     const x = a.codePointAt(i)!;
     const y = b.codePointAt(i)!;

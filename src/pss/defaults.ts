@@ -7,7 +7,7 @@
 import { isObject, type PssContainer, type PssPodSpec } from "./check.ts";
 
 /** Every volume source field of core/v1 VolumeSource. */
-export const VOLUME_SOURCES: readonly string[] = [
+export const VOLUME_SOURCES: ReadonlySet<string> = new Set([
   "hostPath",
   "emptyDir",
   "gcePersistentDisk",
@@ -38,14 +38,19 @@ export const VOLUME_SOURCES: readonly string[] = [
   "csi",
   "ephemeral",
   "image",
-];
+]);
+
+function hasSource(v: Record<string, unknown>): boolean {
+  for (const k in v) if (VOLUME_SOURCES.has(k) && v[k] != null) return true;
+  return false;
+}
 
 function defaultVolumes(volumes: PssPodSpec["volumes"]): PssPodSpec["volumes"] | null {
   if (!Array.isArray(volumes)) return null;
   let out: NonNullable<PssPodSpec["volumes"]> | null = null;
   for (let i = 0; i < volumes.length; i++) {
     const v = volumes[i];
-    if (!isObject(v) || VOLUME_SOURCES.some((k) => v[k] != null)) continue;
+    if (!isObject(v) || hasSource(v)) continue;
     out ??= [...volumes];
     out[i] = { ...v, emptyDir: {} };
   }

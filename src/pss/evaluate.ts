@@ -67,6 +67,34 @@ export function violations(
   return out;
 }
 
+/**
+ * The violations at baseline and at restricted in one pass: a check both levels run (the same
+ * revision at one version) runs once. 19 checks instead of 27 at the newest version.
+ */
+export function violationsByLevel(
+  pod: PreparedPod,
+  version: Version,
+): { baseline: PssViolation[]; restricted: PssViolation[] } {
+  const seen = new Map<string, PssViolation | null>();
+  const run = (level: "baseline" | "restricted") => {
+    const out: PssViolation[] = [];
+    for (const c of checksFor(level, version)) {
+      let v = seen.get(c.id);
+      if (v === undefined) {
+        const r = c.check(pod.meta, pod.spec);
+        v = r.allowed
+          ? null
+          : { check: c.id, reason: r.reason || "unknown forbidden reason", detail: r.detail };
+        seen.set(c.id, v);
+      }
+      if (v !== null) out.push(v);
+    }
+    return out;
+  };
+  const baseline = run("baseline");
+  return { baseline, restricted: run("restricted") };
+}
+
 /** Evaluates `pod` (defaults applied) against one level and version. */
 export function evaluatePod(pod: PodLike | PreparedPod, lv: LevelVersion): PssResult {
   const prepared = "meta" in pod ? pod as PreparedPod : preparePod(pod as PodLike);

@@ -3,8 +3,8 @@
  * it from the next level, and its result at the level asked (`audit-pods --pss LEVEL[:VERSION]`;
  * with `--pss` alone no level is asked, and the level reported is the first one it fails).
  */
-import { formatVersion, type Level, levelRank, type Version } from "./api.ts";
-import { type PodLike, preparePod, type PssViolation, violations } from "./evaluate.ts";
+import { formatVersion, type Level, type Version } from "./api.ts";
+import { type PodLike, preparePod, type PssViolation, violationsByLevel } from "./evaluate.ts";
 
 /** What `--pss` asks: a level (null: `--pss` alone, report the level each pod meets) and version. */
 export interface PssSetting {
@@ -28,24 +28,20 @@ export interface PodPss {
 
 /** Evaluates a pod (the API server's defaults applied) for an audit. */
 export function podPss(pod: PodLike, setting: PssSetting): PodPss {
-  const prepared = preparePod(pod);
   const { version } = setting;
-  let levelMet: Level;
-  let next: PodPss["next"];
-  const baseline = violations(prepared, "baseline", version);
-  if (baseline.length > 0) {
-    levelMet = "privileged";
-    next = { level: "baseline", violations: baseline };
-  } else {
-    const restricted = violations(prepared, "restricted", version);
-    levelMet = restricted.length > 0 ? "baseline" : "restricted";
-    next = restricted.length > 0 ? { level: "restricted", violations: restricted } : null;
-  }
+  const { baseline, restricted } = violationsByLevel(preparePod(pod), version);
+  const levelMet: Level = baseline.length > 0
+    ? "privileged"
+    : restricted.length > 0
+    ? "baseline"
+    : "restricted";
+  const next: PodPss["next"] = baseline.length > 0
+    ? { level: "baseline", violations: baseline }
+    : restricted.length > 0
+    ? { level: "restricted", violations: restricted }
+    : null;
   const level = setting.level ?? next?.level ?? "restricted";
-  let found: PssViolation[];
-  if (levelRank(level) <= levelRank(levelMet)) found = [];
-  else if (next?.level === level) found = next.violations;
-  else found = violations(prepared, level, version);
+  const found = level === "privileged" ? [] : level === "baseline" ? baseline : restricted;
   return {
     level,
     version: formatVersion(version),
@@ -54,4 +50,15 @@ export function podPss(pod: PodLike, setting: PssSetting): PodPss {
     levelMet,
     next,
   };
+}
+
+/** A short text equal for equal results (for telling decisions apart without JSON). */
+export function podPssKey(p: PodPss): string {
+  let k = `${p.level}\u0001${p.version}\u0001${p.levelMet}`;
+  for (const v of p.violations) k += `\u0001${v.check}\u0002${v.reason}\u0002${v.detail}`;
+  if (p.next && p.next.violations !== p.violations) {
+    k += `\u0003${p.next.level}`;
+    for (const v of p.next.violations) k += `\u0001${v.check}\u0002${v.reason}\u0002${v.detail}`;
+  }
+  return k;
 }

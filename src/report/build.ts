@@ -5,7 +5,7 @@
  * the owner is known, and only one decision per item is kept in memory.
  */
 import type { Pod } from "../model/pod.ts";
-import type { PodPss } from "../pss/pod_result.ts";
+import { type PodPss, podPssKey } from "../pss/pod_result.ts";
 import type { OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import { type PodSubject, workloadKey, type WorkloadRef } from "../workloads/subject.ts";
@@ -154,7 +154,7 @@ export interface SharedDecision {
   policy: string | null;
   results: ReportPolicyResult[];
   admitted: AdmittedPod | null;
-  /** JSON of `admitted` (and of `pss`, after a NUL, with `--pss`), for comparing. */
+  /** JSON of `admitted` (and the key of `pss`, after a NUL, with `--pss`), for comparing. */
   admittedJson: string;
   pss?: PodPss;
   /** The message without the pod's name (pods that differ only by name share a decision). */
@@ -289,7 +289,7 @@ export class DecisionTable {
     const verdict = reportVerdict(decision);
     const d = verdict === decision.verdict ? decision : { ...decision, verdict };
     const json = JSON.stringify(admitted) +
-      (decision.pss ? `\u0000${JSON.stringify(decision.pss)}` : "");
+      (decision.pss ? `\u0000${podPssKey(decision.pss)}` : "");
     return this.#find(d, admitted, json, messageKey(decision));
   }
 

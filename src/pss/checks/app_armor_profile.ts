@@ -53,11 +53,12 @@ function appArmorProfile1_0(meta: PssMetadata, spec: PssPodSpec): CheckResult {
     );
   }
   const annotations: string[] = [];
-  if (isObject(meta.annotations)) {
-    for (const [k, v] of Object.entries(meta.annotations)) {
-      if (k.startsWith(ANNOTATION_PREFIX) && !allowedAnnotationValue(String(v))) {
-        annotations.push(`${k}=${goQuote(String(v))}`);
-      }
+  const all = meta.annotations;
+  if (isObject(all)) {
+    for (const k in all) {
+      if (!Object.hasOwn(all, k) || !k.startsWith(ANNOTATION_PREFIX)) continue;
+      const v = String(all[k]);
+      if (!allowedAnnotationValue(v)) annotations.push(`${k}=${goQuote(v)}`);
     }
   }
   const values = sortedSet(badValues);

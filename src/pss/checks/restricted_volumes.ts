@@ -15,7 +15,7 @@ import {
   sortedSet,
 } from "../check.ts";
 
-const ALLOWED_SOURCES = [
+const ALLOWED_SOURCES = new Set([
   "configMap",
   "csi",
   "downwardAPI",
@@ -25,7 +25,7 @@ const ALLOWED_SOURCES = [
   "persistentVolumeClaim",
   "projected",
   "secret",
-];
+]);
 
 /** The restricted sources in upstream's order, with the name its message uses. */
 const RESTRICTED_SOURCES: readonly (readonly [string, string])[] = [
@@ -57,7 +57,14 @@ function restrictedVolumes1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult
   const types: string[] = [];
   for (const v of spec.volumes ?? []) {
     if (v == null || typeof v !== "object") continue;
-    if (ALLOWED_SOURCES.some((k) => v[k] != null)) continue;
+    let allowed = false;
+    for (const k in v) {
+      if (ALLOWED_SOURCES.has(k) && v[k] != null) {
+        allowed = true;
+        break;
+      }
+    }
+    if (allowed) continue;
     bad.push(v.name);
     types.push(RESTRICTED_SOURCES.find(([k]) => v[k] != null)?.[1] ?? "unknown");
   }
