@@ -53,7 +53,7 @@ export const AUTHENTICATED_GROUP = "system:authenticated";
  * The group the API server's authorizer allows everything, before RBAC is asked
  * (`authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)`).
  */
-export const PRIVILEGED_GROUP = "system:masters";
+const PRIVILEGED_GROUP = "system:masters";
 export const UNAUTHENTICATED_GROUP = "system:unauthenticated";
 export const ANONYMOUS_USER = "system:anonymous";
 export const ALL_SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
