@@ -12,11 +12,13 @@ import {
   field,
   jsonField,
   macro,
+  MAX_VALUE_BYTES,
   or,
   overlongValues,
   render,
   str,
   UnsafeValueError,
+  valueBytes,
   ValueTooLongError,
   word,
 } from "./condition.ts";
@@ -212,6 +214,18 @@ function generateWithPrefixes(
     ...(limits.length ? ["Limits:", ...limits.map((l) => `- ${l}`)] : []),
     EPHEMERAL_NOTE,
   ].join("\n");
+  // List items are values of the conditions that use the list: the same limit.
+  for (const item of items) {
+    if (item.kind !== "list") continue;
+    const long = item.items.find((v) => valueBytes(v) > MAX_VALUE_BYTES);
+    if (long !== undefined) {
+      throw new GenerateError(
+        psps.map((p) => p.metadata?.name).join(", "),
+        "metadata.annotations",
+        `list ${item.name}: ${describeOverlong(long)}`,
+      );
+    }
+  }
   if (items.some((i) => i.kind === "rule" && i.source === "syscall")) {
     for (const i of items) if (i.kind === "plugins") i.plugins = [...i.plugins, CONTAINER_PLUGIN];
   }

@@ -69,3 +69,8 @@ Deno.test("constants fold and precedence is explicit", () => {
   assert.equal(render(group(a)), "(ka.verb=create)");
   assert.throws(() => render(TRUE));
 });
+
+Deno.test("the generator's errors say what they are", () => {
+  assert.equal(new UnsafeValueError("x").name, "UnsafeValueError");
+  assert.match(String(new UnsafeValueError("bad value")), /^UnsafeValueError: bad value$/);
+});

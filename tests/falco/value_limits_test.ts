@@ -15,7 +15,7 @@ import {
   str,
   ValueTooLongError,
 } from "../../src/falco/condition.ts";
-import { generateRules } from "../../src/falco/generate.ts";
+import { GenerateError, generateRules } from "../../src/falco/generate.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { auditEventFromObject, checkLoad, firingRules } from "../support/falco/mod.ts";
@@ -197,5 +197,28 @@ Deno.test("a value that cannot fit is left out, named in the header and the warn
     assert.match(named?.reason ?? "", /left out: a value of 301 bytes .* exceeds the 255 bytes/);
     assert.ok(g.yaml.startsWith("#") && g.yaml.includes("left out: a value of 301 bytes"));
     assert.ok(g.warnings.some((w) => w.includes("allowedHostPaths") && w.includes("left out")));
+  }
+});
+
+Deno.test("an image or namespace longer than a value may be is refused, naming the annotation", () => {
+  const image = `registry.example.com/${"a".repeat(260)}`;
+  for (const target of ["current", "0.27"] as const) {
+    const cases: Record<string, string>[] = [
+      { "falco-rules-psp-images": `[nginx, ${image}]` },
+      { "falco-rules-psp-namespaces": `[default, ${"n".repeat(256)}]` },
+    ];
+    for (const annotations of cases) {
+      const p = psp({ privileged: false }, annotations);
+      assert.throws(
+        () => generateRules([p], { target, prefix: true }),
+        (e: unknown) => {
+          assert.ok(e instanceof GenerateError, `${target}: ${e}`);
+          // refused as an invalid reference or name, or as over Falco's limit (list items are
+          // checked too): either way naming the annotation, never written
+          assert.match(e.message, /metadata\.annotations.*(exceeds the 255 bytes|not a valid)/);
+          return true;
+        },
+      );
+    }
   }
 });
