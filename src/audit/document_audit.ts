@@ -13,7 +13,7 @@ import {
 } from "../admission/admit.ts";
 import { InputError, type SourceRef } from "../io/errors.ts";
 import type { LoadedObject } from "../io/documents.ts";
-import { type DocumentText, parseDocument } from "../io/stream.ts";
+import type { DocumentText } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { type PodPss, podPss, type PssSetting } from "../pss/pod_result.ts";
 import { buildRbacIndex, usablePolicies } from "../rbac/authorize.ts";
@@ -28,7 +28,7 @@ import {
   type SharedDecision,
 } from "../report/build.ts";
 import { readAuditLine } from "../workloads/audit_log.ts";
-import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
+import { extractDocument, type Extracted, type OwnerEdge } from "../workloads/extract.ts";
 import {
   podServiceAccount,
   type TokenVolumeMode,
@@ -281,7 +281,14 @@ export class DocumentAuditor {
           continue;
         }
         const objects: ObjectOutcome[] = [];
-        for (const lo of parseDocument(doc)) objects.push(this.#object(lo, decisions));
+        const read = extractDocument(doc, this.#selection);
+        // what was skipped warns where it was, in order (a document is skipped whole or
+        // object by object)
+        if (read.skipped.length) objects.push({ warnings: read.skipped });
+        for (let i = 0; i < read.unselected; i++) objects.push({});
+        for (const { loaded, extracted } of read.objects) {
+          objects.push(this.#object(loaded, extracted, decisions));
+        }
         out.documents.push(objects);
       }
     } catch (e) {
@@ -313,11 +320,8 @@ export class DocumentAuditor {
     return o;
   }
 
-  #object(lo: LoadedObject, fresh: SharedDecision[]): ObjectOutcome {
-    if (!objectSelected(lo, this.#selection)) return {};
-    const { subject, edge, warnings } = extractFromObject(lo, this.#selection.namespace, {
-      unknownFields: true,
-    });
+  #object(lo: LoadedObject, extracted: Extracted, fresh: SharedDecision[]): ObjectOutcome {
+    const { subject, edge, warnings } = extracted;
     const o: ObjectOutcome = {};
     if (warnings?.length) o.warnings = warnings;
     if (edge) o.edge = edge;

@@ -6,14 +6,14 @@
  */
 import { type AccessCheck, rbacAccessFromSpec } from "./document_audit.ts";
 import type { DocumentSource } from "./pool.ts";
-import { expandPaths, type LoadedObject, loadObjects } from "../io/documents.ts";
-import { streamObjects } from "../io/stream.ts";
+import { expandInputs, type LoadedObject, loadObjects } from "../io/documents.ts";
+import { emptyInputError, streamDocuments } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
 import { terminalText } from "../io/terminal_text.ts";
 import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts";
-import { extractFromObject, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
-import { compileSelection, objectSelected, type ObjectSelection } from "../workloads/selection.ts";
+import { extractDocument, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
+import { compileSelection, type ObjectSelection } from "../workloads/selection.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 
 export type { AccessCheck };
@@ -65,6 +65,11 @@ export interface FileInputOptions {
   recursive: boolean;
   auditLog: string[];
   rbacFile: string[];
+  /**
+   * `-f` documents that are not Kubernetes objects (or only parts of them) in files found in
+   * directories are errors, as in files named on the command line, instead of skipped.
+   */
+  strict?: boolean;
   /** The pod creator, for `--rbac-file` (audit-log events carry their own). */
   as?: string;
   asGroup: string[];
@@ -83,26 +88,36 @@ export function warn(message: string): void {
  */
 async function* fileSubjects(
   paths: readonly string[],
-  recursive: boolean,
+  opts: { recursive: boolean; strict?: boolean },
   edge: (e: OwnerEdge) => void,
   skipped: Map<string, number>,
   onWarning: (message: string) => void = warn,
   selection?: ObjectSelection,
 ): AsyncGenerator<PodSubject> {
   const sel = compileSelection(selection);
-  for (const file of await expandPaths(paths, recursive)) {
-    for await (const lo of streamObjects(file)) {
-      if (!objectSelected(lo, sel)) continue;
-      const { subject, edge: e, warnings } = extractFromObject(lo, sel.namespace, {
-        unknownFields: true,
-      });
-      warnings?.forEach(onWarning);
-      if (e) edge(e);
-      if (subject) yield subject;
-      else {
-        const kind = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
-        skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+  for (const { file, listed } of await expandInputs(paths, opts.recursive)) {
+    const lenient = listed && !opts.strict;
+    const state = { blank: true };
+    let read = 0;
+    for await (const doc of streamDocuments(file, state)) {
+      const { objects, skipped: skips, unselected } = extractDocument({ ...doc, lenient }, sel);
+      skips.forEach(onWarning);
+      read += skips.length + unselected;
+      for (const { loaded: lo, extracted: { subject, edge: e, warnings } } of objects) {
+        read++;
+        warnings?.forEach(onWarning);
+        if (e) edge(e);
+        if (subject) yield subject;
+        else {
+          const kind = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
+          skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+        }
       }
+    }
+    if (read === 0) {
+      const empty = emptyInputError(file, state.blank);
+      if (!lenient) throw empty;
+      onWarning(`${empty.message} (skipped; --strict makes this an error)`);
     }
   }
 }
@@ -118,9 +133,13 @@ export function fileInputs(
   const documents: NonNullable<AuditInputs["documents"]> = {
     ...(opts.selection ? { selection: opts.selection } : {}),
     async sources() {
-      const files = await expandPaths(opts.filename, opts.recursive);
+      const files = await expandInputs(opts.filename, opts.recursive);
       return [
-        ...files.map((file) => ({ file, kind: "objects" as const })),
+        ...files.map(({ file, listed }) => ({
+          file,
+          kind: "objects" as const,
+          lenient: listed && !opts.strict,
+        })),
         ...opts.auditLog.map((file) => ({ file, kind: "audit-log" as const })),
       ];
     },
@@ -150,14 +169,7 @@ export function fileInputs(
     },
     async *subjects(edge) {
       const skipped = new Map<string, number>();
-      yield* fileSubjects(
-        opts.filename,
-        opts.recursive,
-        edge,
-        skipped,
-        onWarning,
-        opts.selection,
-      );
+      yield* fileSubjects(opts.filename, opts, edge, skipped, onWarning, opts.selection);
       documents.skipped(skipped);
       for (const file of opts.auditLog) {
         const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };

@@ -119,6 +119,8 @@ function workerLane(setup: AuditSetup, url?: URL): Lane {
 export interface DocumentSource {
   file: string;
   kind: "objects" | "audit-log";
+  /** Objects: skip what is not a Kubernetes object, with a warning (see extractDocument). */
+  lenient?: boolean;
 }
 
 /** Options of auditDocuments. */
@@ -170,13 +172,16 @@ function objectsReader(
   sink: ReportSink,
   warn: (message: string) => void,
   skipped: Map<string, number>,
+  lenient = false,
 ): SourceReader {
   const state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true };
   let objects = 0;
   return {
-    documents(beforeWait) {
+    async *documents(beforeWait) {
       state.beforeWait = beforeWait;
-      return streamDocuments(file, state);
+      for await (const doc of streamDocuments(file, state)) {
+        yield lenient ? { ...doc, lenient } : doc;
+      }
     },
     take(outcomes) {
       objects += outcomes.length;
@@ -188,7 +193,10 @@ function objectsReader(
       }
     },
     end() {
-      if (objects === 0) throw emptyInputError(file, state.blank);
+      if (objects > 0) return;
+      const empty = emptyInputError(file, state.blank);
+      if (!lenient) throw empty;
+      warn(`${empty.message} (skipped; --strict makes this an error)`);
     },
   };
 }
@@ -374,7 +382,7 @@ export async function auditDocuments(
     try {
       for (const [i, source] of sources.entries()) {
         const reader = source.kind === "objects"
-          ? objectsReader(source.file, sink, opts.warn, skipped)
+          ? objectsReader(source.file, sink, opts.warn, skipped, source.lenient)
           : auditLogReader(source.file, sink, (s) => opts.auditLogDone?.(source.file, s));
         // The input has no more at hand (a pipe): audit and take all read so far, so that
         // an error in it is not held back until more input comes.

@@ -203,6 +203,11 @@ export function auditPodsCommand() {
     )
     .option("-R, --recursive", "read directories recursively")
     .option(
+      "--strict",
+      "documents of -f directories that are not Kubernetes objects or only parts of them " +
+        "(kustomize patches, Helm templates, values files) are errors, not skipped with a warning",
+    )
+    .option(
       "--audit-log <file>",
       "Kubernetes audit log (JSON lines): audit every pod creation in it (repeatable)",
       collect,
@@ -307,6 +312,7 @@ Exit codes:
         pspFile: flags.pspFile ?? [],
         filename: flags.filename ?? [],
         recursive: flags.recursive ?? false,
+        strict: flags.strict ?? false,
         auditLog: flags.auditLog ?? [],
         policy: flags.policy ?? [],
         rbacFile: flags.rbacFile ?? [],

@@ -56,6 +56,27 @@ export async function expandPaths(paths: readonly string[], recursive: boolean):
   return out;
 }
 
+/** An input file and how it was named: on the command line, or found in a directory. */
+export interface InputFile {
+  file: string;
+  /** Found by listing a directory (not named by the user). */
+  listed: boolean;
+}
+
+/** expandPaths, telling the files named from those found in directories. */
+export async function expandInputs(
+  paths: readonly string[],
+  recursive: boolean,
+): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  for (const p of paths) {
+    const files = await expandPaths([p], recursive);
+    const listed = files.length !== 1 || files[0] !== p;
+    for (const file of files) out.push({ file, listed });
+  }
+  return out;
+}
+
 async function listDirectory(dir: string, recursive: boolean): Promise<string[]> {
   const entries: Deno.DirEntry[] = [];
   for await (const e of Deno.readDir(dir)) entries.push(e);

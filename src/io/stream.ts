@@ -492,6 +492,11 @@ export interface DocumentText {
   lines: number;
   /** Documents of the file before it. */
   documents: number;
+  /**
+   * Its file was found in a directory and `--strict` is off: a document that is not a
+   * Kubernetes object, or only part of one, is skipped with a warning (extractDocument).
+   */
+  lenient?: boolean;
 }
 
 /**

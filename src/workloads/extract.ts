@@ -5,6 +5,8 @@
  * create (the workload's namespace, the template's service account, a name).
  */
 import type { LoadedObject } from "../io/documents.ts";
+import { type DocumentText, parseDocument } from "../io/stream.ts";
+import { type CompiledSelection, objectSelected } from "./selection.ts";
 import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
 import type { Pod } from "../model/pod.ts";
 import { checkPodShape } from "./pod_shape.ts";
@@ -247,4 +249,118 @@ function jobPods(spec: unknown): number {
   const n = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : null;
   if (!isRecord(spec)) return 1;
   return n(spec.completions) ?? n(spec.parallelism) ?? 1;
+}
+
+/** Kinds whose apps/v1 form requires `spec.selector`. */
+const SELECTOR_REQUIRED = new Set(["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"]);
+
+/**
+ * The first field the API server requires that a pod-kind object lacks (a container's name or
+ * image, an apps/v1 workload's selector), as kustomize patches and other fragments lack them;
+ * undefined for a whole object or another kind.
+ */
+function missingRequired(
+  o: Record<string, unknown>,
+): { field: string; at: (string | number)[] } | undefined {
+  const kind = typeof o.kind === "string" ? o.kind : "";
+  const template = kind === "Pod" ? [] : TEMPLATE_KINDS[kind]?.templatePath;
+  if (template === undefined) return undefined;
+  if (SELECTOR_REQUIRED.has(kind) && o.apiVersion === "apps/v1") {
+    const spec = o.spec;
+    if (!isRecord(spec) || !isRecord(spec.selector)) {
+      return { field: "spec.selector", at: isRecord(spec) ? ["spec"] : [] };
+    }
+  }
+  let node: unknown = o;
+  for (const key of template) node = isRecord(node) ? node[key] : undefined;
+  const spec = isRecord(node) ? node.spec : undefined;
+  const base = [...template, "spec"];
+  if (!isRecord(spec)) return { field: base.join("."), at: template };
+  for (const list of ["containers", "initContainers"]) {
+    const containers = spec[list];
+    if (list === "containers" && !Array.isArray(containers)) {
+      return { field: `${base.join(".")}.containers`, at: base };
+    }
+    if (!Array.isArray(containers)) continue;
+    for (const [i, c] of containers.entries()) {
+      for (const key of ["name", "image"]) {
+        if (!isRecord(c) || typeof c[key] !== "string" || c[key] === "") {
+          return { field: `${base.join(".")}.${list}[${i}].${key}`, at: [...base, list, i] };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What one `-f` document yields: each object with its extraction, and warnings for what was skipped. */
+export interface ExtractedDocument {
+  objects: { loaded: LoadedObject; extracted: Extracted }[];
+  /** One warning per document or object skipped (lenient documents only). */
+  skipped: string[];
+  /** Objects that `-n`/`-l` leave out. */
+  unselected: number;
+}
+
+const NO_SELECTION: CompiledSelection = { requirements: [] };
+
+const STRICT_HINT = "(skipped; --strict makes this an error)";
+
+/**
+ * Reads one document of an `-f` file and extracts the objects `selection` (`-n`, `-l`) keeps
+ * (extractFromObject, with unknown-field warnings). A lenient document (its file was found in a directory, without
+ * `--strict`) that is not a Kubernetes object (unreadable YAML, an unrendered template, not a
+ * mapping, no apiVersion or kind) or only part of one (a pod kind whose pod fields are missing
+ * or mistyped, as in a kustomize patch) is skipped with one warning naming file, document and
+ * why; otherwise such a document is an InputError, as before.
+ */
+export function extractDocument(
+  doc: DocumentText,
+  selection: CompiledSelection = NO_SELECTION,
+): ExtractedDocument {
+  const out: ExtractedDocument = { objects: [], skipped: [], unselected: 0 };
+  let loaded: LoadedObject[];
+  try {
+    loaded = parseDocument(doc);
+  } catch (e) {
+    if (!doc.lenient || !(e instanceof InputError)) throw e;
+    out.skipped.push(`${e.message} ${STRICT_HINT}`);
+    return out;
+  }
+  for (const lo of loaded) {
+    const o = lo.object;
+    if (
+      doc.lenient && (typeof o.apiVersion !== "string" || typeof o.kind !== "string" || !o.kind)
+    ) {
+      out.skipped.push(
+        `${
+          formatSource(lo.source)
+        }: not a Kubernetes object (no apiVersion or kind) ${STRICT_HINT}`,
+      );
+      continue;
+    }
+    const missing = doc.lenient ? missingRequired(o) : undefined;
+    if (missing) {
+      out.skipped.push(
+        `${
+          formatSource({ ...lo.source, ...(lo.locate?.(missing.at) ?? {}) })
+        }: ${missing.field}: Required value: a partial ${o.kind} (a patch?) ${STRICT_HINT}`,
+      );
+      continue;
+    }
+    try {
+      if (!objectSelected(lo, selection)) {
+        out.unselected++;
+        continue;
+      }
+      out.objects.push({
+        loaded: lo,
+        extracted: extractFromObject(lo, selection.namespace, { unknownFields: true }),
+      });
+    } catch (e) {
+      if (!doc.lenient || !(e instanceof InputError)) throw e;
+      out.skipped.push(`${e.message}: a partial ${o.kind} (a patch?) ${STRICT_HINT}`);
+    }
+  }
+  return out;
 }
