@@ -37,7 +37,6 @@ import {
 import {
   type CompiledSelection,
   compileSelection,
-  objectSelected,
   type ObjectSelection,
 } from "../workloads/selection.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
