@@ -19,6 +19,7 @@ import { GenerateError, generateRules } from "../../src/falco/generate.ts";
 import type { PodSecurityPolicy } from "../../src/model/psp.ts";
 import { loadPsps } from "../../src/psp/load.ts";
 import { auditEventFromObject, checkLoad, firingRules } from "../support/falco/mod.ts";
+import { Random } from "../fuzz/random.ts";
 
 function psp(spec: Record<string, unknown>, annotations?: Record<string, string>) {
   return loadPsps([{
@@ -221,4 +222,66 @@ Deno.test("an image or namespace longer than a value may be is refused, naming t
       );
     }
   }
+});
+
+Deno.test("seeded: PSPs with long lists and long values give files both targets load", () => {
+  const r = new Random(13);
+  const word = (alphabet: string, min: number, max: number) =>
+    Array.from({ length: min + r.int(max - min + 1) }, () => r.pick([...alphabet])).join("");
+  const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+  const path = "abcdefghij-._0123456789";
+  const ranges = (n: number, step: number) =>
+    Array.from(
+      { length: n },
+      (_, i) => ({ min: i * step + r.int(step), max: i * step + step - 1 }),
+    );
+  let leftOut = 0;
+  for (let i = 0; i < 20; i++) {
+    const many = (n: number) => 1 + r.int(n);
+    const seccomp = Array.from(
+      { length: many(60) },
+      () => `localhost/${word(path, 1, r.chance(0.1) ? 260 : 60)}`,
+    );
+    const apparmor = Array.from(
+      { length: many(60) },
+      () => `localhost/${word(path, 1, r.chance(0.1) ? 260 : 60)}`,
+    );
+    const p = psp({
+      privileged: false,
+      allowedCapabilities: Array.from({ length: many(250) }, () => word(upper, 1, 40)),
+      defaultAddCapabilities: r.chance(0.3) ? [word(upper, 200, 300)] : [],
+      runAsUser: { rule: "MustRunAs", ranges: ranges(many(400), 5 + r.int(100)) },
+      runAsGroup: { rule: "MayRunAs", ranges: ranges(many(200), 7) },
+      fsGroup: { rule: "MustRunAs", ranges: ranges(many(300), 11) },
+      supplementalGroups: { rule: "MustRunAs", ranges: ranges(many(300), 13) },
+      hostPorts: ranges(many(300), 200),
+      allowedHostPaths: Array.from(
+        { length: many(40) },
+        () => ({
+          pathPrefix: `/${word(path, 1, r.chance(0.1) ? 300 : 80)}`,
+          readOnly: r.chance(0.5),
+        }),
+      ),
+      allowedFlexVolumes: Array.from({ length: many(40) }, () => ({ driver: word(path, 1, 120) })),
+      forbiddenSysctls: [`kernel.x${word("abcdefgh", 1, 240)}`],
+    }, {
+      "seccomp.security.alpha.kubernetes.io/allowedProfileNames": seccomp.join(","),
+      "apparmor.security.beta.kubernetes.io/allowedProfileNames": apparmor.join(","),
+    });
+    for (const target of ["current", "0.27"] as const) {
+      const g = generateRules([p], { target, prefix: true });
+      const check = checkLoad(g.yaml, target);
+      assert.deepEqual(check.errors, [], `case ${i} (${target}): errors`);
+      assert.deepEqual(check.warnings, [], `case ${i} (${target}): warnings`);
+      for (const u of g.uncovered.filter((u) => u.reason.includes("left out"))) {
+        // only a value that cannot be written within the limit leaves a rule out
+        assert.match(
+          u.reason,
+          /left out: (a value of (2[5-9][0-9]|[3-9][0-9]{2}) bytes|an allowed value|a regex alternative)/,
+        );
+        leftOut++;
+      }
+    }
+  }
+  console.log(`seeded long lists: 20 PSPs x 2 targets load; ${leftOut} rules left out and named`);
 });
