@@ -16,6 +16,7 @@ import type { LoadedObject } from "../io/documents.ts";
 import type { DocumentText } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { type PodPss, podPss, type PssSetting } from "../pss/pod_result.ts";
+import { type NamespaceLabels, namespaceLabelsOf } from "../pss/namespace_advice.ts";
 import { buildRbacIndex, usablePolicies } from "../rbac/authorize.ts";
 import { withBootstrapPolicy } from "../rbac/bootstrap.ts";
 import { loadRbac } from "../rbac/load.ts";
@@ -205,6 +206,8 @@ export interface ObjectOutcome {
   edge?: OwnerEdge;
   /** The kind of an object that holds no pod. */
   skipped?: string;
+  /** A Namespace object's name and labels (for the `--pss` namespace advice). */
+  namespace?: NamespaceLabels;
   /** A pod: what the report keeps of it, its decision's id, and its own message prefix. */
   pod?: { subject: ReportSubject; decision: number; messagePrefix?: string };
   /** An audit event's pod creation (see AuditLine); `pod` is its pod when it has one. */
@@ -326,6 +329,8 @@ export class DocumentAuditor {
     if (edge) o.edge = edge;
     if (!subject) {
       o.skipped = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
+      const ns = namespaceLabelsOf(lo.object);
+      if (ns) o.namespace = ns;
       return o;
     }
     o.pod = this.#admit(subject, fresh);

@@ -15,6 +15,7 @@ import { type AuditLogStats, auditLogSubjects } from "../workloads/audit_log.ts"
 import { extractDocument, type OwnerEdge, POD_KINDS } from "../workloads/extract.ts";
 import { compileSelection, type ObjectSelection } from "../workloads/selection.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
+import { type NamespaceLabels, namespaceLabelsOf } from "../pss/namespace_advice.ts";
 
 export type { AccessCheck };
 
@@ -31,8 +32,14 @@ export interface AuditPolicy {
 export interface AuditInputs {
   /** The PSPs (validated and defaulted as the API server stores them). */
   policies(): Promise<AuditPolicy[]>;
-  /** The pods to audit; `edge` receives ownership learned on the way (ReplicaSet -> Deployment). */
-  subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject>;
+  /**
+   * The pods to audit; `edge` receives ownership learned on the way (ReplicaSet -> Deployment),
+   * `namespace` the labels of Namespace objects met (for the `--pss` advice).
+   */
+  subjects(
+    edge: (e: OwnerEdge) => void,
+    namespace?: (ns: NamespaceLabels) => void,
+  ): AsyncIterable<PodSubject>;
   /** Which PSPs each pod may use (RBAC); undefined when every PSP may be used. */
   access(): Promise<AccessCheck | undefined>;
   /**
@@ -93,6 +100,7 @@ async function* fileSubjects(
   skipped: Map<string, number>,
   onWarning: (message: string) => void = warn,
   selection?: ObjectSelection,
+  namespace?: (ns: NamespaceLabels) => void,
 ): AsyncGenerator<PodSubject> {
   const sel = compileSelection(selection);
   for (const { file, listed } of await expandInputs(paths, opts.recursive)) {
@@ -111,6 +119,8 @@ async function* fileSubjects(
         else {
           const kind = typeof lo.object.kind === "string" ? lo.object.kind : "(no kind)";
           skipped.set(kind, (skipped.get(kind) ?? 0) + 1);
+          const ns = namespace && namespaceLabelsOf(lo.object);
+          if (ns) namespace!(ns);
         }
       }
     }
@@ -167,9 +177,9 @@ export function fileInputs(
       warnings.forEach(onWarning);
       return psps.map((p) => ({ psp: p.psp, source: p.source.file }));
     },
-    async *subjects(edge) {
+    async *subjects(edge, namespace) {
       const skipped = new Map<string, number>();
-      yield* fileSubjects(opts.filename, opts, edge, skipped, onWarning, opts.selection);
+      yield* fileSubjects(opts.filename, opts, edge, skipped, onWarning, opts.selection, namespace);
       documents.skipped(skipped);
       for (const file of opts.auditLog) {
         const stats: AuditLogStats = { withoutRequestObject: 0, duplicates: 0 };

@@ -163,6 +163,7 @@ interface SourceReader {
 /** What a reader does with an outcome's edge and pod (the report's side). */
 interface ReportSink {
   edge(o: ObjectOutcome): void;
+  namespace(o: ObjectOutcome): void;
   pod(o: ObjectOutcome): void;
 }
 
@@ -188,6 +189,7 @@ function objectsReader(
       for (const o of outcomes) {
         o.warnings?.forEach(warn);
         sink.edge(o);
+        sink.namespace(o);
         if (o.skipped !== undefined) skipped.set(o.skipped, (skipped.get(o.skipped) ?? 0) + 1);
         sink.pod(o);
       }
@@ -276,6 +278,9 @@ export async function auditDocuments(
   const sink: ReportSink = {
     edge(o) {
       if (o.edge) builder.addEdge(o.edge);
+    },
+    namespace(o) {
+      if (o.namespace) builder.addNamespace(o.namespace);
     },
     pod(o) {
       if (!o.pod) return;

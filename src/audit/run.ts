@@ -45,7 +45,12 @@ export async function auditPods(
     ...reportOptions,
     pss: reportPss(reportOptions.pss, policies.length > 0),
   });
-  for await (const subject of inputs.subjects((e) => builder.addEdge(e))) {
+  for await (
+    const subject of inputs.subjects(
+      (e) => builder.addEdge(e),
+      reportOptions.pss ? (ns) => builder.addNamespace(ns) : undefined,
+    )
+  ) {
     const allowed = access ? await access(subject, set.names) : set.names;
     builder.add(subject, set.admit(subject, allowed, tokenVolume));
   }

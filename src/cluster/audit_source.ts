@@ -6,6 +6,7 @@
  * It implements the steps of `AuditInputs` that the cluster replaces; the file
  * steps (given by the command) are kept for everything read from files.
  */
+import { type NamespaceLabels, namespaceLabelsOf } from "../pss/namespace_advice.ts";
 import type { LoadedObject } from "../io/documents.ts";
 import { IoError, type SourceRef } from "../io/errors.ts";
 import { loadPsps } from "../psp/load.ts";
@@ -143,9 +144,31 @@ export async function clusterAuditInputs(
       policyNames = policies.map((p) => p.psp.metadata.name!);
       return policies;
     },
-    subjects(edge: (e: OwnerEdge) => void): AsyncIterable<PodSubject> {
-      if (o.podFilesGiven) return steps.files.subjects(edge);
-      return clusterSubjects(client, scope, o.workloads, edge, steps.warn);
+    subjects(
+      edge: (e: OwnerEdge) => void,
+      namespace?: (ns: NamespaceLabels) => void,
+    ): AsyncIterable<PodSubject> {
+      if (o.podFilesGiven) return steps.files.subjects(edge, namespace);
+      const pods = clusterSubjects(client, scope, o.workloads, edge, steps.warn);
+      if (!namespace) return pods;
+      // --pss: the namespaces' PSA labels, for the advice (unreadable ones: no labels known).
+      return (async function* () {
+        try {
+          const items = await client.list("/api/v1/namespaces", { what: "namespaces" });
+          for (const n of items) {
+            const ns = namespaceLabelsOf(n);
+            if (ns) namespace(ns);
+          }
+        } catch (e) {
+          steps.warn(
+            `namespace labels not read (${
+              (e as Error).message
+            }): the advice cannot check current PSA labels`,
+          );
+        }
+        clearProgress();
+        yield* pods;
+      })();
     },
     // Pods from files (PSPs or RBAC from the cluster): audited as documents, as without one.
     ...(o.podFilesGiven && steps.files.documents ? { documents: steps.files.documents } : {}),

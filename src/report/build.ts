@@ -6,6 +6,8 @@
  */
 import type { Pod } from "../model/pod.ts";
 import { type PodPss, podPssKey } from "../pss/pod_result.ts";
+import { namespaceAdvice, type NamespaceLabels } from "../pss/namespace_advice.ts";
+import { parseVersion } from "../pss/api.ts";
 import type { OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import { type PodSubject, workloadKey, type WorkloadRef } from "../workloads/subject.ts";
@@ -457,6 +459,13 @@ export class ReportBuilder {
     this.#pss = opts.pss;
   }
 
+  readonly #namespaces = new Map<string, NamespaceLabels>();
+
+  /** Records a Namespace object's labels (for the `--pss` namespace advice). */
+  addNamespace(ns: NamespaceLabels): void {
+    this.#namespaces.set(ns.name, ns);
+  }
+
   /** Records that `child` (a ReplicaSet or Job) is controlled by `owner`. */
   addEdge(edge: OwnerEdge): void {
     this.#edges.set(workloadKey(edge.child), ownRef(edge.owner));
@@ -597,7 +606,25 @@ export class ReportBuilder {
       kind: REPORT_KIND,
       items,
       summary: summarize(items, this.policies, this.#pss),
-      ...(this.#pss ? { pss: this.#pss } : {}),
+      ...(this.#pss
+        ? {
+          pss: this.#pss,
+          namespaces: namespaceAdvice(
+            items.flatMap((it) =>
+              it.pss
+                ? [{
+                  namespace: it.namespace,
+                  workload: `${it.kind}/${it.name}`,
+                  pods: it.pods,
+                  pss: it.pss,
+                }]
+                : []
+            ),
+            [...this.#namespaces.values()],
+            parseVersion(this.#pss.version),
+          ),
+        }
+        : {}),
     };
   }
 }

@@ -18,6 +18,7 @@ export function reportDocument(report: AuditReport): Record<string, unknown> {
     kind: report.kind,
     items: report.items.map(item),
     summary: summaryDocument(report),
+    ...(report.namespaces ? { namespaces: report.namespaces } : {}),
   };
 }
 
@@ -74,6 +75,7 @@ export function* renderJsonChunks(report: AuditReport): Generator<string> {
       for (const it of report.items) yield itemDocument(it);
     }),
     summary: summaryDocument(report),
+    ...(report.namespaces ? { namespaces: report.namespaces } : {}),
   };
   yield* jsonChunks(doc, 3, "", new WeakMap());
   yield "\n";
@@ -112,6 +114,7 @@ export function* renderYamlChunks(report: AuditReport): Generator<string> {
     }
   }
   yield stringify({ summary: summaryDocument(report) }, YAML_OPTIONS);
+  if (report.namespaces) yield stringify({ namespaces: report.namespaces }, YAML_OPTIONS);
 }
 
 /** Renders the report as YAML. */

@@ -7,6 +7,7 @@
 import type { PspField } from "../model/psp_fields.ts";
 import type { Level } from "../pss/api.ts";
 import type { PodPss } from "../pss/pod_result.ts";
+import type { NamespaceAdvice } from "../pss/namespace_advice.ts";
 
 /** The document's apiVersion and kind (`-o json|yaml`). */
 export const REPORT_API_VERSION = "falco-psp/v1";
@@ -220,6 +221,8 @@ export interface AuditReport {
   summary: AuditSummary;
   /** With `--pss`: what it asked. */
   pss?: ReportPssSetting;
+  /** With `--pss`: the Pod Security Admission advice per namespace. */
+  namespaces?: NamespaceAdvice[];
 }
 
 /** Counts the items by verdict and sums their pods (and, with `pss`, by Pod Security result). */

@@ -6,6 +6,7 @@
  * the longest name cells) are cut with `…`. Pure: report in, text out.
  */
 import { terminalText } from "../io/terminal_text.ts";
+import { renderAdvice } from "./advice.ts";
 import { messageHint } from "./hints.ts";
 import {
   type AuditItem,
@@ -155,7 +156,13 @@ export function displayWidth(text: string): number {
 }
 
 /** `text` cut to at most `width` columns, ending with `…` when cut. */
-export function cut(text: string, width: number): string {
+export /** With `--pss`: the namespace advice after the summary, one blank line between. */
+function adviceAfter(report: AuditReport): string {
+  const advice = renderAdvice(report);
+  return advice === "" ? "" : `\n${advice}`;
+}
+
+function cut(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   if (width <= 0) return "";
   let out = "";
@@ -262,7 +269,7 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
       : psp
       ? "No refused or changed pods (--show-admitted lists the admitted ones)."
       : "No pods the Pod Security level refuses (--show-admitted lists them all).";
-    return `${fitLine(what, opts.width)}\n${fitLine(summary, opts.width)}\n`;
+    return `${fitLine(what, opts.width)}\n${fitLine(summary, opts.width)}\n${adviceAfter(report)}`;
   }
   const natural = header.map((h, i) =>
     Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i])))
@@ -285,7 +292,7 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
       opts.color,
     );
   const out = [line(header), ...cells.map((r, i) => line(r, rows[i].verdict))];
-  return `${out.join("\n")}\n\n${fitLine(summary, opts.width)}\n`;
+  return `${out.join("\n")}\n\n${fitLine(summary, opts.width)}\n${adviceAfter(report)}`;
 }
 
 /**

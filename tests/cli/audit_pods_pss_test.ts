@@ -53,7 +53,7 @@ Deno.test("--pss LEVEL beside the PSPs: table column, JSON pss, exit 1 for a PSS
   assert.ok(!t.stdout.includes("Deployment/web"), "baseline allows web: no row");
   assert.match(
     t.stdout,
-    /PSS baseline:latest: 4 refused, 3 allowed \(levels met: 0 restricted, 3 baseline, 4 privileged\)\n$/,
+    /PSS baseline:latest: 4 refused, 3 allowed \(levels met: 0 restricted, 3 baseline, 4 privileged\)\n/,
   );
 
   const j = await auditPods([...args, "--pss", "restricted:v1.22", "-o", "json"]);
@@ -175,6 +175,12 @@ function manyPods(): string {
       `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ${ns}}\nspec:\n  containers:\n  - name: c\n    image: x\n    ${sc}\n`,
     );
   }
+  // Namespace objects among them (read by the workers too).
+  for (let n = 0; n < 6; n++) {
+    docs.push(
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns${n}\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n`,
+    );
+  }
   return docs.join("---\n");
 }
 
@@ -190,7 +196,58 @@ Deno.test("--pss: worker threads give the report of one thread", async () => {
     const s = JSON.parse(one.stdout).summary.pss;
     assert.deepEqual(s.levelMet, { privileged: 400, baseline: 400, restricted: 400 });
     assert.deepEqual([s.allowed, s.refused], [400, 800]);
+    const advice = JSON.parse(one.stdout).namespaces;
+    // Namespace n holds the pods of shape n % 3: restricted, baseline, privileged.
+    assert.deepEqual(
+      advice.map((a: { level: string; current: { rejected: unknown[] } }) => [
+        a.level,
+        a.current.rejected.length,
+      ]),
+      [["restricted", 0], ["baseline", 0], ["privileged", 200], ["restricted", 0], [
+        "baseline",
+        0,
+      ], ["privileged", 200]],
+    );
   } finally {
     await Deno.remove(file);
+  }
+});
+
+Deno.test("--pss: namespace advice from files, with the current labels of Namespace objects", async () => {
+  const ns = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(
+      ns,
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+    );
+    const t = await auditPods(["-f", `${FX}workloads.yaml`, "-f", ns, "--pss"]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(
+      t.stdout,
+      /\n {2}shop {8}enforce=privileged; baseline would refuse 3 of 6 workloads: CronJob\/report: privileged /,
+    );
+    assert.match(
+      t.stdout,
+      /current labels enforce=baseline:latest: would reject 3: CronJob\/report/,
+    );
+    assert.match(
+      t.stdout,
+      /\n {2}kubectl label --overwrite ns monitoring pod-security\.kubernetes\.io\/enforce=privileged pod-security\.kubernetes\.io\/enforce-version=v1\.37 pod-security\.kubernetes\.io\/warn=baseline /,
+    );
+    const j = await auditPods(["-f", `${FX}workloads.yaml`, "-f", ns, "--pss", "-o", "json"]);
+    const doc = JSON.parse(j.stdout);
+    assert.deepEqual(
+      doc.namespaces.map((a: { namespace: string; level: string }) => [a.namespace, a.level]),
+      [
+        ["monitoring", "privileged"],
+        ["shop", "privileged"],
+      ],
+    );
+    assert.deepEqual(
+      doc.namespaces[1].current.rejected.map((r: { workload: string }) => r.workload),
+      ["CronJob/report", "PodTemplate/debug-template", "StatefulSet/db"],
+    );
+  } finally {
+    await Deno.remove(ns);
   }
 });
