@@ -155,14 +155,14 @@ export function displayWidth(text: string): number {
   return w;
 }
 
-/** `text` cut to at most `width` columns, ending with `…` when cut. */
-export /** With `--pss`: the namespace advice after the summary, one blank line between. */
+/** With `--pss`: the namespace advice after the summary, one blank line between. */
 function adviceAfter(report: AuditReport): string {
   const advice = renderAdvice(report);
   return advice === "" ? "" : `\n${advice}`;
 }
 
-function cut(text: string, width: number): string {
+/** `text` cut to at most `width` columns, ending with `…` when cut. */
+export function cut(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   if (width <= 0) return "";
   let out = "";
