@@ -77,9 +77,10 @@ export interface FileInputOptions {
    * directories are errors, as in files named on the command line, instead of skipped.
    */
   strict?: boolean;
-  /** The pod creator, for `--rbac-file` (audit-log events carry their own). */
-  as?: string;
-  asGroup: string[];
+  /** The pod creator (`--creator`), for `--rbac-file` (audit-log events carry their own). */
+  creator?: string;
+  /** The pod creator's groups (`--creator-group`). */
+  creatorGroups: string[];
   /** `-n`, `-l` for the `-f` objects (not the audit logs). */
   selection?: ObjectSelection;
 }
@@ -137,8 +138,8 @@ export function fileInputs(
   opts: FileInputOptions,
   onWarning: (message: string) => void = warn,
 ): AuditInputs {
-  const requester: Requester | undefined = opts.as
-    ? { user: opts.as, groups: opts.asGroup }
+  const requester: Requester | undefined = opts.creator
+    ? { user: opts.creator, groups: opts.creatorGroups }
     : undefined;
   const documents: NonNullable<AuditInputs["documents"]> = {
     ...(opts.selection ? { selection: opts.selection } : {}),
@@ -190,7 +191,9 @@ export function fileInputs(
     documents,
     async access() {
       if (opts.rbacFile.length === 0) {
-        if (opts.as) onWarning("--as/--as-group have no effect without --rbac-file");
+        if (opts.creator) {
+          onWarning("--creator/--creator-group have no effect without --rbac-file");
+        }
         return undefined;
       }
       const objects = await loadObjects(opts.rbacFile, { recursive: opts.recursive });

@@ -129,7 +129,7 @@ export interface AuditRunOptions {
   width?: number;
   color: boolean;
   failOn: "refused" | "changed";
-  /** The pod creator RBAC checks when a pod's source names none (`--as`). */
+  /** The pod creator RBAC checks when a pod's source names none (`--creator`). */
   requester?: string;
   /** How to change RBAC that leaves pods no PSP (default NO_USABLE_HINT). */
   noUsableHint?: string;

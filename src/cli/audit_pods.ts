@@ -130,8 +130,8 @@ function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
   const stdin = [...opts.pspFile, ...opts.filename, ...opts.auditLog, ...opts.rbacFile]
     .filter((p) => p === "-").length;
   if (stdin > 1) throw new UsageError("only one input may be read from stdin (-)");
-  if (opts.asGroup.length && !opts.as) {
-    throw new UsageError("--as-group needs --as (the user the groups belong to)");
+  if (opts.creatorGroups.length && !opts.creator) {
+    throw new UsageError("--creator-group needs --creator (the user the groups belong to)");
   }
   if (opts.selection?.selector !== undefined) {
     try {
@@ -140,6 +140,33 @@ function checkUsage(opts: AuditPodsOptions, clusterAvailable = false): void {
       if (!(e instanceof LabelSelectorError)) throw e;
       throw new UsageError(`-l/--selector: ${e.message}`);
     }
+  }
+}
+
+/**
+ * `--as` impersonates for the API calls, as in kubectl (it named the pod creator before
+ * `--creator`): without a cluster it can do nothing, which is an error saying so; with one,
+ * a warning says what it does now unless `--creator` is given too.
+ */
+export function checkImpersonation(
+  flags: Pick<ClusterFlags, "as" | "asGroup">,
+  opts: Pick<AuditPodsOptions, "creator">,
+  clusterUsed: boolean,
+  onWarning: (message: string) => void,
+): void {
+  if (!flags.as && !flags.asGroup?.length) return;
+  if (!clusterUsed) {
+    throw new UsageError(
+      "--as/--as-group impersonate a user for the API calls, as in kubectl, and this run " +
+        "reads no cluster; to name the pod creator whose RBAC counts, use --creator/--creator-group " +
+        "(--as meant that in earlier versions)",
+    );
+  }
+  if (!opts.creator) {
+    onWarning(
+      `--as impersonates ${JSON.stringify(flags.as ?? "")} for the API calls, as in kubectl; ` +
+        "it no longer names the pod creator whose RBAC counts: use --creator for that",
+    );
   }
 }
 
@@ -231,10 +258,11 @@ export function auditPodsCommand() {
       ).choices(RBAC_MODES).default("auto" as RbacMode),
     )
     .option(
-      "--as <user>",
-      "the user creating the pods (for --rbac-file; audit-log events carry their own)",
+      "--creator <user>",
+      "the user creating the pods, whose RBAC counts beside the pod's service account (for " +
+        "--rbac-file, the cluster's RBAC and --check-access; audit-log events carry their own)",
     )
-    .option("--as-group <group>", "a group of --as (repeatable)", collect)
+    .option("--creator-group <group>", "a group of --creator (repeatable)", collect)
     .addOption(
       new Option("-o, --output <format>", "output format").choices(OUTPUT_FORMATS).default(
         "table" as OutputFormat,
@@ -294,10 +322,10 @@ Examples:
 Without -f/--audit-log, pods (and with --workloads the workload templates) are read from the
 cluster of the kubeconfig context; without --psp-file, so are the PSPs (a cluster without the
 PodSecurityPolicy API needs --psp-file). Which PSPs a pod may use then comes from the cluster's
-RBAC (or --check-access, or --rbac-file). --as/--as-group name the pod creator for that check;
-API calls use the kubeconfig's user. With -f, -n gives objects without a namespace
-theirs (an object naming another is an error) and -l keeps the objects whose own labels
-match, as kubectl does.
+RBAC (or --check-access, or --rbac-file). --creator/--creator-group name the pod creator for
+that check; --as/--as-group impersonate for the API calls, as in kubectl. With -f, -n gives
+objects without a namespace theirs (an object naming another is an error) and -l keeps the
+objects whose own labels match, as kubectl does.
 
 Exit codes:
   0  nothing refused (with --fail-on changed: nothing refused or changed)
@@ -316,7 +344,7 @@ Exit codes:
         auditLog: flags.auditLog ?? [],
         policy: flags.policy ?? [],
         rbacFile: flags.rbacFile ?? [],
-        asGroup: flags.asGroup ?? [],
+        creatorGroups: flags.creatorGroup ?? [],
         output: flags.output as OutputFormat,
         serviceAccountToken: flags.serviceAccountToken as TokenVolumeMode,
         rbac: flags.rbac as RbacMode,
@@ -331,14 +359,15 @@ Exit codes:
         workloads: opts.workloads ?? false,
         checkAccess: opts.checkAccess ?? false,
         rbac: opts.rbac ?? "auto",
-        requester: opts.as ? { user: opts.as, groups: opts.asGroup } : undefined,
+        requester: opts.creator ? { user: opts.creator, groups: opts.creatorGroups } : undefined,
         pss: opts.pss !== undefined,
       };
-      // --as/--as-group here name the pod creator, not an identity to impersonate.
-      const clusterFlags = { ...flags, as: undefined, asGroup: undefined } as ClusterFlags;
+      // --as/--as-group impersonate for the API calls, as in kubectl; --creator names the pod creator.
+      const clusterFlags = flags as ClusterFlags;
       const useCluster = (pspWanted(opts) || cluster.checkAccess) && needsCluster(cluster) &&
         clusterConfigured(clusterFlags);
       checkUsage(opts, useCluster);
+      checkImpersonation(clusterFlags, opts, useCluster, warn);
       const files = fileInputs(opts);
       const inputs = useCluster
         ? await clusterAuditInputs(cluster, clusterFlags, {
@@ -350,13 +379,12 @@ Exit codes:
       Deno.exitCode = await runAudit({
         ...opts,
         pspFilesGiven: opts.pspFile.length > 0,
-        requester: opts.as,
+        requester: opts.creator,
         noUsableHint: noUsableHint(opts),
         color: opts.color && opts.output === "table" && !Deno.env.get("NO_COLOR") &&
           Deno.stdout.isTerminal(),
         width: opts.output === "table" ? terminalWidth() : undefined,
       }, inputs);
     });
-  // --as/--as-group are the pod creator's (see above), not kubectl's impersonation flags.
-  return addClusterOptions(cmd, ["as", "asGroup"]);
+  return addClusterOptions(cmd);
 }

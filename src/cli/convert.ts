@@ -63,6 +63,29 @@ const readPolicies: PolicySource = async (inputs, opts) => {
   return { policies: psps.map((p) => ({ psp: p.psp, source: p.source })), warnings };
 };
 
+/**
+ * `-R` named the rules file before it meant `--recursive` (as in kubectl): `convert ... -R FILE`
+ * from an older script is refused with what to write instead, rather than read FILE as a PSP
+ * and print the rules to stdout. `-R` before a directory (or a flag, or nothing) is recursion.
+ */
+export function checkLegacyRulesFlag(args: readonly string[]): void {
+  for (let i = 0; i < args.length - 1; i++) {
+    if (args[i] === "--") return;
+    if (args[i] !== "-R") continue;
+    const next = args[i + 1];
+    if (next.startsWith("-") && next !== "-") continue;
+    let dir = false;
+    try {
+      dir = Deno.statSync(next).isDirectory;
+    } catch { /* not a directory */ }
+    if (dir) continue;
+    throw new UsageError(
+      `-R means --recursive now, as in kubectl, and takes no value; to write the rules to ` +
+        `${JSON.stringify(next)}, pass --rules-path ${next} (falcoctl's long flag)`,
+    );
+  }
+}
+
 /** Turns a generator refusal into an input error naming file, document and field. */
 function inputErrorFor(e: unknown, policies: readonly ConvertPolicy[]): never {
   if (e instanceof GenerateError) {
@@ -160,8 +183,8 @@ export function convertCommand() {
     )
     .addOption(
       new Option(
-        "-R, --rules-path <path>",
-        "write the rules to this file (atomically) instead of stdout; - for stdout",
+        "--rules-path <path>",
+        "write the rules to this file (atomically) instead of stdout; - for stdout (falcoctl compatible)",
       ).env("FALCOCTL_RULES_PATH"),
     )
     .option("-d, --output-dir <dir>", "write one rules file per PodSecurityPolicy into <dir>")
@@ -177,7 +200,8 @@ export function convertCommand() {
         .choices(["current", "0.27", "0.43", "0.44", "0.45"] as const)
         .default("current" as const),
     )
-    .option("-r, --recursive", "read directories recursively", false)
+    .option("-R, --recursive", "read directories recursively (as kubectl's -R)", false)
+    .addOption(new Option("-r", "deprecated: -R/--recursive").hideHelp())
     .option(
       "--policy <name>",
       "without file inputs: convert only this PodSecurityPolicy of the cluster (repeatable)",
@@ -211,13 +235,14 @@ Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on 
         );
       }
       const source = fromCluster ? clusterPolicySource(o as ClusterFlags, o.policy) : readPolicies;
+      if (o.r) printWarnings(["-r is deprecated: use -R/--recursive (as in kubectl)"]);
       await runConvert(inputs, {
         pspPath: o.pspPath,
         rulesPath: o.rulesPath,
         outputDir: o.outputDir,
         prefix: o.prefix,
         falcoVersion: o.falcoVersion === "0.27" ? "0.27" : "current",
-        recursive: o.recursive,
+        recursive: o.recursive || o.r === true,
       }, source);
     });
   // PSPs are cluster-scoped: no namespace or selector flags.

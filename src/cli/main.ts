@@ -15,7 +15,7 @@ import {
 import { terminalText } from "../io/terminal_text.ts";
 import { ApiError, TransportError } from "../cluster/errors.ts";
 import { removeTemporaryFiles } from "../io/atomic_write.ts";
-import { convertCommand } from "./convert.ts";
+import { checkLegacyRulesFlag, convertCommand } from "./convert.ts";
 import { auditPodsCommand } from "./audit_pods.ts";
 import { completionCommand, isCompletionRequest, runCompletionRequest } from "./completion.ts";
 import denoJson from "../../deno.json" with { type: "json" };
@@ -51,6 +51,7 @@ export async function run(args: string[]): Promise<number> {
   applyExitOverride(program);
   const interruptible = listenForInterrupt(true);
   try {
+    if (args[0] === "convert") checkLegacyRulesFlag(args.slice(1));
     await program.parseAsync(args, { from: "user" });
     return Number(Deno.exitCode ?? 0);
   } catch (e) {

@@ -44,7 +44,7 @@ export interface ClusterAuditOptions {
   checkAccess: boolean;
   /** Where RBAC comes from (`--rbac`; default auto). */
   rbac?: RbacMode;
-  /** The requester of `--as`/`--as-group` (for RBAC and access reviews). */
+  /** The requester of `--creator`/`--creator-group` (for RBAC and access reviews). */
   requester?: Requester;
   /** `--pss`: a cluster without the PodSecurityPolicy API is audited against PSS only. */
   pss?: boolean;

@@ -18,9 +18,9 @@ import type {
 
 /** An identity asking to use a PSP. */
 export interface RbacSubject {
-  /** User name (`--as`). A `system:serviceaccount:<ns>:<name>` name gets the SA groups. */
+  /** User name (`--creator`). A `system:serviceaccount:<ns>:<name>` name gets the SA groups. */
   user?: string;
-  /** The user's groups (`--as-group`). */
+  /** The user's groups (`--creator-group`). */
   groups?: string[];
   /** A service account; takes precedence over `user`. */
   serviceAccount?: { namespace: string; name: string };

@@ -66,7 +66,7 @@ export interface ReportBuilderOptions {
    * costly for big inputs). Default true.
    */
   positions?: boolean;
-  /** The pod creator RBAC checks when the pod names none (`--as`), for `noUsablePolicy`. */
+  /** The pod creator RBAC checks when the pod names none (`--creator`), for `noUsablePolicy`. */
   requester?: string;
   /** How to change RBAC leaving a pod no PSP (the end of `noUsablePolicy.text`). */
   noUsableHint?: string;

@@ -176,7 +176,7 @@ export interface AuditItem {
 export interface NoUsablePolicy {
   /** The pod's service account (`namespace/name`); null for a pod without one (a mirror pod). */
   serviceAccount: string | null;
-  /** The pod's creator checked besides it (the audit event's user, or `--as`); null if none. */
+  /** The pod's creator checked besides it (the audit event's user, or `--creator`); null if none. */
   user: string | null;
   /** The explanation for people, with how to change it. */
   text: string;

@@ -47,7 +47,7 @@ export interface PodSubject {
   podPath: readonly (string | number)[];
   /** Finds the line of a field path inside the source object, when known. */
   locate?: (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
-  /** Who creates the pod (audit log events), overriding the command's `--as`. */
+  /** Who creates the pod (audit log events), overriding the command's `--creator`. */
   requester?: Requester;
 }
 

@@ -97,7 +97,7 @@ function options(
     recursive: false,
     auditLog: [],
     rbacFile: [],
-    asGroup: [],
+    creatorGroups: [],
     ...extra,
   };
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
+import { checkImpersonation } from "../../src/cli/audit_pods.ts";
 import { type DenoRun, runDeno } from "../support/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -238,7 +239,7 @@ Deno.test("audit log with RBAC: verdict and PSP agree with the real API server o
   assert.equal(agree, events.length);
 });
 
-Deno.test("--as/--as-group decide the PSPs of file inputs with --rbac-file", async () => {
+Deno.test("--creator/--creator-group decide the PSPs of file inputs with --rbac-file", async () => {
   const pod = `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: corpus}
@@ -264,7 +265,10 @@ spec:
     refused.message,
     'pods "p" is forbidden: PodSecurityPolicy: unable to admit pod: []',
   );
-  const seed = await auditPods([...base, "--as", "someone", "--as-group", "g-u-seed-example"], pod);
+  const seed = await auditPods(
+    [...base, "--creator", "someone", "--creator-group", "g-u-seed-example"],
+    pod,
+  );
   assert.equal(seed.code, 0, seed.stderr);
   const it = JSON.parse(seed.stdout).items[0];
   assert.deepEqual([it.verdict, it.policy], ["changed", "seed-example"]);
@@ -303,7 +307,15 @@ subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
       warnings[0],
       /for 1 workload, refused for that alone .*in the --rbac-file objects/,
     );
-    const json = await auditPods([...WORKLOADS, "--rbac-file", rbac, "--as", "ci", "-o", "json"]);
+    const json = await auditPods([
+      ...WORKLOADS,
+      "--rbac-file",
+      rbac,
+      "--creator",
+      "ci",
+      "-o",
+      "json",
+    ]);
     const ds = item(JSON.parse(json.stdout).items, "DaemonSet", "node-exporter") as Item & {
       message: string;
       noUsablePolicy: { serviceAccount: string; user: string; text: string };
@@ -354,9 +366,9 @@ subjects: [{kind: Group, name: "system:serviceaccounts:monitoring"}]
       ...WORKLOADS,
       "--rbac-file",
       rbac,
-      "--as",
+      "--creator",
       "root",
-      "--as-group",
+      "--creator-group",
       "system:masters",
       "-o",
       "json",
@@ -539,7 +551,11 @@ Deno.test("bad usage exits 2 with a message", async () => {
     [["-f", `${FX}workloads.yaml`], /no PodSecurityPolicies: pass --psp-file/],
     [["--psp-file", `${FX}psps.yaml`], /nothing to audit/],
     [[...WORKLOADS, "--policy", "nope"], /--policy "nope": no such PodSecurityPolicy/],
-    [[...WORKLOADS, "--as-group", "g"], /--as-group needs --as/],
+    [[...WORKLOADS, "--creator-group", "g"], /--creator-group needs --creator/],
+    [
+      [...WORKLOADS, "--rbac-file", `${FX}oracle-rbac.yaml`, "--as", "someone"],
+      /--as\/--as-group impersonate a user for the API calls, as in kubectl, and this run reads no cluster; to name the pod creator whose RBAC counts, use --creator/,
+    ],
     [[...WORKLOADS, "--fail-on", "admitted"], /argument 'admitted' is invalid/],
     [[...WORKLOADS, "--rbac", "files"], /--rbac=files needs --rbac-file/],
     [[...WORKLOADS, "--rbac", "cluster"], /--rbac=cluster needs a cluster/],
@@ -589,6 +605,8 @@ Deno.test("--help says kubectl falco-psp and documents the exit codes", async ()
       "--audit-log",
       "--policy",
       "--rbac-file",
+      "--creator ",
+      "--creator-group",
       "--as ",
       "--as-group",
       "-o, --output",
@@ -602,5 +620,22 @@ Deno.test("--help says kubectl falco-psp and documents the exit codes", async ()
   assert.match(
     r.stdout,
     /Exit codes:\n\s+0\s+nothing refused.*\n\s+1\s+.*refused.*\n\s+2\s+bad usage or input\n\s+3\s+cluster or I\/O failure/,
+  );
+});
+
+Deno.test("--as impersonates (as in kubectl): an error without a cluster, a warning without --creator", () => {
+  const warnings: string[] = [];
+  const w = (m: string) => warnings.push(m);
+  checkImpersonation({}, {}, true, w);
+  checkImpersonation({ as: "alice" }, { creator: "ci" }, true, w);
+  assert.deepEqual(warnings, []);
+  checkImpersonation({ as: "alice" }, {}, true, w);
+  assert.deepEqual(warnings, [
+    '--as impersonates "alice" for the API calls, as in kubectl; it no longer names the pod ' +
+    "creator whose RBAC counts: use --creator for that",
+  ]);
+  assert.throws(
+    () => checkImpersonation({ as: "alice" }, { creator: "ci" }, false, w),
+    /this run reads no cluster; to name the pod creator whose RBAC counts, use --creator/,
   );
 });

@@ -175,6 +175,26 @@ Deno.test("the real program: its subcommands, and every flag with choices comple
     }
   }
   assert.ok(checked > 0, "the real program has flags with choices");
+  // kubectl's meanings: -R is --recursive (no value) in both commands, --as impersonates.
+  const convertR = await complete(program, ["convert", "-R", ""]);
+  assert.equal(convertR.directive, Directive.Default, "after -R: input files, not a value");
+  assert.equal(
+    (await complete(program, ["convert", "--rules-path", ""])).directive,
+    Directive.Default,
+  );
+  const convertFlags = values(await complete(program, ["convert", "-"]));
+  assert.ok(convertFlags.includes("--recursive") && convertFlags.includes("-R"));
+  assert.ok(!convertFlags.includes("-r"), "the deprecated -r is not offered");
+  const auditFlags = (await complete(program, ["audit-pods", "--"])).suggestions;
+  const described = (flag: string) => auditFlags.find((s) => s.value === flag)?.description ?? "";
+  assert.match(described("--as"), /impersonate/);
+  assert.match(described("--creator"), /the user creating the pods/);
+  assert.equal(
+    (await complete(program, ["audit-pods", "-R", "--c"])).suggestions.some((s) =>
+      s.value === "--creator"
+    ),
+    true,
+  );
   // The issue's output formats for audit-pods.
   const formats = values(await complete(program, ["audit-pods", "-o", ""]));
   assert.ok(formats.includes("json") && formats.includes("yaml"), formats.join(","));

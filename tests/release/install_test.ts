@@ -163,16 +163,20 @@ Deno.test("installed plugin outlives its checkout and its deno; /dev and /proc p
     // /proc/self/fd/0 in, /dev/stderr and /dev/null out
     const toStderr = await run(
       "kubectl",
-      ["falco-psp", "convert", "/proc/self/fd/0", "-R", "/dev/stderr"],
+      ["falco-psp", "convert", "/proc/self/fd/0", "--rules-path", "/dev/stderr"],
       { env, stdin: psp },
     );
     assert.equal(toStderr.code, 0, toStderr.stderr);
     assert.equal(toStderr.stdout, "");
     assert.equal(toStderr.stderr, converted.stdout);
-    const toNull = await run("kubectl", ["falco-psp", "convert", "-", "-R", "/dev/null"], {
-      env,
-      stdin: psp,
-    });
+    const toNull = await run(
+      "kubectl",
+      ["falco-psp", "convert", "-", "--rules-path", "/dev/null"],
+      {
+        env,
+        stdin: psp,
+      },
+    );
     assert.equal(toNull.code, 0, toNull.stderr);
     assert.ok((await Deno.stat("/dev/null")).isCharDevice);
     // /dev/fd/N: the shell's process substitution

@@ -20,7 +20,7 @@ async function fixtureReport() {
     recursive: false,
     auditLog: [],
     rbacFile: [],
-    asGroup: [],
+    creatorGroups: [],
   }, () => {});
   return await auditPods(await inputs.policies(), inputs, undefined, new Set(["restricted"]), {
     positions: true,
