@@ -5,7 +5,6 @@
  * import.meta.url))`, a form `deno compile` finds and embeds as a bundle of its own.
  */
 /// <reference lib="deno.worker" />
-import { cacheYamlDebugSwitches } from "../io/stream.ts";
 import {
   type AuditSetup,
   type BatchOutcome,
@@ -22,7 +21,6 @@ function inAuditWorker(): boolean {
 
 /** Answers the pool's messages in this worker. */
 function serveAuditWorker(): void {
-  cacheYamlDebugSwitches();
   let auditor: DocumentAuditor | undefined;
   let setupError: BatchOutcome["error"];
   self.onmessage = (e: MessageEvent<WorkerRequest>) => {

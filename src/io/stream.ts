@@ -16,7 +16,6 @@ import {
   parseObjectsWithYaml,
 } from "./documents.ts";
 import { InputError, IoError, ioFailureText } from "./errors.ts";
-import process from "node:process";
 
 /** Bytes read from the file at a time. */
 const CHUNK_BYTES = 64 * 1024;
@@ -432,52 +431,6 @@ function fastJsonObject(line: string): Record<string, unknown> | undefined {
   return value;
 }
 
-let yamlEnvCached = false;
-
-/**
- * Makes the `yaml` library's per-token reads of `process.env.LOG_TOKENS` and
- * `process.env.LOG_STREAM` (its debug switches, read for every token it parses and
- * composes) plain property reads: under Deno every `process.env` read is a call
- * into the runtime, a fifth of the time spent parsing YAML. `process.env` is
- * replaced, once, by a view that answers those two names from their values at
- * this point and passes everything else (reads, writes, keys) to the real
- * environment.
- */
-export function cacheYamlDebugSwitches(): void {
-  if (yamlEnvCached) return;
-  yamlEnvCached = true;
-  const real = process.env;
-  const frozen: Record<string, string | undefined> = {
-    LOG_TOKENS: real.LOG_TOKENS,
-    LOG_STREAM: real.LOG_STREAM,
-  };
-  // The target is a plain object: a proxy over the real environment would still consult
-  // it for every read (the proxy invariant checks).
-  const view = new Proxy({}, {
-    get: (_, k) =>
-      typeof k === "string" && Object.hasOwn(frozen, k) ? frozen[k] : Reflect.get(real, k),
-    set: (_, k, v) => Reflect.set(real, k, v),
-    has: (_, k) => Reflect.has(real, k),
-    deleteProperty: (_, k) => Reflect.deleteProperty(real, k),
-    ownKeys: () => Reflect.ownKeys(real),
-    getOwnPropertyDescriptor: (_, k) => {
-      const d = Reflect.getOwnPropertyDescriptor(real, k);
-      return d && { ...d, configurable: true };
-    },
-    defineProperty: (_, k, d) => Reflect.defineProperty(real, k, d),
-  });
-  try {
-    Object.defineProperty(process, "env", {
-      value: view,
-      writable: true,
-      configurable: true,
-      enumerable: true,
-    });
-  } catch {
-    // Not replaceable here: parsing is only slower.
-  }
-}
-
 /**
  * One document of a streamed file, not parsed yet: a YAML document's text, or one
  * line of a JSON-lines file. Plain data (it can be posted to a worker); parseDocument
@@ -633,7 +586,6 @@ export function parseDocument(doc: DocumentText): LoadedObject[] {
  * time. A file without objects is an InputError.
  */
 export async function* streamObjects(file: string): AsyncGenerator<LoadedObject> {
-  cacheYamlDebugSwitches();
   const state = { blank: true };
   let objects = 0;
   for await (const doc of streamDocuments(file, state)) {

@@ -27,8 +27,9 @@
  */
 // @ts-types="npm:@types/js-yaml@4.0.9"
 import { FAILSAFE_SCHEMA, load, type LoadOptions, Type } from "js-yaml";
-import { Document, isScalar } from "yaml";
-import { YAML_OPTIONS } from "./yaml_schema.ts";
+import { isScalar } from "yaml";
+import { KUBECTL_SCALAR_TAGS } from "./yaml_schema.ts";
+import { listenerState, withMaxDepth } from "./library_internals.ts";
 
 /** 1-based line and column in a text. */
 export interface TextPosition {
@@ -60,9 +61,11 @@ interface ScalarTag {
   resolve(value: string, onError: (message: string) => void, options: unknown): unknown;
 }
 
-/** The scalar tags a Composer with YAML_OPTIONS tries on a plain scalar, in its order. */
-const yamlDocument = new Document(null, YAML_OPTIONS);
-const implicitTags = (yamlDocument.schema.tags as unknown as ScalarTag[])
+/**
+ * The scalar tags a Composer with YAML_OPTIONS tries on a plain scalar, in its order: kubectl's
+ * (tests/io/library_internals_test.ts checks that the Composer's schema holds these).
+ */
+const implicitTags = (KUBECTL_SCALAR_TAGS as unknown as ScalarTag[])
   .filter((t): t is ScalarTag & { test: RegExp } => t.default === true && t.test !== undefined);
 /**
  * One pattern that matches exactly when some tag's test does (most scalars are strings and
@@ -87,7 +90,7 @@ const yamlCoreScalar = new Type("tag:yaml.org,2002:yaml-core-scalar", {
     return matched !== undefined;
   },
   construct(data: string): unknown {
-    const value = matched!.resolve(data, refuse, yamlDocument.options);
+    const value = matched!.resolve(data, refuse, {});
     return isScalar(value) ? value.value : value;
   },
 });
@@ -326,15 +329,6 @@ let longestScalar = Infinity;
 const openedAtOffset: number[] = [];
 let tooLong = false;
 
-interface ListenerState {
-  kind: string | null;
-  result: unknown;
-  depth?: number;
-  position: number;
-  line: number;
-  lineStart: number;
-}
-
 const LOAD_OPTIONS: LoadOptions = {
   schema: SCHEMA,
   onWarning: (e) => {
@@ -343,7 +337,7 @@ const LOAD_OPTIONS: LoadOptions = {
   // Every collection js-yaml reads must be in the result: one that is not was a mapping key
   // (js-yaml makes a string of it, the `yaml` library path refuses it).
   listener: (event, s) => {
-    const state = s as unknown as ListenerState;
+    const state = listenerState(s);
     if (longestScalar !== Infinity) {
       if (state.depth === undefined) tooLong = true; // a js-yaml without depths: not measured
       else if (event === "open") openedAtOffset[state.depth] = state.position;
@@ -393,11 +387,7 @@ export function fastParseYaml(
     try {
       // js-yaml 4.2+ bounds its recursion (every node counts, scalars too); deeper input is
       // refused below anyway
-      const options: LoadOptions & { maxDepth: number } = {
-        ...LOAD_OPTIONS,
-        maxDepth: limits.maxNesting + 2,
-      };
-      value = load(text, options);
+      value = load(text, withMaxDepth(LOAD_OPTIONS, limits.maxNesting + 2));
     } catch {
       return undefined;
     }

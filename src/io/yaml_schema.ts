@@ -64,7 +64,7 @@ const defaults = { default: true as const, identify: () => false };
  * The scalar tags of kubectl's reading, in the order they are tried (the `yaml` library's
  * Composer takes the first whose `test` matches; what `resolve` returns is the value).
  */
-const KUBECTL_SCALAR_TAGS: ScalarTag[] = [
+export const KUBECTL_SCALAR_TAGS: ScalarTag[] = [
   {
     ...defaults,
     tag: "tag:yaml.org,2002:null",

@@ -14,15 +14,8 @@ import {
 } from "../../src/io/documents.ts";
 import { fastParseYaml } from "../../src/io/yaml_fast.ts";
 import { InputError } from "../../src/io/errors.ts";
-import process from "node:process";
 import { runDeno } from "../support/cli.ts";
-import {
-  cacheYamlDebugSwitches,
-  jsonProblem,
-  readLines,
-  streamObjects,
-  YamlSplitter,
-} from "../../src/io/stream.ts";
+import { jsonProblem, readLines, streamObjects, YamlSplitter } from "../../src/io/stream.ts";
 
 const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
 const DIR = await Deno.makeTempDir({ prefix: "stream_test_" });
@@ -280,24 +273,6 @@ Deno.test("jsonProblem: escaped quotes and keys, many keys, long strings", () =>
     jsonProblem(JSON.stringify({ a: "x".repeat(3 * 1024 * 1024) }))!.detail,
     /single value of 3145730/,
   );
-});
-
-Deno.test("cacheYamlDebugSwitches: process.env still reads, writes and lists the environment", () => {
-  cacheYamlDebugSwitches();
-  assert.equal(process.env.PATH, Deno.env.get("PATH"));
-  process.env.STREAM_TEST_VAR = "x";
-  assert.equal(Deno.env.get("STREAM_TEST_VAR"), "x");
-  assert.ok("STREAM_TEST_VAR" in process.env);
-  assert.ok(Object.keys(process.env).includes("STREAM_TEST_VAR"));
-  assert.equal({ ...process.env }.STREAM_TEST_VAR, "x");
-  delete process.env.STREAM_TEST_VAR;
-  assert.equal(Deno.env.get("STREAM_TEST_VAR"), undefined);
-});
-
-globalThis.addEventListener("unload", () => {
-  try {
-    Deno.removeSync(DIR, { recursive: true });
-  } catch { /* gone */ }
 });
 
 async function gzip(text: string): Promise<Uint8Array> {
