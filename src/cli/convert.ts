@@ -16,6 +16,7 @@ import {
   generateRulesPerPolicy,
 } from "../falco/generate.ts";
 import { UnsafeValueError } from "../falco/condition.ts";
+import { generatePolicySetRules } from "../falco/policy_set.ts";
 import { loadPspFiles } from "../psp/load.ts";
 import { addClusterOptions, clusterConfigured, type ClusterFlags } from "../cluster/kubeconfig.ts";
 import { clusterPolicySource } from "../cluster/convert_source.ts";
@@ -34,6 +35,11 @@ export interface ConvertOptions {
   prefix: boolean;
   falcoVersion: FalcoTarget;
   recursive: boolean;
+  /**
+   * One policy-set rule set (true) or rules per PSP (false); undefined: a set when several PSPs
+   * go into one current-target file.
+   */
+  policySet?: boolean;
 }
 
 /** Where the PSPs come from: files, directories and stdin (`-`). A cluster source replaces this. */
@@ -127,6 +133,19 @@ async function runConvert(
   if (opts.rulesPath !== undefined && opts.outputDir !== undefined) {
     throw new UsageError("--rules-path and --output-dir cannot be used together");
   }
+  if (opts.policySet && opts.outputDir !== undefined) {
+    throw new UsageError(
+      "--policy-set writes one rules file for the PodSecurityPolicies together; it cannot be used with --output-dir",
+    );
+  }
+  if (opts.policySet && opts.falcoVersion === "0.27") {
+    throw new UsageError("--policy-set needs the current Falco target, not --falco-version 0.27");
+  }
+  if (opts.policySet && !opts.prefix) {
+    throw new UsageError(
+      "--policy-set names every rule after its PodSecurityPolicy; drop --no-prefix",
+    );
+  }
   const { policies, warnings } = await source(inputs, opts);
   printWarnings(warnings);
   if (!policies.length) {
@@ -159,9 +178,11 @@ async function runConvert(
     }
     return;
   }
+  const policySet = opts.policySet ??
+    (opts.falcoVersion === "current" && opts.prefix && psps.length > 1);
   let rules: GeneratedRules;
   try {
-    rules = generateRules(psps, genOpts);
+    rules = policySet ? generatePolicySetRules(psps) : generateRules(psps, genOpts);
   } catch (e) {
     inputErrorFor(e, policies);
   }
@@ -200,6 +221,14 @@ export function convertCommand() {
         .choices(["current", "0.27", "0.43", "0.44", "0.45"] as const)
         .default("current" as const),
     )
+    .option(
+      "--policy-set",
+      "one rule set for all the PodSecurityPolicies: a Violation only when every policy would refuse the pod (default with several policies)",
+    )
+    .option(
+      "--no-policy-set",
+      "rules per PodSecurityPolicy, as falcoctl wrote them: each policy's rules fire on its own",
+    )
     .option("-R, --recursive", "read directories recursively (as kubectl's -R)", false)
     .addOption(new Option("-r", "deprecated: -R/--recursive").hideHelp())
     .option(
@@ -222,6 +251,13 @@ Without file inputs the PodSecurityPolicies are read from the cluster of the cur
 kubeconfig context (all of them, or those named by --policy); a cluster without the
 PodSecurityPolicy API (Kubernetes >= 1.25) is an error asking for files.
 
+Several PodSecurityPolicies (a directory, a List from kubectl get psp, a cluster) give one
+policy set: a cluster admits a pod when any policy its creator may use admits it, so a set
+Violation fires only when every policy of the set would refuse the pod, one rule per policy
+naming its first refused field; set Mutation rules follow the policy the API server would
+choose. --no-policy-set gives falcoctl's per-policy rules (each fires on its own); one policy,
+--output-dir and --falco-version 0.27 always give per-policy rules.
+
 Targets: "current" is Falco 0.43-0.45 with the k8saudit (>= 0.18.0) and json (>= 0.7.0)
 plugins; "0.27" is Falco 0.27 with falcoctl-compatible names and conditions.
 Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on bad input.`,
@@ -243,6 +279,7 @@ Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on 
         prefix: o.prefix,
         falcoVersion: o.falcoVersion === "0.27" ? "0.27" : "current",
         recursive: o.recursive || o.r === true,
+        policySet: o.policySet,
       }, source);
     });
   // PSPs are cluster-scoped: no namespace or selector flags.

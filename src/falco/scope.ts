@@ -6,6 +6,28 @@
 import { parse as parseYaml } from "yaml";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import {
+  and,
+  cmp,
+  type Cond,
+  field,
+  jsonField,
+  MAX_VALUE_BYTES,
+  not,
+  or,
+  str,
+  valueBytes,
+} from "./condition.ts";
+import {
+  canonicalImage,
+  DIGEST_REGEX,
+  type ImageRef,
+  ImageRefError,
+  parseImageRef,
+  repositorySpellings,
+  spellingsRegex,
+  TAG_REGEX,
+} from "./image_ref.ts";
+import {
   APPARMOR_ALLOWED_PROFILES,
   FALCO_IMAGES_ANNOTATION,
   FALCO_NAMESPACES_ANNOTATION,
@@ -69,10 +91,6 @@ export function isExactImage(item: string): boolean {
   return item.includes("@") || item.lastIndexOf(":") > item.lastIndexOf("/");
 }
 
-/** Whether an image scope item is a repository whose registry has a port (`registry:5000/app`). */
-export function isRepositoryWithPort(item: string): boolean {
-  return !isExactImage(item) && item.includes(":");
-}
 /** Namespace names (DNS labels). */
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -118,14 +136,25 @@ export function parseScopeList(
     }
     const item = raw.trim();
     if (!item) continue;
-    const ok = kind === "image" ? IMAGE.test(item) : NAMESPACE.test(item);
-    if (!ok) {
+    let why: string | undefined;
+    if (kind === "image") {
+      if (!IMAGE.test(item)) why = "";
+      else {
+        try {
+          parseImageRef(item);
+        } catch (e) {
+          if (!(e instanceof ImageRefError)) throw e;
+          why = ` (${e.message})`;
+        }
+      }
+    } else if (!NAMESPACE.test(item)) why = "";
+    if (why !== undefined) {
       throw new GenerateError(
         policy,
         `metadata.annotations[${key}]`,
         `${JSON.stringify(item)} is not a valid ${
           kind === "image" ? "image repository or image" : "namespace name"
-        }`,
+        }${why}`,
       );
     }
     if (!out.includes(item)) out.push(item);
@@ -204,4 +233,125 @@ export function pspScope(psp: PodSecurityPolicy): Scope {
     );
   }
   return scope;
+}
+
+// (no ephemeralContainers: a pod create cannot carry them, see EPHEMERAL_NOTE in generate.ts)
+const POD_KINDS = ["containers", "initContainers"] as const;
+
+/** The parsed image items of a scope (validated by parseScopeList). */
+function imageItems(images: readonly string[]): { item: string; ref: ImageRef }[] {
+  return images.map((item) => ({ item, ref: parseImageRef(item) }));
+}
+
+function checkLengths(policy: string, item: string, values: readonly string[]): void {
+  for (const v of values) {
+    const n = valueBytes(v);
+    if (n > MAX_VALUE_BYTES) {
+      throw new GenerateError(
+        policy,
+        `metadata.annotations[${FALCO_IMAGES_ANNOTATION}]`,
+        `${
+          JSON.stringify(item)
+        } needs a condition value of ${n} bytes to match every spelling of it (${
+          JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v)
+        }); Falco refuses values over ${MAX_VALUE_BYTES} bytes`,
+      );
+    }
+  }
+}
+
+/** A regex over the JSON text of a pod's container list: some container's image is `image`. */
+function imageInJsonRegex(image: string): string {
+  return `.*[{,]"image":"${image}".*`;
+}
+
+/**
+ * k8s_audit: some container of the pod (init containers included) uses an image the scope
+ * lists, by reference (image_ref.ts), not by spelling. Repositories on registries without a
+ * port are compared with k8saudit's `image.repository` (the image cut at its first `:` and
+ * `@`), exact images with `image`; what those cannot see (a registry port, a tag beside a
+ * digest) with a regex over the JSON text of the container lists (`json.value`), anchored at
+ * an `"image"` key: a `"` inside a JSON string is escaped, so only a real key matches.
+ */
+export function kaImageScope(policy: string, images: readonly string[]): Cond {
+  const repositories: string[] = [];
+  const exact: string[] = [];
+  const patterns: string[] = [];
+  for (const { item, ref } of imageItems(images)) {
+    const spellings = repositorySpellings(ref);
+    const values: string[] = [];
+    if (ref.digest) {
+      const d = spellings.map((s) => `${s}@${ref.digest}`);
+      const p = imageInJsonRegex(`(${spellingsRegex(ref)})${TAG_REGEX}@${ref.digest}`);
+      exact.push(...d);
+      patterns.push(p);
+      values.push(...d, p);
+    } else if (ref.tag !== undefined) {
+      const t = spellings.map((s) => `${s}:${ref.tag}`);
+      if (ref.tag === "latest") t.push(...spellings);
+      exact.push(...t);
+      values.push(...t);
+    } else if (ref.domain.includes(":")) {
+      // image.repository of registry:5000/app:1 is "registry": read the JSON text instead
+      const p = imageInJsonRegex(`${spellingsRegex(ref)}(${TAG_REGEX})?(${DIGEST_REGEX})?`);
+      patterns.push(p);
+      values.push(p);
+    } else {
+      repositories.push(...spellings);
+      values.push(...spellings);
+    }
+    checkLengths(policy, item, values);
+  }
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return or(
+    ...POD_KINDS.flatMap((k) => [
+      repositories.length
+        ? cmp(field(`ka.req.pod.${k}.image.repository`), "intersects", uniq(repositories).map(str))
+        : or(),
+      exact.length ? cmp(field(`ka.req.pod.${k}.image`), "intersects", uniq(exact).map(str)) : or(),
+    ]),
+    ...POD_KINDS.flatMap((k) =>
+      uniq(patterns).map((p) => cmp(jsonField(["requestObject", "spec", k]), "regex", str(p)))
+    ),
+  );
+}
+
+/**
+ * syscall: the container's image is one the scope lists, as the container plugin reports it
+ * (`container.image.repository`/`.tag` of the name the runtime gives: containerd and CRI-O
+ * report the canonical `docker.io/library/nginx:1.25`, Docker the name as written).
+ */
+export function syscallImageScope(policy: string, images: readonly string[]): Cond {
+  const repositories: string[] = [];
+  const conds: Cond[] = [];
+  const repo = (spellings: string[]) =>
+    cmp(field("container.image.repository"), "in", spellings.map(str));
+  for (const { item, ref } of imageItems(images)) {
+    const spellings = repositorySpellings(ref);
+    checkLengths(policy, item, [...spellings, `@${ref.digest ?? ""}`]);
+    if (ref.digest) {
+      conds.push(
+        and(repo(spellings), cmp(field("container.image"), "endswith", str(`@${ref.digest}`))),
+      );
+    } else if (ref.tag !== undefined) {
+      conds.push(and(
+        repo(spellings),
+        cmp(field("container.image.tag"), "=", str(ref.tag)),
+        not(cmp(field("container.image"), "contains", str("@"))),
+      ));
+      if (ref.tag === "latest") conds.push(cmp(field("container.image"), "in", spellings.map(str)));
+    } else repositories.push(...spellings);
+  }
+  return or(
+    repositories.length ? repo([...new Set(repositories)]) : or(),
+    ...conds,
+  );
+}
+
+/** The canonical form of each image item (for messages and documentation). */
+export function canonicalItems(images: readonly string[]): string[] {
+  return images.map((i) => {
+    const ref = parseImageRef(i);
+    return ref.tag === undefined && !ref.digest ? `${ref.domain}/${ref.path}` : canonicalImage(ref);
+  });
 }

@@ -81,8 +81,33 @@ Deno.test("convert: --psp-path/--rules-path and their FALCOCTL_* environment fal
   }
 });
 
+Deno.test("convert: several PSPs give one policy set by default; --no-policy-set per-PSP rules", async () => {
+  const r = await convert(["-"], { stdin: TWO_PSPS });
+  assert.equal(r.code, 0, r.stderr);
+  const names = ruleNames(r.stdout);
+  assert.ok(names.includes("PSP set Violation (alpha: privileged) K8s Audit"), names.join("\n"));
+  assert.ok(names.includes("PSP set Violation (beta: runAsUser=MustRunAsNonRoot) K8s Audit"));
+  assert.ok(names.every((n) => n.startsWith("PSP set ")), names.join("\n"));
+  // one PSP keeps per-PSP rules
+  const one = await convert(["-"], { stdin: TWO_PSPS.split("---")[0] });
+  assert.equal(one.code, 0, one.stderr);
+  assert.ok(ruleNames(one.stdout).includes("PSP alpha Violation (privileged) K8s Audit"));
+  const forced = await convert(["-", "--policy-set"], { stdin: TWO_PSPS.split("---")[0] });
+  assert.ok(ruleNames(forced.stdout).includes("PSP set Violation (alpha: privileged) K8s Audit"));
+  for (
+    const [args, pattern] of [
+      [["--policy-set", "--output-dir", "d"], /--policy-set.*--output-dir/],
+      [["--policy-set", "--falco-version", "0.27"], /--policy-set.*0\.27/],
+    ] as const
+  ) {
+    const bad = await convert(["-", ...args], { stdin: TWO_PSPS });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, pattern);
+  }
+});
+
 Deno.test("convert: stdin with -, several PSPs in one file, other kinds skipped with a warning", async () => {
-  const r = await convert(["-", "--rules-path", "-"], { stdin: TWO_PSPS });
+  const r = await convert(["-", "--rules-path", "-", "--no-policy-set"], { stdin: TWO_PSPS });
   assert.equal(r.code, 0, r.stderr);
   const names = ruleNames(r.stdout);
   assert.ok(names.includes("PSP alpha Violation (privileged) K8s Audit"));

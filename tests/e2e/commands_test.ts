@@ -369,8 +369,9 @@ Deno.test({
       );
       const twoFile = await runCli(["convert", `${dir}/two.json`]);
       assert.deepEqual(entries(two.stdout), entries(twoFile.stdout));
-      assert.match(two.stdout, /PSP restricted /);
-      assert.doesNotMatch(two.stdout, /PSP privileged /);
+      // two PSPs: one policy set (rules `PSP set Violation (<psp>: <field>) ...`)
+      assert.match(two.stdout, /PSP set Violation \(restricted: /);
+      assert.doesNotMatch(two.stdout, /\(privileged: /);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -13,74 +13,11 @@ import { loadPsps } from "../../src/psp/load.ts";
 import { firingRules, loadRules } from "../support/falco/mod.ts";
 import { readOracle } from "../support/falco/oracle_agreement.ts";
 import { ORACLE_DIR } from "../support/shared.ts";
+import { type Admitted, mutatedFields } from "../support/admitted_pod.ts";
 
 const MUTATION = /^PSP (?:.* )?Mutation \(([A-Za-z]+)[^)]*\) K8s Audit$/;
 
 type Obj = Record<string, unknown>;
-type SecurityContext = Record<string, unknown> | null | undefined;
-
-interface Admitted {
-  annotations: Record<string, string>;
-  podSecurityContext: Obj;
-  runtimeClassName: string | null;
-  containers: { name: string; securityContext: SecurityContext }[];
-  initContainers: { name: string; securityContext: SecurityContext }[];
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-const sameSet = (a: unknown, b: unknown) =>
-  same(
-    [...((a as string[] | undefined) ?? [])].sort(),
-    [...((b as string[] | undefined) ?? [])].sort(),
-  );
-
-/** The PSP fields whose defaults turned the submitted pod into the admitted one. */
-function mutatedFields(psp: PodSecurityPolicy, pod: Obj, admitted: Admitted): Set<string> {
-  const fields = new Set<string>();
-  const spec = pod.spec as Obj;
-  const meta = pod.metadata as { annotations?: Record<string, string> };
-  const seccompKey = "seccomp.security.alpha.kubernetes.io/pod";
-  if (!same(meta.annotations?.[seccompKey], admitted.annotations[seccompKey])) {
-    fields.add("seccomp");
-  }
-  const podSc = (spec.securityContext ?? {}) as Obj;
-  for (
-    const [key, field] of [["fsGroup", "fsGroup"], ["supplementalGroups", "supplementalGroups"], [
-      "seLinuxOptions",
-      "seLinux",
-    ]] as const
-  ) {
-    if (!same(podSc[key], admitted.podSecurityContext[key])) fields.add(field);
-  }
-  if (!same(spec.runtimeClassName, admitted.runtimeClassName)) fields.add("runtimeClass");
-  const escalationField = psp.spec.defaultAllowPrivilegeEscalation != null &&
-      psp.spec.allowPrivilegeEscalation !== false
-    ? "defaultAllowPrivilegeEscalation"
-    : "allowPrivilegeEscalation";
-  for (const kind of ["containers", "initContainers"] as const) {
-    const submitted = (spec[kind] ?? []) as { name: string; securityContext?: SecurityContext }[];
-    for (const c of submitted) {
-      const before = (c.securityContext ?? {}) as Obj;
-      const after = (admitted[kind].find((a) => a.name === c.name)?.securityContext ?? {}) as Obj;
-      for (
-        const [key, field] of [
-          ["runAsUser", "runAsUser"],
-          ["runAsNonRoot", "runAsUser"],
-          ["runAsGroup", "runAsGroup"],
-          ["readOnlyRootFilesystem", "readOnlyRootFilesystem"],
-          ["allowPrivilegeEscalation", escalationField],
-        ] as const
-      ) {
-        if (!same(before[key], after[key])) fields.add(field);
-      }
-      const capsBefore = (before.capabilities ?? {}) as Obj;
-      const capsAfter = (after.capabilities ?? {}) as Obj;
-      if (!sameSet(capsBefore.add, capsAfter.add)) fields.add("defaultAddCapabilities");
-      if (!sameSet(capsBefore.drop, capsAfter.drop)) fields.add("requiredDropCapabilities");
-    }
-  }
-  return fields;
-}
 
 /** Whether a container of the pod uses an image of the PSP's falco-rules-psp-images list. */
 function inImageScope(psp: PodSecurityPolicy, pod: Obj): boolean {

@@ -4,7 +4,6 @@ import {
   checkListSizes,
   GenerateError,
   isExactImage,
-  isRepositoryWithPort,
   MAX_LIST_ITEMS,
   namePrefix,
   outputName,
@@ -34,10 +33,10 @@ Deno.test("scope annotations: YAML flow lists and comma lists, validated", () =>
     assert.throws(() => images(bad), GenerateError, bad);
   }
   // flow list items are read as written, not as YAML numbers, booleans or nulls
-  assert.deepEqual(images("[1.0, 010, 0x1F, 1e3, true, null]"), [
+  assert.deepEqual(images("[1.0, 010, 0x1f, 1e3, true, null]"), [
     "1.0",
     "010",
-    "0x1F",
+    "0x1f",
     "1e3",
     "true",
     "null",
@@ -53,13 +52,28 @@ Deno.test("scope annotations: YAML flow lists and comma lists, validated", () =>
 Deno.test("image items: exact images (tag or digest) and repositories, registry ports", () => {
   for (const exact of ["nginx:1.19", "a/b:c@d", "nginx@sha256:00", "registry:5000/app:1"]) {
     assert.ok(isExactImage(exact), exact);
-    assert.ok(!isRepositoryWithPort(exact), exact);
   }
   for (const repo of ["nginx", "docker.io/library/nginx", "registry:5000/app"]) {
     assert.ok(!isExactImage(repo), repo);
   }
-  assert.ok(isRepositoryWithPort("registry:5000/app"));
-  assert.ok(!isRepositoryWithPort("quay.io/org/app"));
+});
+
+Deno.test("image items must be image references (Docker's grammar), saying why not", () => {
+  const images = (t: string) => parseScopeList("p", "falco-rules-psp-images", t, "image");
+  assert.deepEqual(images("[registry.local:5000/team/app, nginx:1.25]"), [
+    "registry.local:5000/team/app",
+    "nginx:1.25",
+  ]);
+  for (
+    const [bad, why] of [["Nginx", /lowercase/], ["nginx@sha256:zz", /invalid digest/]] as const
+  ) {
+    assert.throws(
+      () => images(bad),
+      (e: Error) =>
+        e instanceof GenerateError && /not a valid image/.test(e.message) && why.test(e.message),
+      bad,
+    );
+  }
 });
 
 Deno.test("checkListSizes: a list longer than MAX_LIST_ITEMS is refused, naming it", () => {
