@@ -62,7 +62,7 @@ Deno.test("cluster flags that contradict file inputs are usage errors (exit 2)",
       /--check-access and --rbac-file cannot be used together/,
     ],
     [["audit-pods", "--psp-file", PSPS, "-n", "a", "-A"], /--namespace and --all-namespaces/],
-    [["convert", "--request-timeout", "soon"], /--request-timeout: invalid duration/],
+    [["convert", "--request-timeout", "soon"], /--request-timeout.*invalid duration "soon"/],
   ];
   await withKubeconfig(`https://127.0.0.1:${closedPort()}`, async (kc) => {
     for (const [args, pattern] of cases) {

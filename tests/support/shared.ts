@@ -58,7 +58,8 @@ function present(url: URL): boolean {
  */
 export function sharedOrIgnore(path: string, moduleUrl: string): SharedMaterial {
   const url = new URL(path, SHARED_DIR);
-  const reason = present(url) ? undefined : `${url.pathname} not found: third-party material ` +
-    "is read from $FALCO_PSP_SHARED or ../shared beside the repository, never committed";
+  const reason = present(url) ? undefined : `${url.pathname} not found: it is read from the ` +
+    "shared directory ($FALCO_PSP_SHARED, else ../shared beside the repository), which a clone " +
+    "on its own does not have";
   return { url, path: url.pathname, ignore: ignoreIf(moduleUrl, reason), reason };
 }
