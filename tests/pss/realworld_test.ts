@@ -1,6 +1,6 @@
 /**
- * The real-world corpus (../shared/oracle/realworld/corpus.json: 216 pods from public charts and
- * manifests, 77 PSPs) audited with `audit-pods --psp-file ... --pss`: every pod gets its
+ * The real-world corpus (216 pods from public charts and manifests, 77 PSPs;
+ * oracle/realworld/corpus.json of the shared directory, never committed) audited with `audit-pods --psp-file ... --pss`: every pod gets its
  * strictest Pod Security Standards level beside its PSP verdict, the same level the core
  * evaluator gives the pod directly. Prints the counts per level (and per PSP verdict).
  */

@@ -1,6 +1,6 @@
 /**
  * Calibration of the test engine against real Falco answers (issue 13.2): the records of
- * ../shared/oracle/falco (README there) say, for every rule of a generated rules file,
+ * fixtures/oracle/falco (README there; the real-world ones in the shared directory) say, for every rule of a generated rules file,
  * whether Falco 0.44.1 loaded it (and with which error, compared by code and text), and which
  * loaded rule fired on
  * which real audit event. This module replays both through the engine ("current" mode) and
