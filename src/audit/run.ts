@@ -14,6 +14,7 @@ import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
 import { formatVersion } from "../pss/api.ts";
 import type { PssSetting } from "../pss/pod_result.ts";
 import type { ReportPssSetting } from "../report/model.ts";
+import { migrationView } from "../report/migration.ts";
 
 /** The report's record of `--pss` (and whether PSPs were audited too). */
 function reportPss(pss: PssSetting | undefined, psp: boolean): ReportPssSetting | undefined {
@@ -185,6 +186,9 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
       tokenVolume: opts.serviceAccountToken,
       ...(opts.pss ? { pss: opts.pss } : {}),
     });
+  if (opts.pss && policies.length > 0) {
+    report.migration = migrationView(report, policies.map((p) => p.psp));
+  }
   const stranded = noUsablePolicyWarning(report, opts.noUsableHint ?? NO_USABLE_HINT);
   if (stranded) (opts.warn ?? warn)(stranded);
   await writeChunks(

@@ -19,6 +19,7 @@ export function reportDocument(report: AuditReport): Record<string, unknown> {
     items: report.items.map(item),
     summary: summaryDocument(report),
     ...(report.namespaces ? { namespaces: report.namespaces } : {}),
+    ...(report.migration ? { migration: report.migration } : {}),
   };
 }
 
@@ -76,6 +77,7 @@ export function* renderJsonChunks(report: AuditReport): Generator<string> {
     }),
     summary: summaryDocument(report),
     ...(report.namespaces ? { namespaces: report.namespaces } : {}),
+    ...(report.migration ? { migration: report.migration } : {}),
   };
   yield* jsonChunks(doc, 3, "", new WeakMap());
   yield "\n";
@@ -115,6 +117,7 @@ export function* renderYamlChunks(report: AuditReport): Generator<string> {
   }
   yield stringify({ summary: summaryDocument(report) }, YAML_OPTIONS);
   if (report.namespaces) yield stringify({ namespaces: report.namespaces }, YAML_OPTIONS);
+  if (report.migration) yield stringify({ migration: report.migration }, YAML_OPTIONS);
 }
 
 /** Renders the report as YAML. */

@@ -8,6 +8,7 @@ import type { PspField } from "../model/psp_fields.ts";
 import type { Level } from "../pss/api.ts";
 import type { PodPss } from "../pss/pod_result.ts";
 import type { NamespaceAdvice } from "../pss/namespace_advice.ts";
+import type { MigrationView } from "./migration.ts";
 
 /** The document's apiVersion and kind (`-o json|yaml`). */
 export const REPORT_API_VERSION = "falco-psp/v1";
@@ -223,6 +224,8 @@ export interface AuditReport {
   pss?: ReportPssSetting;
   /** With `--pss`: the Pod Security Admission advice per namespace. */
   namespaces?: NamespaceAdvice[];
+  /** With `--pss` and PSPs: where they disagree, PSP defaults pods rely on, PSP guarantees. */
+  migration?: MigrationView;
 }
 
 /** Counts the items by verdict and sums their pods (and, with `pss`, by Pod Security result). */

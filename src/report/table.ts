@@ -7,6 +7,7 @@
  */
 import { terminalText } from "../io/terminal_text.ts";
 import { renderAdvice } from "./advice.ts";
+import { renderMigration } from "./migration.ts";
 import { messageHint } from "./hints.ts";
 import {
   type AuditItem,
@@ -158,7 +159,8 @@ export function displayWidth(text: string): number {
 /** With `--pss`: the namespace advice after the summary, one blank line between. */
 function adviceAfter(report: AuditReport): string {
   const advice = renderAdvice(report);
-  return advice === "" ? "" : `\n${advice}`;
+  const migration = report.migration ? renderMigration(report.migration) : "";
+  return (advice === "" ? "" : `\n${advice}`) + (migration === "" ? "" : `\n${migration}`);
 }
 
 /** `text` cut to at most `width` columns, ending with `…` when cut. */

@@ -251,3 +251,40 @@ Deno.test("--pss: namespace advice from files, with the current labels of Namesp
     await Deno.remove(ns);
   }
 });
+
+Deno.test("--pss with PSPs: the migration view (disagreements, PSP defaults to set, guarantees)", async () => {
+  const args = [
+    "--psp-file",
+    `${FX}psps.yaml`,
+    "-f",
+    `${FX}workloads.yaml`,
+    "--policy",
+    "restricted",
+  ];
+  const j = await auditPods([...args, "--pss", "baseline", "-o", "json"]);
+  assert.equal(j.code, 1, j.stderr);
+  const m = JSON.parse(j.stdout).migration;
+  // The restricted PSP refuses db, report, node-exporter and debug-template; baseline refuses
+  // them too; it changes web, migrate and legacy, which baseline allows.
+  assert.deepEqual(m.disagreements, []);
+  assert.deepEqual(
+    m.mustSet.map((x: { workload: string; policy: string }) => [x.workload, x.policy]),
+    [["Deployment/web", "restricted"], ["Job/migrate", "restricted"], [
+      "ReplicationController/legacy",
+      "restricted",
+    ]],
+  );
+  assert.ok(
+    m.mustSet[0].fields.some((f: { field: string }) =>
+      /allowPrivilegeEscalation|runAsNonRoot|supplementalGroups/.test(f.field)
+    ),
+  );
+  const restricted = m.policies.find((p: { policy: string }) => p.policy === "restricted");
+  assert.equal(restricted.level, "privileged");
+  const r = await auditPods([...args, "--pss", "restricted"]);
+  assert.match(
+    r.stdout,
+    /\nMigration from PSP to Pod Security Admission:\n {2}PSP admits, PSS refuses: 3: shop\/Deployment\/web \(restricted\)/,
+  );
+  assert.match(r.stdout, /\n {4}restricted: privileged; baseline not guaranteed: appArmorProfile/);
+});
