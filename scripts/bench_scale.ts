@@ -5,15 +5,25 @@
  * nothing.
  *
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_scale.ts [files|convert|startup|all]
- *     [--pods 100000] [--psps 30] [--inputs yaml,jsonl,auditlog] [--formats table,json]
- *     [--owned 0.75] [--jobs 1,default] [--runs 5] [--keep] [--oracle DIR]
+ *     [--pods 100000] [--psps 30] [--inputs yaml,jsonl,list,yamllist,auditlog]
+ *     [--formats table,json] [--owned 0.75] [--jobs 1,default] [--runs 5] [--keep]
+ *     [--oracle DIR] [--go auto|off]
  *
  * files    audit-pods over generated pods (the oracle corpus pods with varied names and
  *          namespaces; `--owned` of them belong to ReplicaSets of 10 pods, as in a cluster)
  *          x the first `--psps` corpus PSPs, from a multi-document YAML file, a JSON-lines
- *          file, and an audit log; per output format: wall time, (pod, PSP) evaluations per
- *          second (per wall second and per CPU second of the child), peak RSS of the child;
- *          once per `--jobs` value (threads auditing; `default` is the CLI's default).
+ *          file, one `kind: List` JSON document (`list`, what `kubectl get pods -A -o json`
+ *          prints), the same List in YAML (`yamllist`), and an audit log; per output format:
+ *          wall time, (pod, PSP) evaluations per second (per wall second and per CPU second of
+ *          the child), peak RSS of the child; once per `--jobs` value (threads auditing;
+ *          `default` is the CLI's default).
+ *          Per-core speed (issue 10): first Kubernetes' own PSP provider (v1.20.2,
+ *          pkg/security/podsecuritypolicy, evaluation only, one core: scripts/go_psp_provider)
+ *          is built and run on the same pods and PSPs, and every `--jobs 1` line shows the
+ *          ratio of our whole-process rate to its rate (target 1.5x). It needs `go` on PATH and
+ *          the Kubernetes source that scripts/build-apiserver.sh unpacks
+ *          (`$FALCO_PSP_CACHE/src/kubernetes-*`, default ~/.cache/falco-psp); without them, or
+ *          with `--go off`, the bench says why and goes on without the ratio.
  * convert  `convert` of 250, 500 and 1,000 PSPs (corpus PSPs renamed) into one rules file:
  *          time and output size, and the size/time per PSP to show linear growth.
  * startup  median of `--runs` runs: `--help`, and `audit-pods` of one pod against one PSP.
@@ -38,13 +48,16 @@ const what = Deno.args[0] && !Deno.args[0].startsWith("--") ? Deno.args[0] : "al
 const oracle = arg("--oracle", new URL("../fixtures/oracle/", import.meta.url).pathname);
 const podCount = Number(arg("--pods", "100000"));
 const pspCount = Number(arg("--psps", "30"));
-const inputs = arg("--inputs", "yaml,jsonl,auditlog").split(",");
+const inputs = arg("--inputs", "yaml,jsonl,list,yamllist,auditlog").split(",");
 const formats = arg("--formats", "table,json").split(",");
 const owned = Number(arg("--owned", "0.75"));
 /** `--jobs` values to run with (`default`: the CLI's own choice, one thread per CPU). */
 const jobs = arg("--jobs", "1,default").split(",");
 const runs = Number(arg("--runs", "5"));
 const keep = Deno.args.includes("--keep");
+const goMode = arg("--go", "auto");
+/** Per-core target (issue 10): our `--jobs 1` whole-process rate over the Go provider's. */
+const TARGET_GO_RATIO = 1.5;
 
 type Obj = Record<string, unknown>;
 const corpus = JSON.parse(await Deno.readTextFile(`${oracle}/corpus.json`)) as {
@@ -138,11 +151,16 @@ function pod(i: number): Obj {
   return { ...base, metadata: meta };
 }
 
-/** Writes `count` lines/documents from `render(i)` in batches. */
-async function writeGenerated(path: string, render: (i: number) => string): Promise<number> {
+/** Writes `prefix`, the `--pods` lines/documents from `render(i)` in batches, `suffix`. */
+async function writeGenerated(
+  path: string,
+  render: (i: number) => string,
+  prefix = "",
+  suffix = "",
+): Promise<number> {
   const f = await Deno.open(path, { write: true, create: true, truncate: true });
   const enc = new TextEncoder();
-  let batch = "";
+  let batch = prefix;
   for (let i = 0; i < podCount; i++) {
     batch += render(i);
     if (batch.length > 1 << 20) {
@@ -150,9 +168,128 @@ async function writeGenerated(path: string, render: (i: number) => string): Prom
       batch = "";
     }
   }
-  await f.write(enc.encode(batch));
+  await f.write(enc.encode(batch + suffix));
   f.close();
   return (await Deno.stat(path)).size;
+}
+
+const CACHE = Deno.env.get("FALCO_PSP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/falco-psp`;
+
+/** What a short command printed, or why it could not run. */
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const out = await new Deno.Command(cmd, { args, ...opts, stdin: "null" }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+  } catch (e) {
+    return { code: -1, stdout: "", stderr: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * Builds scripts/go_psp_provider against Kubernetes' own PSP provider, as
+ * scripts/build-apiserver.sh builds kube-apiserver: GOPATH mode, GOPATH
+ * `<src>/_output/local/go` whose `src/k8s.io/kubernetes` is a link to the source tree, so the
+ * program, copied to `<src>/_output/local/falco-psp/go_psp_provider`, imports the tree's
+ * packages and its vendor directory, and reuses that build's cache (GOCACHE). The binary goes
+ * to `$FALCO_PSP_CACHE/go_psp_provider`; nothing is written in the repository. Returns the
+ * binary, or why there is none.
+ */
+async function buildGoProvider(): Promise<{ bin: string } | { why: string }> {
+  if (goMode === "off") return { why: "--go off" };
+  const version = await run("go", ["version"]);
+  if (version.code !== 0) {
+    return { why: `no Go toolchain (\`go version\`: ${version.stderr.trim() || version.code})` };
+  }
+  let src: string | undefined;
+  try {
+    for await (const e of Deno.readDir(`${CACHE}/src`)) {
+      const candidate = `${CACHE}/src/${e.name}`;
+      if (
+        e.isDirectory && e.name.startsWith("kubernetes-") &&
+        await Deno.stat(`${candidate}/pkg/security/podsecuritypolicy/provider.go`).then(
+          () => true,
+          () => false,
+        )
+      ) src = candidate;
+    }
+  } catch { /* no source directory */ }
+  if (src === undefined) {
+    return {
+      why: `no Kubernetes source in ${CACHE}/src/kubernetes-*/ (scripts/build-apiserver.sh ` +
+        `unpacks Debian's package there)`,
+    };
+  }
+  const gopath = `${src}/_output/local/go`;
+  const link = `${gopath}/src/k8s.io/kubernetes`;
+  if (!await Deno.lstat(link).then(() => true, () => false)) {
+    await Deno.mkdir(`${gopath}/src/k8s.io`, { recursive: true });
+    await Deno.symlink(src, link);
+  }
+  const pkgDir = `${link}/_output/local/falco-psp/go_psp_provider`;
+  const main = await Deno.readTextFile(new URL("go_psp_provider/main.go", import.meta.url));
+  const bin = `${CACHE}/go_psp_provider`;
+  const built = await Deno.readTextFile(`${pkgDir}/main.go`).catch(() => "");
+  if (built === main && await Deno.stat(bin).then(() => true, () => false)) return { bin };
+  await Deno.mkdir(pkgDir, { recursive: true });
+  await Deno.writeTextFile(`${pkgDir}/main.go`, main);
+  console.log(`building the Go PSP provider (${version.stdout.trim()}) in ${pkgDir} ...`);
+  const t0 = performance.now();
+  const res = await run("go", ["build", "-tags", "selinux,notest", "-o", `${bin}.tmp`, "."], {
+    cwd: pkgDir,
+    env: {
+      // Go takes the working directory from PWD when it names it: the path through the
+      // GOPATH link, under which the tree's vendor directory applies (not the resolved one).
+      PWD: pkgDir,
+      GOPATH: gopath,
+      GOCACHE: `${gopath}/cache`,
+      GO111MODULE: "off",
+      GOFLAGS: "",
+      GOPROXY: "off",
+      CGO_ENABLED: "0",
+    },
+  });
+  if (res.code !== 0) {
+    // A failed build must not look like an up-to-date one next time.
+    await Deno.remove(`${pkgDir}/main.go`).catch(() => {});
+    return {
+      why: `\`go build\` in ${pkgDir} failed (exit ${res.code}):\n` +
+        res.stderr.trim().split("\n").slice(-15).join("\n"),
+    };
+  }
+  await Deno.rename(`${bin}.tmp`, bin);
+  console.log(`built ${bin} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return { bin };
+}
+
+/** What scripts/go_psp_provider prints. */
+interface GoRate {
+  goVersion: string;
+  evaluations: number;
+  admitted: number;
+  mutated: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  evalsPerSec: number;
+  evalsPerCpuSecond: number;
+}
+
+/** Runs the Go provider on the PSPs and pods (JSON lines); its figures, or why there are none. */
+async function runGoProvider(
+  pspJsonl: string,
+  podJsonl: string,
+): Promise<{ rate: GoRate } | { why: string }> {
+  const built = await buildGoProvider();
+  if ("why" in built) return built;
+  const res = await run(built.bin, [pspJsonl, podJsonl]);
+  if (res.code !== 0) {
+    return { why: `${built.bin} failed (exit ${res.code}): ${res.stderr.trim().slice(0, 400)}` };
+  }
+  return { rate: JSON.parse(res.stdout) as GoRate };
 }
 
 async function benchFiles(): Promise<void> {
@@ -161,14 +298,37 @@ async function benchFiles(): Promise<void> {
   await Deno.writeTextFile(pspFile, psps.map((p) => stringify(p)).join("---\n"));
   const files: Record<string, { args: string[]; bytes: number }> = {};
   const t0 = performance.now();
+  // The Go provider reads both as JSON lines; the pods are those of the `jsonl` input.
+  const pspJsonl = `${dir}/psps.jsonl`;
+  const podJsonl = `${dir}/pods.jsonl`;
+  await Deno.writeTextFile(pspJsonl, psps.map((p) => JSON.stringify(p) + "\n").join(""));
+  const podJsonlBytes = await writeGenerated(podJsonl, (i) => JSON.stringify(pod(i)) + "\n");
   for (const input of inputs) {
     if (input === "yaml") {
       const path = `${dir}/pods.yaml`;
       const bytes = await writeGenerated(path, (i) => `---\n${stringify(pod(i))}`);
       files[input] = { args: ["-f", path], bytes };
     } else if (input === "jsonl") {
-      const path = `${dir}/pods.jsonl`;
-      const bytes = await writeGenerated(path, (i) => JSON.stringify(pod(i)) + "\n");
+      files[input] = { args: ["-f", podJsonl], bytes: podJsonlBytes };
+    } else if (input === "list") {
+      // As `kubectl get pods -A -o json` prints it.
+      const path = `${dir}/pods-list.json`;
+      const bytes = await writeGenerated(
+        path,
+        (i) => (i ? ",\n" : "") + JSON.stringify(pod(i)),
+        '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n',
+        "\n]}\n",
+      );
+      files[input] = { args: ["-f", path], bytes };
+    } else if (input === "yamllist") {
+      // As `kubectl get pods -A -o yaml` prints it (keys sorted, items not indented).
+      const path = `${dir}/pods-list.yaml`;
+      const bytes = await writeGenerated(
+        path,
+        (i) => stringify([pod(i)]),
+        "apiVersion: v1\nitems:\n",
+        'kind: List\nmetadata:\n  resourceVersion: ""\n',
+      );
       files[input] = { args: ["-f", path], bytes };
     } else if (input === "auditlog") {
       const path = `${dir}/audit.log`;
@@ -188,7 +348,7 @@ async function benchFiles(): Promise<void> {
         }) + "\n";
       });
       files[input] = { args: ["--audit-log", path], bytes };
-    } else throw new Error(`unknown input ${input} (yaml, jsonl, auditlog)`);
+    } else throw new Error(`unknown input ${input} (yaml, jsonl, list, yamllist, auditlog)`);
   }
   console.log(
     `audit-pods from files: ${fmt(podCount)} pods (${Math.round(owned * 100)}% in ReplicaSets ` +
@@ -196,9 +356,24 @@ async function benchFiles(): Promise<void> {
       `(inputs generated in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
   console.log(
-    `targets: peak RSS < ${TARGET_RSS_MB} MB, >= ${fmt(TARGET_EVALS)} evaluations/s\n`,
+    `targets: peak RSS < ${TARGET_RSS_MB} MB, >= ${fmt(TARGET_EVALS)} evaluations/s; ` +
+      `with --jobs 1, >= ${TARGET_GO_RATIO}x the Go provider's rate\n`,
   );
   const evals = podCount * psps.length;
+  const goRun = await runGoProvider(pspJsonl, podJsonl);
+  const go = "rate" in goRun ? goRun.rate : undefined;
+  if (go !== undefined) {
+    console.log(
+      `Go provider (Kubernetes v1.20.2 pkg/security/podsecuritypolicy, ${go.goVersion}, ` +
+        `evaluation only, one core: deep copy + MutatePod + ValidatePod per (pod, PSP)): ` +
+        `${fmt(go.evaluations)} evaluations (${fmt(go.admitted)} admitted, ${
+          fmt(go.mutated)
+        } of them mutated) in ${go.wallSeconds.toFixed(2)} s wall, ` +
+        `${fmt(go.evalsPerSec)} evals/s; ${go.cpuSeconds.toFixed(2)} s CPU, ` +
+        `${fmt(go.evalsPerCpuSecond)} evals/CPU-s\n`,
+    );
+  } else console.log(`Go provider: not run: ${"why" in goRun ? goRun.why : ""}\n`);
+  const ratios: string[] = [];
   for (const [input, { args, bytes }] of Object.entries(files)) {
     for (const format of formats) {
       for (const j of jobs) {
@@ -214,6 +389,18 @@ async function benchFiles(): Promise<void> {
         const ok = m.code === 0 || m.code === 1;
         const rate = evals / m.wallS;
         const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
+        // Per-core speed: our whole process with one auditing thread against the Go
+        // provider's evaluation-only rate (wall; per CPU second alongside, steadier here).
+        let ratio = "";
+        if (ok && j === "1" && go !== undefined) {
+          const wallRatio = rate / go.evalsPerSec;
+          ratio = `; vs Go ${wallRatio.toFixed(2)}x wall, ${
+            (cpuRate / go.evalsPerCpuSecond).toFixed(2)
+          }x per CPU-s [${
+            wallRatio >= TARGET_GO_RATIO ? "meets" : "MISSES"
+          } >= ${TARGET_GO_RATIO}x]`;
+          ratios.push(`${input.padEnd(8)} -o ${format.padEnd(5)}: ${fmt(rate)} evals/s${ratio}`);
+        }
         console.log(
           `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)} ` +
             `--jobs ${j === "default" ? `${defaultJobs()} (default)` : j}: ` +
@@ -225,11 +412,19 @@ async function benchFiles(): Promise<void> {
                 `[${
                   (m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"
                 } < ${TARGET_RSS_MB}]; ` +
-                `output ${mb(m.outBytes)}`
+                `output ${mb(m.outBytes)}${ratio}`
               : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
         );
       }
     }
+  }
+  if (go !== undefined && ratios.length) {
+    console.log(
+      `\nper-core speed, --jobs 1 (whole process) vs the Go provider's ${
+        fmt(go.evalsPerSec)
+      } evals/s (evaluation only, one core), target ${TARGET_GO_RATIO}x:`,
+    );
+    for (const line of ratios) console.log(`  ${line}`);
   }
 }
 
