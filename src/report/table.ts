@@ -2,8 +2,8 @@
  * The default output of `audit-pods`: a table a person reads at a glance, one
  * row per workload with its pod count, verdict, the PSP that would admit it and
  * the first reasons (a SOURCE column when the rows come from several files), then
- * a summary line. Each row is one line that fits the given width: the reasons (then
- * the longest name cells) are cut with `…`. Pure: report in, text out.
+ * a summary line. Each row is one line that fits the given width: the reasons, then the
+ * source, then the longest names are cut with `…` (see fitWidths). Pure: report in, text out.
  */
 import { terminalText } from "../io/terminal_text.ts";
 import { renderAdvice } from "./advice.ts";
@@ -185,33 +185,41 @@ export function cutStart(text: string, width: number): string {
 }
 
 const GAP = "   ";
-/**
- * What the reasons column is given before names (namespace, workload, source) are cut: names
- * are cut (not below MIN_NAME) for the reasons to get 30 columns when that can be reached;
- * else they stay whole unless the other columns alone are wider than the line, and the
- * reasons get what is left (names identify a row; `-o json` has every reason in full).
- */
-const REASON_TARGETS = [30, 0];
-/** Name cells are never cut below this (unless a line is still too wide: see fitLine). */
-const MIN_NAME = 12;
+/** The reasons column's share, before the SOURCE column is cut (to SOURCE_MIN). */
+const REASONS_WANTED = 30;
+/** A cut source keeps this much of its end (`…ds.yaml:100`). */
+const SOURCE_MIN = 16;
+/** The reasons column's least share before names are cut (to NAME_MIN). */
+const REASONS_LEAST = 10;
+/** Name cells (namespace, workload, source) are never cut below this (see fitLine). */
+const NAME_MIN = 12;
 
 /**
- * Column widths that fit `width`: the reasons column takes what is left; when that is less
- * than the first reachable REASON_TARGETS, the widest name columns give up columns first.
+ * Column widths that fit `width`; the reasons column takes what is left. Names identify a
+ * row (and `-o json` has every reason in full), so they give way last: for the reasons to
+ * get REASONS_WANTED columns only the SOURCE column is cut (keeping its end), and NAMESPACE,
+ * WORKLOAD and SOURCE are cut (widest first) only when the reasons would get less than
+ * REASONS_LEAST.
  */
-function fitWidths(widths: number[], shrinkable: number[], width: number | undefined): number[] {
+function fitWidths(
+  widths: number[],
+  names: number[],
+  source: number,
+  width: number | undefined,
+): number[] {
   const out = [...widths];
   if (width === undefined) return out;
   const last = out.length - 1;
-  const fixed = () => out.slice(0, last).reduce((a, b) => a + b, 0) + GAP.length * last;
-  const spare = shrinkable.reduce((n, i) => n + Math.max(0, out[i] - MIN_NAME), 0);
-  const target = REASON_TARGETS.find((t) => width - fixed() + spare >= t) ?? 0;
-  while (width - fixed() < target) {
-    const widest = shrinkable.reduce((a, b) => out[b] > out[a] ? b : a, shrinkable[0]);
-    if (out[widest] <= MIN_NAME) break;
+  const left = () => width - out.slice(0, last).reduce((a, b) => a + b, 0) - GAP.length * last;
+  if (source >= 0) {
+    while (left() < REASONS_WANTED && out[source] > SOURCE_MIN) out[source]--;
+  }
+  while (left() < REASONS_LEAST) {
+    const widest = names.reduce((a, b) => out[b] > out[a] ? b : a, names[0]);
+    if (out[widest] <= NAME_MIN) break;
     out[widest]--;
   }
-  out[last] = Math.max(0, Math.min(out[last], width - fixed()));
+  out[last] = Math.max(0, Math.min(out[last], left()));
   return out;
 }
 
@@ -276,8 +284,8 @@ export function renderTable(report: AuditReport, opts: TableOptions = {}): strin
   const natural = header.map((h, i) =>
     Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i])))
   );
-  const shrinkable = withSource ? [0, 1, sourceColumn] : [0, 1];
-  const widths = fitWidths(natural, shrinkable, opts.width);
+  const names = withSource ? [0, 1, sourceColumn] : [0, 1];
+  const widths = fitWidths(natural, names, sourceColumn, opts.width);
   const line = (r: string[], verdict?: Verdict) =>
     fitLine(
       r.map((c, i) => {

@@ -116,17 +116,19 @@ Deno.test("every line fits the width: reasons, then long names, are cut; rows ne
     if (width >= 72) {
       for (const l of lines.slice(1, 4)) assert.match(l, /(refused|changed)/, `${width}: ${l}`);
     }
-    if (width < 132) continue; // too narrow for the reasons to keep 30 columns
+    if (width < 100) continue; // too narrow for the header to show REASONS whole
     assert.match(lines[0], /^NAMESPACE\s+WORKLOAD\s+SOURCE\s+PODS\s+VERDICT\s+PSP\s+REASONS$/);
     assert.match(lines[1], /refused\s+-\s+restri.*…$/, `${width}`);
   }
-  // 160 columns: the names fit whole, only the reasons are cut.
-  const wide = renderTable(wideReport(), { width: 160 }).split("\n");
-  assert.ok(wide[1].includes("Pod/a-very-long-pod-name-that-goes-on-and-on-0123456789"));
-  // 132 columns: the reasons keep 30 columns; the long workload name gave way.
+  // 132 columns: the names stay whole; the reasons get what is left.
   const l132 = renderTable(wideReport(), { width: 132 }).split("\n");
-  assert.ok(!l132[1].includes("0123456789") && l132[1].includes("Pod/a-very-long"), l132[1]);
-  assert.equal(displayWidth(l132[1].slice(l132[0].indexOf("REASONS"))), 30, l132[1]);
+  assert.ok(l132[1].includes("Pod/a-very-long-pod-name-that-goes-on-and-on-0123456789"));
+  assert.equal(displayWidth(l132[1]), 132, "the cut reasons fill the line");
+  // 100 columns: the reasons would get less than 10: the long workload name gives way.
+  const l100 = renderTable(wideReport(), { width: 100 }).split("\n");
+  assert.ok(!l100[1].includes("0123456789") && l100[1].includes("Pod/a-very-long"), l100[1]);
+  assert.equal(displayWidth(l100[1].slice(l100[0].indexOf("REASONS"))), 10, l100[1]);
+  assert.equal(displayWidth(l100[1]), 100);
   // Colour codes take no columns.
   for (const l of renderTable(wideReport(), { width: 72, color: true }).split("\n")) {
     // deno-lint-ignore no-control-regex
