@@ -35,6 +35,8 @@
 import { stringify } from "yaml";
 import { denoRunArgs } from "./launchers.ts";
 import { defaultJobs } from "../src/audit/run.ts";
+import { withServiceAccountToken } from "../src/workloads/service_account_token.ts";
+import type { Pod } from "../src/model/pod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET_RSS_MB = 300;
@@ -298,11 +300,18 @@ async function benchFiles(): Promise<void> {
   await Deno.writeTextFile(pspFile, psps.map((p) => stringify(p)).join("---\n"));
   const files: Record<string, { args: string[]; bytes: number }> = {};
   const t0 = performance.now();
-  // The Go provider reads both as JSON lines; the pods are those of the `jsonl` input.
   const pspJsonl = `${dir}/psps.jsonl`;
   const podJsonl = `${dir}/pods.jsonl`;
   await Deno.writeTextFile(pspJsonl, psps.map((p) => JSON.stringify(p) + "\n").join(""));
   const podJsonlBytes = await writeGenerated(podJsonl, (i) => JSON.stringify(pod(i)) + "\n");
+  // The Go provider reads the same pods as JSON lines, as the ServiceAccount admission plugin
+  // hands them to PSP admission (the token volume audit-pods adds by default), so both sides
+  // decide the same (pod, PSP) pairs the same way.
+  const goPodJsonl = `${dir}/pods-go.jsonl`;
+  await writeGenerated(
+    goPodJsonl,
+    (i) => JSON.stringify(withServiceAccountToken(pod(i) as unknown as Pod, "projected")) + "\n",
+  );
   for (const input of inputs) {
     if (input === "yaml") {
       const path = `${dir}/pods.yaml`;
@@ -360,7 +369,7 @@ async function benchFiles(): Promise<void> {
       `with --jobs 1, >= ${TARGET_GO_RATIO}x the Go provider's rate\n`,
   );
   const evals = podCount * psps.length;
-  const goRun = await runGoProvider(pspJsonl, podJsonl);
+  const goRun = await runGoProvider(pspJsonl, goPodJsonl);
   const go = "rate" in goRun ? goRun.rate : undefined;
   if (go !== undefined) {
     console.log(

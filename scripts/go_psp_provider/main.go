@@ -8,11 +8,13 @@
 // It is built in GOPATH mode inside the Kubernetes source tree (see scripts/bench_scale.ts) and
 // is never part of the plugin.
 //
-//	go_psp_provider PSPS.jsonl PODS.jsonl
+//	go_psp_provider PSPS.jsonl PODS.jsonl [DECISIONS.jsonl]
 //
 // Both files hold one JSON object per line (policy/v1beta1 PodSecurityPolicy, v1 Pod). Decoding,
 // defaulting (as the API server stores PSPs and admits pods), conversion to the internal type and provider creation (one provider per PSP and
-// namespace) happen before the clock starts. Prints one JSON object on stdout.
+// namespace) happen before the clock starts. Prints one JSON object on stdout. With DECISIONS,
+// writes there, per pod, its namespace, name and the PSPs that admit it (to check that both
+// sides decide the same).
 package main
 
 import (
@@ -82,8 +84,8 @@ func cpuSeconds() float64 {
 
 func main() {
 	runtime.GOMAXPROCS(1)
-	if len(os.Args) != 3 {
-		fail("usage: go_psp_provider PSPS.jsonl PODS.jsonl")
+	if len(os.Args) != 3 && len(os.Args) != 4 {
+		fail("usage: go_psp_provider PSPS.jsonl PODS.jsonl [DECISIONS.jsonl]")
 	}
 	var psps []*policy.PodSecurityPolicy
 	eachLine(os.Args[1], func(n int, line []byte) {
@@ -130,10 +132,11 @@ func main() {
 	}
 
 	res := result{GoVersion: runtime.Version(), Pods: len(pods), PSPs: len(psps)}
+	admitted := make([]bool, len(pods)*len(psps))
 	runtime.GC()
 	cpu0, wall0 := cpuSeconds(), time.Now()
-	for _, pod := range pods {
-		for _, provider := range providers[pod.Namespace] {
+	for i, pod := range pods {
+		for j, provider := range providers[pod.Namespace] {
 			podCopy := pod.DeepCopy()
 			var errs int
 			if err := provider.MutatePod(podCopy); err != nil {
@@ -143,6 +146,7 @@ func main() {
 			res.Evaluations++
 			if errs == 0 {
 				res.Admitted++
+				admitted[i*len(psps)+j] = true
 				if !apiequality.Semantic.DeepEqual(pod, podCopy) {
 					res.Mutated++
 				}
@@ -154,6 +158,29 @@ func main() {
 	res.EvalsPerSec = float64(res.Evaluations) / res.WallSeconds
 	if res.CPUSeconds > 0 {
 		res.EvalsPerCPUS = float64(res.Evaluations) / res.CPUSeconds
+	}
+	if len(os.Args) == 4 {
+		file, err := os.Create(os.Args[3])
+		if err != nil {
+			fail("%v", err)
+		}
+		w := bufio.NewWriter(file)
+		for i, pod := range pods {
+			names := []string{}
+			for j, p := range psps {
+				if admitted[i*len(psps)+j] {
+					names = append(names, p.Name)
+				}
+			}
+			line, _ := json.Marshal(map[string]interface{}{
+				"namespace": pod.Namespace, "name": pod.Name, "admittedBy": names,
+			})
+			w.Write(append(line, '\n'))
+		}
+		if err := w.Flush(); err != nil {
+			fail("%s: %v", os.Args[3], err)
+		}
+		file.Close()
 	}
 	out, _ := json.Marshal(res)
 	fmt.Println(string(out))
