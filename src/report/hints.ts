@@ -12,7 +12,7 @@ interface Hint {
 
 const HINTS: readonly Hint[] = [
   {
-    message: /^Forbidden:  is not an allowed seccomp profile\./,
+    message: /^Forbidden: {2}is not an allowed seccomp profile\./,
     hint: (field) =>
       `the empty value is "no seccomp profile": ${
         field.includes("container.seccomp.") ? "the container" : "the pod"

@@ -206,7 +206,7 @@ Deno.test("an empty seccomp profile in the server's words gets a plain hint besi
   b.add(pod, decision);
   const item = b.finish().items[0];
   const server = decision.results[0].violations[0].text;
-  assert.match(server, /: Forbidden:  is not an allowed seccomp profile\. Valid values are /);
+  assert.match(server, /: Forbidden: {2}is not an allowed seccomp profile\. Valid values are /);
   const cellText = reasons(item);
   assert.ok(
     cellText.startsWith(

@@ -16,7 +16,7 @@ Deno.test("names: DNS subdomains, qualified names and label values as apimachine
   // Go appends "'x', " per example and " or " between them: the double spaces are the server's.
   assert.match(
     qualifiedNameErrors("a/b/c")[0],
-    /\(e\.g\. 'MyName',  or 'my\.name',  or '123-abc', regex/,
+    /\(e\.g\. 'MyName', {2}or 'my\.name', {2}or '123-abc', regex/,
   );
   assert.deepEqual(labelValueErrors(""), []);
   assert.equal(labelValueErrors("-x").length, 1);
