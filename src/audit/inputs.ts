@@ -6,8 +6,8 @@
  */
 import { type AccessCheck, rbacAccessFromSpec } from "./document_audit.ts";
 import type { DocumentSource } from "./pool.ts";
-import { expandInputs, type LoadedObject, loadObjects } from "../io/documents.ts";
-import { emptyInputError, streamDocuments } from "../io/stream.ts";
+import { expandInputs, type LoadedObject } from "../io/documents.ts";
+import { emptyInputError, loadObjectsFrom, streamDocuments } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { loadPspFiles } from "../psp/load.ts";
 import { terminalText } from "../io/terminal_text.ts";
@@ -73,8 +73,8 @@ export interface FileInputOptions {
   auditLog: string[];
   rbacFile: string[];
   /**
-   * `-f` documents that are not Kubernetes objects (or only parts of them) in files found in
-   * directories are errors, as in files named on the command line, instead of skipped.
+   * Documents that are not Kubernetes objects (or, for `-f`, only parts of them) in files found
+   * in directories are errors, as in files named on the command line, instead of skipped.
    */
   strict?: boolean;
   /** The pod creator (`--creator`), for `--rbac-file` (audit-log events carry their own). */
@@ -173,6 +173,7 @@ export function fileInputs(
     async policies() {
       const { psps, warnings } = await loadPspFiles(opts.pspFile, {
         recursive: opts.recursive,
+        strict: opts.strict,
         allowInvalidNames: true,
       });
       warnings.forEach(onWarning);
@@ -196,7 +197,11 @@ export function fileInputs(
         }
         return undefined;
       }
-      const objects = await loadObjects(opts.rbacFile, { recursive: opts.recursive });
+      const objects = await loadObjectsFrom(opts.rbacFile, {
+        recursive: opts.recursive,
+        strict: opts.strict,
+        onSkip: onWarning,
+      });
       return rbacAccessFromObjects(objects, requester, onWarning, { bootstrapPolicy: true });
     },
   };

@@ -231,8 +231,9 @@ export function auditPodsCommand() {
     .option("-R, --recursive", "read directories recursively")
     .option(
       "--strict",
-      "documents of -f directories that are not Kubernetes objects or only parts of them " +
-        "(kustomize patches, Helm templates, values files) are errors, not skipped with a warning",
+      "documents of files found in directories (-f, --psp-file, --rbac-file) that are not " +
+        "Kubernetes objects or only parts of them (kustomize patches, Helm templates, values " +
+        "files) are errors, not skipped with a warning",
     )
     .option(
       "--audit-log <file>",

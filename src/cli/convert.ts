@@ -40,6 +40,8 @@ export interface ConvertOptions {
    * go into one current-target file.
    */
   policySet?: boolean;
+  /** Documents of directory files that are not Kubernetes objects are errors, not skipped. */
+  strict?: boolean;
 }
 
 /** Where the PSPs come from: files, directories and stdin (`-`). A cluster source replaces this. */
@@ -65,6 +67,7 @@ const readPolicies: PolicySource = async (inputs, opts) => {
     allowInvalidNames: true,
     allowMissingRules: true,
     recursive: opts.recursive,
+    strict: opts.strict,
   });
   return { policies: psps.map((p) => ({ psp: p.psp, source: p.source })), warnings };
 };
@@ -232,6 +235,11 @@ export function convertCommand() {
     .option("-R, --recursive", "read directories recursively (as kubectl's -R)", false)
     .addOption(new Option("-r", "deprecated: -R/--recursive").hideHelp())
     .option(
+      "--strict",
+      "documents of directory files that are not Kubernetes objects (kustomize patches, Helm " +
+        "templates, values files) are errors, not skipped with a warning",
+    )
+    .option(
       "--policy <name>",
       "without file inputs: convert only this PodSecurityPolicy of the cluster (repeatable)",
       (v: string, prev: string[]) => [...prev, v],
@@ -280,6 +288,7 @@ Warnings (including fields the rules cannot check) go to stderr. Exit code 2 on 
         falcoVersion: o.falcoVersion === "0.27" ? "0.27" : "current",
         recursive: o.recursive || o.r === true,
         policySet: o.policySet,
+        strict: o.strict ?? false,
       }, source);
     });
   // PSPs are cluster-scoped: no namespace or selector flags.

@@ -7,8 +7,10 @@
  * document and line numbers as if the file had been parsed whole.
  */
 import {
+  expandInputs,
   firstInvalidUtf8,
   type LoadedObject,
+  loadObjects,
   MAX_FILE_BYTES,
   MAX_NESTING,
   MAX_SCALAR_CHARS,
@@ -594,4 +596,44 @@ export async function* streamObjects(file: string): AsyncGenerator<LoadedObject>
     yield* out;
   }
   if (objects === 0) throw emptyInputError(file, state.blank);
+}
+
+/**
+ * The objects of the given paths (files, directories, `-`) as loadObjects reads them, except in
+ * files found in directories (unless `strict`): there a document that cannot be read as
+ * Kubernetes objects (a syntax error, an unrendered template, not a mapping), and a file with
+ * none, is skipped with one warning (`onSkip`: file, document, why) instead of ending the run,
+ * as repositories hold kustomize patches, Helm charts and other YAML beside their objects.
+ */
+export async function loadObjectsFrom(
+  paths: readonly string[],
+  opts: { recursive?: boolean; strict?: boolean; onSkip: (warning: string) => void },
+): Promise<LoadedObject[]> {
+  const out: LoadedObject[] = [];
+  for (const { file, listed } of await expandInputs(paths, opts.recursive ?? false)) {
+    if (!listed || opts.strict) {
+      for (const o of await loadObjects([file])) out.push(o);
+      continue;
+    }
+    const state = { blank: true };
+    let read = 0;
+    for await (const doc of streamDocuments(file, state)) {
+      try {
+        for (const o of parseDocument(doc)) {
+          out.push(o);
+          read++;
+        }
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        opts.onSkip(`${e.message} (skipped; --strict makes this an error)`);
+        read++;
+      }
+    }
+    if (read === 0) {
+      opts.onSkip(
+        `${emptyInputError(file, state.blank).message} (skipped; --strict makes this an error)`,
+      );
+    }
+  }
+  return out;
 }

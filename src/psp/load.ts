@@ -6,7 +6,8 @@
  */
 import { formatSource, InputError, type SourceRef } from "../io/errors.ts";
 import { terminalText } from "../io/terminal_text.ts";
-import { type LoadedObject, loadObjects } from "../io/documents.ts";
+import type { LoadedObject } from "../io/documents.ts";
+import { loadObjectsFrom } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { applyPspDefaults } from "./defaults.ts";
 import { checkPspShape, pruneUnknownPspFields } from "./shape.ts";
@@ -255,8 +256,15 @@ export function loadPsps(
  */
 export async function loadPspFiles(
   paths: readonly string[],
-  opts: LoadPspOptions & { recursive?: boolean } = {},
+  opts: LoadPspOptions & { recursive?: boolean; strict?: boolean } = {},
 ): Promise<{ psps: LoadedPsp[]; warnings: string[] }> {
-  const objects = await loadObjects(paths, { recursive: opts.recursive });
-  return loadPsps(objects, opts);
+  // in files found in directories, what is not a Kubernetes object is skipped (unless strict)
+  const skipped: string[] = [];
+  const objects = await loadObjectsFrom(paths, {
+    recursive: opts.recursive,
+    strict: opts.strict,
+    onSkip: (w) => skipped.push(w),
+  });
+  const { psps, warnings } = loadPsps(objects, opts);
+  return { psps, warnings: [...skipped, ...warnings] };
 }

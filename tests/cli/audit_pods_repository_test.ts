@@ -141,3 +141,74 @@ Deno.test("--strict: the first such document is an error (exit 2); a file named 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("PSP and RBAC directories of a repository: what is not a Kubernetes object is skipped, in audit-pods and convert", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const psps = await Deno.readTextFile(`${ROOT}fixtures/audit/psps.yaml`);
+    const files: Record<string, string> = {
+      "psp/psps.yaml": psps,
+      "psp/kustomization.yaml":
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [psps.yaml]\n",
+      "psp/template.yaml":
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: {{ .Values.name }}\n",
+      "psp/empty.yaml": "",
+      "rbac/role.yaml":
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: use-restricted}\nrules:\n- {apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}\n",
+      "rbac/patch.yaml": "- op: add\n  path: /rules/-\n",
+      "pods/deploy.yaml": DEPLOYMENT,
+    };
+    for (const [path, text] of Object.entries(files)) {
+      await Deno.mkdir(`${dir}/${path.slice(0, path.lastIndexOf("/"))}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/${path}`, text);
+    }
+    const run = (args: string[]) =>
+      runDeno(["run", "-A", "main.ts", ...args], {
+        cwd: ROOT,
+        env: { KUBECONFIG: "/nonexistent/kubeconfig", KUBERNETES_SERVICE_HOST: "" },
+      });
+    const audited = await run([
+      "audit-pods",
+      "--psp-file",
+      `${dir}/psp`,
+      "--rbac-file",
+      `${dir}/rbac`,
+      "-f",
+      `${dir}/pods`,
+      "-o",
+      "json",
+    ]);
+    assert.equal(audited.code, 1, audited.stderr);
+    assert.equal(JSON.parse(audited.stdout).items.length, 1);
+    for (const file of ["psp/template.yaml", "psp/empty.yaml", "rbac/patch.yaml"]) {
+      const found = audited.stderr.split("\n").filter((l) =>
+        l.startsWith(`warning: ${dir}/${file}`)
+      );
+      assert.equal(found.length, 1, `${file}:\n${audited.stderr}`);
+      assert.match(found[0], /--strict makes this an error/);
+    }
+    assert.match(audited.stderr, /template\.yaml \(document 1, line 4:9\): an unrendered template/);
+
+    const converted = await run(["convert", `${dir}/psp`]);
+    assert.equal(converted.code, 0, converted.stderr);
+    assert.match(converted.stdout, /PodSecurityPolicy object\(s\): privileged, restricted/);
+    assert.match(converted.stderr, /template\.yaml .*render it first/);
+
+    for (
+      const args of [["convert", `${dir}/psp`, "--strict"], [
+        "audit-pods",
+        "--psp-file",
+        `${dir}/psp`,
+        "-f",
+        `${dir}/pods`,
+        "--strict",
+      ]]
+    ) {
+      const strict = await run(args);
+      assert.equal(strict.code, 2, strict.stderr);
+      assert.match(strict.stderr, /^error: .*(empty\.yaml|template\.yaml)/m);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
