@@ -56,7 +56,7 @@ export interface AuditPodsOptions extends FileInputOptions {
  * `latest`: no level, report the strictest level each pod meets), or nothing (the same, at
  * `latest`).
  */
-export function parsePss(value: string | true): PssSetting {
+function parsePss(value: string | true): PssSetting {
   if (value === true) return { level: null, version: "latest" };
   try {
     if (value === "latest" || value.startsWith("v")) {
@@ -74,7 +74,7 @@ export function parsePss(value: string | true): PssSetting {
 }
 
 /** Whether PSPs are audited at all: with `--pss`, pods from files need `--psp-file` for them. */
-export function pspWanted(opts: AuditPodsOptions): boolean {
+function pspWanted(opts: AuditPodsOptions): boolean {
   const podFiles = opts.filename.length > 0 || opts.auditLog.length > 0;
   return !opts.pss || opts.pspFile.length > 0 || !podFiles;
 }
@@ -171,7 +171,7 @@ export function checkImpersonation(
 }
 
 /** `-n`/`-l` for the objects of `-f` files (undefined without -f or without either flag). */
-export function fileSelection(
+function fileSelection(
   flags: { namespace?: string; selector?: string },
   filename: readonly string[],
 ): ObjectSelection | undefined {

@@ -72,7 +72,7 @@ const NO_PSP_API_NOTE =
   `every given PSP is taken as usable by every pod (${RBAC_CHOICES})`;
 
 /** The note when the cluster's RBAC names none of the given PSPs and `--rbac` is auto. */
-export function noPspGrantsNote(names: readonly string[]): string {
+function noPspGrantsNote(names: readonly string[]): string {
   const shown = names.length > 8
     ? `${names.slice(0, 8).join(", ")} and ${names.length - 8} more`
     : names.join(", ");

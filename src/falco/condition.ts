@@ -95,7 +95,7 @@ export function field(name: string, arg?: string): Field {
 }
 
 /** Escapes one RFC 6901 JSON pointer segment. */
-export function pointerSegment(seg: string | number): string {
+function pointerSegment(seg: string | number): string {
   return String(seg).replaceAll("~", "~0").replaceAll("/", "~1");
 }
 

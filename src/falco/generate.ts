@@ -70,7 +70,7 @@ export interface GeneratedRules {
  * (0.38) and the k8saudit 0.18 fields; 0.44.1 and a 0.45 build were measured on them
  * (docs/falco.md §9).
  */
-export const CURRENT_FALCO = "0.43-0.45";
+const CURRENT_FALCO = "0.43-0.45";
 /** `required_engine_version` of current-target files: Falco 0.43's engine. */
 export const CURRENT_ENGINE_VERSION = "0.58.0";
 /** Plugins every current-target file needs. */
@@ -82,7 +82,7 @@ export const CURRENT_PLUGINS = [
  * The container plugin, needed by files with syscall rules (`container.*` fields): the version
  * the official rules of Falco 0.42 require; Falco 0.43-0.45 ship newer ones.
  */
-export const CONTAINER_PLUGIN = { name: "container", version: "0.4.0" };
+const CONTAINER_PLUGIN = { name: "container", version: "0.4.0" };
 
 /** The tail of every k8s_audit rule output: who, which pod, its images and spec. */
 export const KA_OUTPUT_TAIL =
@@ -203,7 +203,7 @@ function generateWithPrefixes(
 }
 
 /** List items are values of the conditions that use the list: the same 255-byte limit. */
-export function checkListValues(psps: readonly PodSecurityPolicy[], items: readonly RulesItem[]) {
+function checkListValues(psps: readonly PodSecurityPolicy[], items: readonly RulesItem[]) {
   for (const item of items) {
     if (item.kind !== "list") continue;
     const long = item.items.find((v) => valueBytes(v) > MAX_VALUE_BYTES);

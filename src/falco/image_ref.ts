@@ -25,7 +25,7 @@ export interface ImageRef {
 }
 
 /** Docker Hub as references normalize it. */
-export const DOCKER_HUB = "docker.io";
+const DOCKER_HUB = "docker.io";
 const LEGACY_HUB = "index.docker.io";
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -97,7 +97,7 @@ export function repositoryName(ref: ImageRef): string {
 }
 
 /** Whether the reference names an exact image (a tag or a digest) rather than a repository. */
-export function isExact(ref: ImageRef): boolean {
+function isExact(ref: ImageRef): boolean {
   return ref.tag !== undefined || ref.digest !== undefined;
 }
 
@@ -146,7 +146,7 @@ export function imageMatches(item: ImageRef, image: string): boolean {
 }
 
 /** `.` -> `[.]`: a regex matching exactly the text of a reference (no other metacharacters occur). */
-export function literalRegex(text: string): string {
+function literalRegex(text: string): string {
   if (/[^A-Za-z0-9._/:@+-]/.test(text)) throw new Error(`not reference text: ${text}`);
   return text.replace(/[.+]/g, (c) => `[${c}]`);
 }

@@ -76,7 +76,7 @@ export const LEGACY_KA_OUTPUT_TAIL =
  * `jevt.value[...]`. Undefined when it uses what 0.27 lacks or reads differently (`regex`,
  * `val()`, list fields of the k8saudit plugin).
  */
-export function toFalco027(c: Cond): Cond | undefined {
+function toFalco027(c: Cond): Cond | undefined {
   const fieldOk = (f: { name: string; arg?: string }) =>
     f.name === "json.value" ? field("jevt.value", f.arg!) : undefined;
   switch (c.k) {

@@ -55,7 +55,7 @@ interface Member {
 }
 
 /** The rule name of a set Violation or Mutation rule. */
-export function setRuleName(kind: "Violation" | "Mutation", prefix: string, label: string) {
+function setRuleName(kind: "Violation" | "Mutation", prefix: string, label: string) {
   return `PSP set ${kind} (${prefix}: ${label}) K8s Audit`;
 }
 

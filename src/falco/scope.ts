@@ -18,7 +18,6 @@ import {
   valueBytes,
 } from "./condition.ts";
 import {
-  canonicalImage,
   DIGEST_REGEX,
   type ImageRef,
   ImageRefError,
@@ -346,12 +345,4 @@ export function syscallImageScope(policy: string, images: readonly string[]): Co
     repositories.length ? repo([...new Set(repositories)]) : or(),
     ...conds,
   );
-}
-
-/** The canonical form of each image item (for messages and documentation). */
-export function canonicalItems(images: readonly string[]): string[] {
-  return images.map((i) => {
-    const ref = parseImageRef(i);
-    return ref.tag === undefined && !ref.digest ? `${ref.domain}/${ref.path}` : canonicalImage(ref);
-  });
 }

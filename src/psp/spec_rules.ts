@@ -31,7 +31,7 @@ function pushAll<T>(to: T[], items: readonly T[]): void {
 }
 
 /** Every volume type a PSP may list, plus `*`, sorted as the server prints them. */
-export const PSP_VOLUME_TYPES: readonly string[] = [
+const PSP_VOLUME_TYPES: readonly string[] = [
   "*",
   "awsElasticBlockStore",
   "azureDisk",

@@ -7,7 +7,7 @@
 import { isObject, type PssContainer, type PssPodSpec } from "./check.ts";
 
 /** Every volume source field of core/v1 VolumeSource. */
-export const VOLUME_SOURCES: ReadonlySet<string> = new Set([
+const VOLUME_SOURCES: ReadonlySet<string> = new Set([
   "hostPath",
   "emptyDir",
   "gcePersistentDisk",

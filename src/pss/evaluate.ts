@@ -120,7 +120,7 @@ export function strictestLevel(pod: PodLike | PreparedPod, version: Version): Le
 }
 
 /** `reason1 (detail1), reason2, ...` (upstream's AggregateCheckResult.ForbiddenDetail). */
-export function forbiddenDetail(v: readonly PssViolation[]): string {
+function forbiddenDetail(v: readonly PssViolation[]): string {
   return v.map((x) => x.detail === "" ? x.reason : `${x.reason} (${x.detail})`).join(", ");
 }
 

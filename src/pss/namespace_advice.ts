@@ -20,7 +20,7 @@ import type { PodPss } from "./pod_result.ts";
 import { effectiveMinor, MAX_MINOR } from "./registry.ts";
 
 /** The PSA label prefix (`pod-security.kubernetes.io/enforce`, `...-version`, warn, audit). */
-export const PSA_LABEL_PREFIX = "pod-security.kubernetes.io/";
+const PSA_LABEL_PREFIX = "pod-security.kubernetes.io/";
 
 /** A namespace and its labels (from a Namespace object in a file or the cluster). */
 export interface NamespaceLabels {

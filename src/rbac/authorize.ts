@@ -48,15 +48,15 @@ export interface RbacIndex {
   readonly warnings: readonly string[];
 }
 
-export const AUTHENTICATED_GROUP = "system:authenticated";
+const AUTHENTICATED_GROUP = "system:authenticated";
 /**
  * The group the API server's authorizer allows everything, before RBAC is asked
  * (`authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)`).
  */
 const PRIVILEGED_GROUP = "system:masters";
-export const UNAUTHENTICATED_GROUP = "system:unauthenticated";
-export const ANONYMOUS_USER = "system:anonymous";
-export const ALL_SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
+const UNAUTHENTICATED_GROUP = "system:unauthenticated";
+const ANONYMOUS_USER = "system:anonymous";
+const ALL_SERVICE_ACCOUNTS_GROUP = "system:serviceaccounts";
 const SA_PREFIX = "system:serviceaccount:";
 
 /** `system:serviceaccount:<ns>:<name>`. */

@@ -92,7 +92,7 @@ export function reasons(item: AuditItem, opts: { cosmetic?: boolean } = {}): str
 }
 
 /** With `--pss`: the PSS cell (the level met with `--pss` alone, else allowed / refused). */
-export function pssCell(report: AuditReport, item: AuditItem): string {
+function pssCell(report: AuditReport, item: AuditItem): string {
   if (!item.pss) return "-";
   if (report.pss?.level === null) return item.pss.levelMet;
   return item.pss.allowed ? "allowed" : "refused";

@@ -123,7 +123,7 @@ export function containerLacks(c: Path, ...sub: Path): Cond {
 }
 
 /** `f` is set and its text is not an integer inside the ranges. */
-export function outOfRanges(f: ReturnType<typeof jv>, ranges: IDRange[]): Cond {
+function outOfRanges(f: ReturnType<typeof jv>, ranges: IDRange[]): Cond {
   return and(exists(f), not(regexAny(f, "^", inRangesAlternatives(ranges), "$")));
 }
 
@@ -178,7 +178,7 @@ export function effectiveUnset(ctx: PspContext, key: string): { cond: Cond; macr
   return { cond: and(not(exists(jv(...POD_SC, key))), macro(m.name)), macros: [m] };
 }
 
-export function snake(s: string): string {
+function snake(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
