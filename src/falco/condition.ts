@@ -194,20 +194,13 @@ export function group(x: Cond): Cond {
   return { k: "group", x };
 }
 
-/**
- * Every value of a condition longer than Falco accepts (`MAX_VALUE_BYTES`): the generator's
- * guard, checked before anything is rendered.
- */
-export function overlongValues(c: Cond): string[] {
-  const out: string[] = [];
+/** Every value a condition compares with, in order (the walk both guards below share). */
+export function comparedValues(c: Cond): Value[] {
+  const out: Value[] = [];
   const visit = (x: Cond): void => {
     switch (x.k) {
       case "cmp":
-        for (const v of x.values) {
-          if (v.kind !== "list" && v.kind !== "val" && valueBytes(v.text) > MAX_VALUE_BYTES) {
-            out.push(v.text);
-          }
-        }
+        out.push(...(x.values as Value[]));
         return;
       case "and":
       case "or":
@@ -223,6 +216,16 @@ export function overlongValues(c: Cond): string[] {
   };
   visit(c);
   return out;
+}
+
+/**
+ * Every value of a condition longer than Falco accepts (`MAX_VALUE_BYTES`): the generator's
+ * guard, checked before anything is rendered.
+ */
+export function overlongValues(c: Cond): string[] {
+  return comparedValues(c).flatMap((v) =>
+    v.kind !== "list" && v.kind !== "val" && valueBytes(v.text) > MAX_VALUE_BYTES ? [v.text] : []
+  );
 }
 
 /** Describes an over-long value for messages (its size and its start). */

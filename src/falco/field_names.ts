@@ -6,7 +6,7 @@
  * `tolower(...)`. Quoting does not help (the check reads the value, not its spelling), and a
  * list field compares with nothing but literals, so such values are refused instead.
  */
-import type { Cond, Value } from "./condition.ts";
+import { comparedValues, type Cond } from "./condition.ts";
 
 /** The event source a condition is compiled for. */
 export type RuleSource = "k8s_audit" | "syscall";
@@ -38,28 +38,7 @@ export function mayReadAsField(value: string, source: RuleSource): boolean {
 
 /** Every constant a condition compares with (quoted strings and bare words). */
 function conditionConstants(c: Cond): string[] {
-  const out: string[] = [];
-  const visit = (x: Cond): void => {
-    switch (x.k) {
-      case "cmp":
-        for (const v of x.values as Value[]) {
-          if (v.kind === "str" || v.kind === "word" || v.kind === "sq") out.push(v.text);
-        }
-        return;
-      case "and":
-      case "or":
-        x.xs.forEach(visit);
-        return;
-      case "not":
-      case "group":
-        visit(x.x);
-        return;
-      default:
-        return;
-    }
-  };
-  visit(c);
-  return out;
+  return comparedValues(c).flatMap((v) => v.kind === "list" || v.kind === "val" ? [] : [v.text]);
 }
 
 /** The first constant of a condition Falco would warn about as a possible field, if any. */
