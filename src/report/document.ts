@@ -83,11 +83,6 @@ export function* renderJsonChunks(report: AuditReport): Generator<string> {
   yield "\n";
 }
 
-/** Renders the report as indented JSON (one document, trailing newline). */
-export function renderJson(report: AuditReport): string {
-  return [...renderJsonChunks(report)].join("");
-}
-
 const YAML_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0 } as const;
 
 /**
@@ -118,9 +113,4 @@ export function* renderYamlChunks(report: AuditReport): Generator<string> {
   yield stringify({ summary: summaryDocument(report) }, YAML_OPTIONS);
   if (report.namespaces) yield stringify({ namespaces: report.namespaces }, YAML_OPTIONS);
   if (report.migration) yield stringify({ migration: report.migration }, YAML_OPTIONS);
-}
-
-/** Renders the report as YAML. */
-export function renderYaml(report: AuditReport): string {
-  return [...renderYamlChunks(report)].join("");
 }

@@ -111,8 +111,3 @@ export function* renderJunitChunks(
   }
   yield `</testsuites>\n`;
 }
-
-/** Renders the report as a JUnit XML document. */
-export function renderJunit(report: AuditReport, opts: JunitOptions = {}): string {
-  return [...renderJunitChunks(report, opts)].join("");
-}

@@ -62,6 +62,15 @@ export function renderReportChunks(
   }
 }
 
+/** The report in `format` as one string (its chunks joined): for callers that need it whole. */
+export function renderReport(
+  report: AuditReport,
+  format: OutputFormat,
+  opts: RenderOptions = {},
+): string {
+  return [...renderReportChunks(report, format, opts)].join("");
+}
+
 /**
  * Writes chunks to stdout, encoded into one reused buffer of 256 KiB and written
  * when full (no copy of the whole report is made).

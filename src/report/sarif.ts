@@ -142,8 +142,3 @@ export function* renderSarifChunks(report: AuditReport, opts: SarifOptions): Gen
   yield* jsonChunks(log, 3);
   yield "\n";
 }
-
-/** Renders the report as a SARIF 2.1.0 log (JSON text). */
-export function renderSarif(report: AuditReport, opts: SarifOptions): string {
-  return [...renderSarifChunks(report, opts)].join("");
-}

@@ -5,10 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { ReportBuilder } from "../../src/report/build.ts";
-import { renderJson, renderYaml } from "../../src/report/document.ts";
-import { renderJunit } from "../../src/report/junit.ts";
 import { reportFails } from "../../src/report/model.ts";
-import { renderSarif } from "../../src/report/sarif.ts";
+import { renderReport } from "../../src/report/render.ts";
 import { reasons, renderTable } from "../../src/report/table.ts";
 import { parse } from "yaml";
 import {
@@ -33,7 +31,7 @@ Deno.test("a pod changed only without effect is admitted; JSON and YAML keep the
   assert.equal(copy.policy, "privileged");
   assert.deepEqual([r.summary.admitted, r.summary.changed], [1, 1]);
   assert.equal(reportFails(r, "changed"), true, "the other row has a real change");
-  const doc = JSON.parse(renderJson(r));
+  const doc = JSON.parse(renderReport(r, "json"));
   const item = doc.items.find((i: { name: string }) => i.name === "copy");
   assert.deepEqual(item.results[0].changes, [
     {
@@ -44,7 +42,7 @@ Deno.test("a pod changed only without effect is admitted; JSON and YAML keep the
     },
   ]);
   assert.equal(item.verdict, "admitted");
-  assert.deepEqual(parse(renderYaml(r)), doc);
+  assert.deepEqual(parse(renderReport(r, "yaml")), doc);
   // Real changes carry no `effect`.
   const both = doc.items.find((i: { name: string }) => i.name === "both");
   assert.equal(both.verdict, "changed");
@@ -96,7 +94,7 @@ Deno.test("the table leaves changes without effect out of verdicts and reasons u
 
 Deno.test("SARIF has no results for changes without effect; JUnit marks them", () => {
   for (const failOn of ["refused", "changed"] as const) {
-    const results = JSON.parse(renderSarif(report(), { version: "0", failOn })).runs[0].results;
+    const results = JSON.parse(renderReport(report(), "sarif", { failOn })).runs[0].results;
     assert.deepEqual(
       results.map((x: { message: { text: string } }) => x.message.text.split(": ")[0]),
       ["Pod ns/both", "Pod ns/both"],
@@ -105,7 +103,7 @@ Deno.test("SARIF has no results for changes without effect; JUnit marks them", (
       results.every((x: { message: { text: string } }) => !x.message.text.includes("seccomp")),
     );
   }
-  const xml = renderJunit(report(), { failOn: "changed" });
+  const xml = renderReport(report(), "junit", { failOn: "changed" });
   assert.match(xml, /failures="1"/);
   assert.match(
     xml,

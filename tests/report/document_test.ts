@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ReportBuilder } from "../../src/report/build.ts";
-import {
-  renderJson,
-  renderJsonChunks,
-  renderYaml,
-  reportDocument,
-} from "../../src/report/document.ts";
+import { renderJsonChunks, reportDocument } from "../../src/report/document.ts";
+import { renderReport } from "../../src/report/render.ts";
 import { ADMITTED, CHANGED, podSubject, REFUSED } from "./helpers.ts";
 
 function report() {
@@ -18,7 +14,7 @@ function report() {
 }
 
 Deno.test("-o json is the AuditReport document with the issue's fields", () => {
-  const doc = JSON.parse(renderJson(report()));
+  const doc = JSON.parse(renderReport(report(), "json"));
   assert.equal(doc.apiVersion, "falco-psp/v1");
   assert.equal(doc.kind, "AuditReport");
   assert.deepEqual(Object.keys(doc), ["apiVersion", "kind", "items", "summary"]);
@@ -70,13 +66,13 @@ Deno.test("-o json is rendered in pieces that join to the whole document", () =>
   assert.deepEqual([...byName.keys()].sort(), ["bad", "bad-too", "mutated", "ok"]);
   assert.deepEqual(byName.get("bad-too")!.results, byName.get("bad")!.results);
   const empty = new ReportBuilder([]).finish();
-  assert.deepEqual(JSON.parse(renderJson(empty)).items, []);
-  assert.deepEqual(parse(renderYaml(empty)).items, []);
+  assert.deepEqual(JSON.parse(renderReport(empty, "json")).items, []);
+  assert.deepEqual(parse(renderReport(empty, "yaml")).items, []);
 });
 
 Deno.test("-o yaml is the same document", () => {
   const r = report();
-  assert.deepEqual(parse(renderYaml(r)), JSON.parse(renderJson(r)));
+  assert.deepEqual(parse(renderReport(r, "yaml")), JSON.parse(renderReport(r, "json")));
 });
 
 Deno.test("untrusted text stays data in YAML", () => {
@@ -86,7 +82,7 @@ Deno.test("untrusted text stays data in YAML", () => {
     ...ADMITTED,
     admitted: { ...ADMITTED.admitted!, metadata: { annotations: { [nasty]: nasty } } },
   });
-  const doc = parse(renderYaml(b.finish()));
+  const doc = parse(renderReport(b.finish(), "yaml"));
   assert.equal(doc.items.length, 1);
   assert.equal(doc.items[0].name, nasty);
   assert.deepEqual(doc.items[0].admitted.metadata.annotations, { [nasty]: nasty });

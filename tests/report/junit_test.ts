@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ReportBuilder } from "../../src/report/build.ts";
-import { renderJunit, xmlEscape } from "../../src/report/junit.ts";
+import { xmlEscape } from "../../src/report/junit.ts";
+import { renderReport } from "../../src/report/render.ts";
 import { ADMITTED, CHANGED, podSubject, PRIVILEGED_TEXT, REFUSED } from "./helpers.ts";
 
 function report() {
@@ -12,7 +13,7 @@ function report() {
 }
 
 Deno.test("one suite per file, one case per row, refused rows fail with every violation", () => {
-  const xml = renderJunit(report());
+  const xml = renderReport(report(), "junit");
   assert.match(
     xml,
     /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="kubectl falco-psp audit-pods" tests="3" failures="1" errors="0">/,
@@ -35,7 +36,7 @@ Deno.test("one suite per file, one case per row, refused rows fail with every vi
 });
 
 Deno.test("--fail-on changed makes changed rows failures", () => {
-  const xml = renderJunit(report(), { failOn: "changed" });
+  const xml = renderReport(report(), "junit", { failOn: "changed" });
   assert.match(xml, /failures="2"/);
   assert.match(xml, /<failure type="changed"/);
 });

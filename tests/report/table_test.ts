@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ReportBuilder } from "../../src/report/build.ts";
 import { parse } from "yaml";
 import { admitPod, compilePolicy } from "../../src/admission/admit.ts";
-import { renderJson } from "../../src/report/document.ts";
+import { renderReport } from "../../src/report/render.ts";
 import { messageHint } from "../../src/report/hints.ts";
 import {
   cut,
@@ -181,7 +181,7 @@ Deno.test("PODS says per node for a DaemonSet, per run for a CronJob, and counts
     ["Job", "5"],
   ]);
   assert.equal(r.summary.pods, 5, "per-run and per-node counts are not in the total");
-  const doc = JSON.parse(renderJson(r));
+  const doc = JSON.parse(renderReport(r, "json"));
   assert.deepEqual(
     doc.items.map((i: { pods: number | null; podsPer?: string }) => [i.pods, i.podsPer]),
     [
