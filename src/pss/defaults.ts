@@ -4,39 +4,15 @@
  * a `hostNetwork` pod every container and init container port without a hostPort gets
  * `hostPort = containerPort`. Copy-on-write: the input is returned as is when nothing changes.
  */
+import { VOLUME_FS_TYPES } from "../admission/volumes.ts";
 import { isObject, type PssContainer, type PssPodSpec } from "./check.ts";
 
-/** Every volume source field of core/v1 VolumeSource. */
+/**
+ * Every volume source field of core/v1 VolumeSource: the sources PSP admission maps to an
+ * FSType (Kubernetes 1.20's), and `image` (1.31+), which PSP never knew.
+ */
 const VOLUME_SOURCES: ReadonlySet<string> = new Set([
-  "hostPath",
-  "emptyDir",
-  "gcePersistentDisk",
-  "awsElasticBlockStore",
-  "gitRepo",
-  "secret",
-  "nfs",
-  "iscsi",
-  "glusterfs",
-  "persistentVolumeClaim",
-  "rbd",
-  "flexVolume",
-  "cinder",
-  "cephfs",
-  "flocker",
-  "downwardAPI",
-  "fc",
-  "azureFile",
-  "configMap",
-  "vsphereVolume",
-  "quobyte",
-  "azureDisk",
-  "photonPersistentDisk",
-  "projected",
-  "portworxVolume",
-  "scaleIO",
-  "storageos",
-  "csi",
-  "ephemeral",
+  ...VOLUME_FS_TYPES.map(([source]) => source),
   "image",
 ]);
 
