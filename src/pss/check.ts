@@ -131,6 +131,11 @@ export function joinQuote(items: readonly string[]): string {
   return items.length === 0 ? "" : `"${items.join(`", "`)}"`;
 }
 
+/** `container "a"` / `containers "a", "b"`: how every check names the containers at fault. */
+export function containersNamed(names: readonly string[]): string {
+  return `${pluralize("container", "containers", names.length)} ${joinQuote(names)}`;
+}
+
 /** The distinct items, sorted (Go's `sets.String.List()`). */
 export function sortedSet(items: readonly string[]): string[] {
   if (items.length < 2) return [...items];

@@ -6,9 +6,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   visitContainers,
@@ -22,9 +21,7 @@ function allowPrivilegeEscalation1_8(_meta: PssMetadata, spec: PssPodSpec): Chec
   if (bad.length === 0) return ALLOWED;
   return forbid(
     "allowPrivilegeEscalation != false",
-    `${pluralize("container", "containers", bad.length)} ${
-      joinQuote(bad)
-    } must set securityContext.allowPrivilegeEscalation=false`,
+    `${containersNamed(bad)} must set securityContext.allowPrivilegeEscalation=false`,
   );
 }
 

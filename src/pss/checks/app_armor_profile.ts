@@ -10,6 +10,7 @@ import {
   type Check,
   type CheckResult,
   compareGo,
+  containersNamed,
   forbid,
   goQuote,
   isObject,
@@ -49,7 +50,7 @@ function appArmorProfile1_0(meta: PssMetadata, spec: PssPodSpec): CheckResult {
   });
   if (badContainers.length > 0) {
     badSetters.push(
-      `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
+      `${containersNamed(badContainers)}`,
     );
   }
   const annotations: string[] = [];

@@ -6,9 +6,9 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
   joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   sortedSet,
@@ -50,7 +50,7 @@ function capabilitiesBaseline1_0(_meta: PssMetadata, spec: PssPodSpec): CheckRes
   if (bad.length === 0) return ALLOWED;
   return forbid(
     "non-default capabilities",
-    `${pluralize("container", "containers", bad.length)} ${joinQuote(bad)} must not include ${
+    `${containersNamed(bad)} must not include ${
       joinQuote(sortedSet(caps))
     } in securityContext.capabilities.add`,
   );

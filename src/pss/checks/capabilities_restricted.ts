@@ -6,9 +6,9 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
   joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   sortedSet,
@@ -39,16 +39,14 @@ function capabilitiesRestricted1_22(_meta: PssMetadata, spec: PssPodSpec): Check
   const details: string[] = [];
   if (missingDropAll.length > 0) {
     details.push(
-      `${pluralize("container", "containers", missingDropAll.length)} ${
-        joinQuote(missingDropAll)
-      } must set securityContext.capabilities.drop=["ALL"]`,
+      `${containersNamed(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`,
     );
   }
   if (adding.length > 0) {
     details.push(
-      `${pluralize("container", "containers", adding.length)} ${
-        joinQuote(adding)
-      } must not include ${joinQuote(sortedSet(caps))} in securityContext.capabilities.add`,
+      `${containersNamed(adding)} must not include ${
+        joinQuote(sortedSet(caps))
+      } in securityContext.capabilities.add`,
     );
   }
   return details.length === 0 ? ALLOWED : forbid("unrestricted capabilities", details.join("; "));

@@ -3,8 +3,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
   pluralize,
   type PssMetadata,
   type PssPodSpec,
@@ -31,9 +31,9 @@ function hostPorts1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
   const set = sortedSet(ports);
   return forbid(
     "hostPort",
-    `${pluralize("container", "containers", bad.length)} ${joinQuote(bad)} ${
-      pluralize("uses", "use", bad.length)
-    } ${pluralize("hostPort", "hostPorts", set.length)} ${set.join(", ")}`,
+    `${containersNamed(bad)} ${pluralize("uses", "use", bad.length)} ${
+      pluralize("hostPort", "hostPorts", set.length)
+    } ${set.join(", ")}`,
   );
 }
 

@@ -6,6 +6,7 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
   type HandlerView,
   joinQuote,
@@ -51,11 +52,9 @@ function hostProbesAndHostLifecycle1_34(_meta: PssMetadata, spec: PssPodSpec): C
   const hostSet = sortedSet(forbidden);
   return forbid(
     "probe or lifecycle host",
-    `${pluralize("container", "containers", containers.length)} ${joinQuote(containers)} ${
-      pluralize("uses", "use", containers.length)
-    } ${pluralize("probe or lifecycle host", "probe or lifecycle hosts", hostSet.length)} ${
-      joinQuote(hostSet)
-    }`,
+    `${containersNamed(containers)} ${pluralize("uses", "use", containers.length)} ${
+      pluralize("probe or lifecycle host", "probe or lifecycle hosts", hostSet.length)
+    } ${joinQuote(hostSet)}`,
   );
 }
 

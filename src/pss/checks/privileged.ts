@@ -3,9 +3,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   visitContainers,
@@ -19,9 +18,7 @@ function privileged1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
   if (bad.length === 0) return ALLOWED;
   return forbid(
     "privileged",
-    `${pluralize("container", "containers", bad.length)} ${
-      joinQuote(bad)
-    } must not set securityContext.privileged=true`,
+    `${containersNamed(bad)} must not set securityContext.privileged=true`,
   );
 }
 

@@ -8,9 +8,9 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
   joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   sortedSet,
@@ -31,9 +31,9 @@ function procMount1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
   if (bad.length === 0) return ALLOWED;
   return forbid(
     "procMount",
-    `${pluralize("container", "containers", bad.length)} ${
-      joinQuote(bad)
-    } must not set securityContext.procMount to ${joinQuote(sortedSet(types))}`,
+    `${containersNamed(bad)} must not set securityContext.procMount to ${
+      joinQuote(sortedSet(types))
+    }`,
   );
 }
 

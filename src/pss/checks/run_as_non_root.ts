@@ -6,9 +6,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   visitContainers,
@@ -32,7 +31,7 @@ function runAsNonRoot1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
   });
   if (explicit.length > 0) {
     badSetters.push(
-      `${pluralize("container", "containers", explicit.length)} ${joinQuote(explicit)}`,
+      `${containersNamed(explicit)}`,
     );
   }
   if (badSetters.length > 0) {
@@ -44,9 +43,7 @@ function runAsNonRoot1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
   if (implicit.length === 0) return ALLOWED;
   return forbid(
     "runAsNonRoot != true",
-    `pod or ${pluralize("container", "containers", implicit.length)} ${
-      joinQuote(implicit)
-    } must set securityContext.runAsNonRoot=true`,
+    `pod or ${containersNamed(implicit)} must set securityContext.runAsNonRoot=true`,
   );
 }
 

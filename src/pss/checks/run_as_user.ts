@@ -6,9 +6,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   visitContainers,
@@ -22,7 +21,7 @@ function runAsUser1_23(_meta: PssMetadata, spec: PssPodSpec): CheckResult {
     if (c.securityContext?.runAsUser === 0) bad.push(c.name);
   });
   if (bad.length > 0) {
-    badSetters.push(`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`);
+    badSetters.push(`${containersNamed(bad)}`);
   }
   if (badSetters.length === 0) return ALLOWED;
   return forbid("runAsUser=0", `${badSetters.join(" and ")} must not set runAsUser=0`);

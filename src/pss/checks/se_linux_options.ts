@@ -7,6 +7,7 @@ import {
   type Check,
   type CheckPodFn,
   type CheckResult,
+  containersNamed,
   forbid,
   joinQuote,
   pluralize,
@@ -51,7 +52,7 @@ function seLinuxOptions(allowedTypes: ReadonlySet<string>): CheckPodFn {
       if (o != null && !valid(o)) bad.push(c.name);
     });
     if (bad.length > 0) {
-      badSetters.push(`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`);
+      badSetters.push(`${containersNamed(bad)}`);
     }
     if (badSetters.length === 0) return ALLOWED;
     const data: string[] = [];

@@ -9,6 +9,7 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
   goQuote,
   isObject,
@@ -74,7 +75,7 @@ function scan(spec: PssPodSpec) {
   });
   if (explicit.length > 0) {
     badSetters.push(
-      `${pluralize("container", "containers", explicit.length)} ${joinQuote(explicit)}`,
+      `${containersNamed(explicit)}`,
     );
   }
   return { badSetters, badValues, implicit };
@@ -100,8 +101,8 @@ function seccompRestricted1_19(_meta: PssMetadata, spec: PssPodSpec): CheckResul
   if (implicit.length === 0) return ALLOWED;
   return forbid(
     "seccompProfile",
-    `pod or ${pluralize("container", "containers", implicit.length)} ${
-      joinQuote(implicit)
+    `pod or ${
+      containersNamed(implicit)
     } must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
   );
 }

@@ -3,9 +3,8 @@ import {
   ALLOWED,
   type Check,
   type CheckResult,
+  containersNamed,
   forbid,
-  joinQuote,
-  pluralize,
   type PssMetadata,
   type PssPodSpec,
   visitContainers,
@@ -19,7 +18,7 @@ function windowsHostProcess1_0(_meta: PssMetadata, spec: PssPodSpec): CheckResul
   const setters: string[] = [];
   if (spec.securityContext?.windowsOptions?.hostProcess === true) setters.push("pod");
   if (bad.length > 0) {
-    setters.push(`${pluralize("container", "containers", bad.length)} ${joinQuote(bad)}`);
+    setters.push(`${containersNamed(bad)}`);
   }
   if (setters.length === 0) return ALLOWED;
   return forbid(
