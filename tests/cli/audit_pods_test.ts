@@ -37,6 +37,25 @@ interface Item {
   } | null;
 }
 
+/** Writes `<dir>/rbac.yaml` letting the service accounts of `namespace` use PSP "restricted". */
+async function useRestrictedRbac(dir: string, namespace: string): Promise<string> {
+  const rbac = `${dir}/rbac.yaml`;
+  await Deno.writeTextFile(
+    rbac,
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: use-restricted}
+rules: [{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ${namespace}-restricted, namespace: ${namespace}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-restricted}
+subjects: [{kind: Group, name: "system:serviceaccounts:${namespace}"}]
+`,
+  );
+  return rbac;
+}
 function item(items: Item[], kind: string, name: string): Item {
   const found = items.filter((i) => i.kind === kind && i.name === name);
   assert.equal(found.length, 1, `one item for ${kind}/${name}`);
@@ -278,21 +297,7 @@ Deno.test("--rbac-file leaving a workload no PSP: its row and JSON say whose, on
   const dir = await Deno.makeTempDir();
   try {
     // The shop namespace's service accounts may use restricted; nothing grants monitoring's.
-    const rbac = `${dir}/rbac.yaml`;
-    await Deno.writeTextFile(
-      rbac,
-      `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: use-restricted}
-rules: [{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: shop-restricted, namespace: shop}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-restricted}
-subjects: [{kind: Group, name: "system:serviceaccounts:shop"}]
-`,
-    );
+    const rbac = await useRestrictedRbac(dir, "shop");
     const table = await auditPods([...WORKLOADS, "--rbac-file", rbac]);
     assert.equal(table.code, 1, table.stderr);
     const row = table.stdout.split("\n").find((l) => l.includes("DaemonSet/node-exporter")) ?? "";
@@ -422,21 +427,7 @@ spec:
 `,
     );
     // Only the service accounts of namespace "team" may use restricted.
-    const rbac = `${dir}/rbac.yaml`;
-    await Deno.writeTextFile(
-      rbac,
-      `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: use-restricted}
-rules: [{apiGroups: [policy], resources: [podsecuritypolicies], verbs: [use], resourceNames: [restricted]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: team-restricted, namespace: team}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-restricted}
-subjects: [{kind: Group, name: "system:serviceaccounts:team"}]
-`,
-    );
+    const rbac = await useRestrictedRbac(dir, "team");
     const base = ["--psp-file", `${FX}psps.yaml`, "-f", pods, "--rbac-file", rbac];
     const rows = async (args: string[]) => {
       const r = await auditPods([...base, ...args, "-o", "json"]);
