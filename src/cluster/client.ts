@@ -7,6 +7,7 @@
  * models expect.
  */
 import { terminalText } from "../io/terminal_text.ts";
+import { type ListText, splitListText } from "./list_text.ts";
 import https from "node:https";
 import http from "node:http";
 import type { ClusterConnection } from "./kubeconfig.ts";
@@ -198,6 +199,17 @@ export interface ListOptions {
   what?: string;
 }
 
+/** One page of a listing, its items unparsed (see ClusterClient.rawPages). */
+export interface RawPage {
+  /** The list's apiVersion, and its kind without "List" (the items' kind). */
+  apiVersion?: string;
+  kind?: string;
+  /** Each item's JSON text. */
+  items: string[];
+  /** 0, or how many times the listing restarted after 410 Gone before this page. */
+  restart: number;
+}
+
 /** JSON API client: requests with retries, paged lists, mapped errors. */
 export class ClusterClient {
   readonly #transport: Transport;
@@ -228,6 +240,16 @@ export class ClusterClient {
    * ApiError for other non-2xx answers and TransportError for connection failures.
    */
   async request<T = unknown>(req: HttpRequest): Promise<T> {
+    const body = await this.requestText(req);
+    try {
+      return JSON.parse(body) as T;
+    } catch {
+      throw notJson(req);
+    }
+  }
+
+  /** Sends a request (as `request`) and returns the body's text, unparsed. */
+  async requestText(req: HttpRequest): Promise<string> {
     let attempt = 0;
     while (true) {
       let res: HttpResponse | undefined;
@@ -237,18 +259,7 @@ export class ClusterClient {
       } catch (e) {
         failure = e;
       }
-      if (res && res.status >= 200 && res.status < 300) {
-        try {
-          return JSON.parse(res.body) as T;
-        } catch {
-          throw new TransportError(
-            "other",
-            req.method,
-            req.path,
-            "the server's answer is not JSON",
-          );
-        }
-      }
+      if (res && res.status >= 200 && res.status < 300) return res.body;
       let retryAfterMs: number | undefined;
       if (res) {
         const status = parseStatus(res.body);
@@ -295,25 +306,34 @@ export class ClusterClient {
   }
 
   /**
-   * Lists a collection page by page (`limit` + `continue`), yielding each page
-   * so that a caller need not hold the whole collection. With `prefetch`, the
-   * next page is requested as soon as a page arrives, while the caller works
-   * on it (at most two pages held). Each item gets the list's apiVersion and
-   * its kind (the list's kind without "List"), which the API leaves out of
-   * list items. On 410 Gone (continue token expired) the listing restarts from
-   * the beginning, a bounded number of times, skipping the objects already
-   * yielded (by uid, else namespace/name).
+   * Lists a collection page by page (`limit` + `continue`), yielding each page's items as
+   * JSON texts, unparsed (see list_text.ts), so that a caller need not hold the whole
+   * collection nor parse it in this thread. With `prefetch`, the next page is requested
+   * as soon as a page arrives, while the caller works on it (at most two pages held). On
+   * 410 Gone (continue token expired) the listing restarts from the beginning, a bounded
+   * number of times; pages of a restarted listing say so (`restart`), and the caller
+   * skips the objects it already had (see `pages`).
    */
-  async *pages(path: string, options: ListOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
-    const seen = new Set<string>();
+  async *rawPages(path: string, options: ListOptions = {}): AsyncGenerator<RawPage> {
     let count = 0;
     let pages = 0;
     const fetchPage = (cont: string | undefined) => {
-      const p = this.get<ListBody>(path, {
-        limit: this.#opts.pageSize || undefined,
-        continue: cont,
-        labelSelector: options.labelSelector,
-        fieldSelector: options.fieldSelector,
+      const req: HttpRequest = {
+        method: "GET",
+        path,
+        query: {
+          limit: this.#opts.pageSize || undefined,
+          continue: cont,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+        },
+      };
+      const p = this.requestText(req).then((text) => {
+        try {
+          return splitListText(text);
+        } catch {
+          throw notJson(req);
+        }
       });
       // A prefetched page the caller never asks for must not be an unhandled rejection.
       p.catch(() => {});
@@ -321,25 +341,24 @@ export class ClusterClient {
     };
     for (let restart = 0;; restart++) {
       let cont: string | undefined;
-      let pending: Promise<ListBody> | undefined = fetchPage(undefined);
+      let pending: Promise<ListText> | undefined = fetchPage(undefined);
       try {
         do {
-          const page: ListBody = await pending!;
-          cont = page.metadata?.continue || undefined;
+          const page: ListText = await pending!;
+          const meta = page.metadata as ListBody["metadata"] | undefined;
+          cont = (typeof meta?.continue === "string" && meta.continue) || undefined;
           pending = cont && this.#opts.prefetch ? fetchPage(cont) : undefined;
-          const kind = page.kind?.endsWith("List") ? page.kind.slice(0, -4) : undefined;
-          const items: Record<string, unknown>[] = [];
-          for (const item of page.items ?? []) {
-            const key = objectKey(item);
-            if (restart > 0 && seen.has(key)) continue;
-            seen.add(key);
-            items.push({ apiVersion: page.apiVersion, kind, ...item });
-          }
-          count += items.length;
+          const listKind = typeof page.kind === "string" ? page.kind : undefined;
+          count += page.items.length;
           // progress only for listings of more than one page
           if (cont || pages > 0) this.#opts.onPage?.(options.what ?? path, count);
           pages++;
-          yield items;
+          yield {
+            apiVersion: page.apiVersion as string | undefined,
+            kind: listKind?.endsWith("List") ? listKind.slice(0, -4) : undefined,
+            items: page.items,
+            restart,
+          };
           if (cont && !pending) pending = fetchPage(cont);
         } while (cont);
         return;
@@ -349,6 +368,33 @@ export class ClusterClient {
         }
         throw e;
       }
+    }
+  }
+
+  /**
+   * Lists a collection page by page (see `rawPages`), each item parsed and given the
+   * list's apiVersion and its kind (the list's kind without "List"), which the API leaves
+   * out of list items. A listing restarted after 410 Gone skips the objects already
+   * yielded (by uid, else namespace/name).
+   */
+  async *pages(path: string, options: ListOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
+    const seen = new Set<string>();
+    for await (const page of this.rawPages(path, options)) {
+      const items: Record<string, unknown>[] = [];
+      for (const text of page.items) {
+        let item;
+        try {
+          item = JSON.parse(text);
+        } catch {
+          throw notJson({ method: "GET", path });
+        }
+        const object = listItem(page, item);
+        const key = objectKey(object);
+        if (page.restart > 0 && seen.has(key)) continue;
+        seen.add(key);
+        items.push(object);
+      }
+      yield items;
     }
   }
 
@@ -365,7 +411,21 @@ export class ClusterClient {
   }
 }
 
-function objectKey(item: Record<string, unknown>): string {
+/** The error of an answer that is not JSON (or not a list's JSON). */
+function notJson(req: Pick<HttpRequest, "method" | "path">): TransportError {
+  return new TransportError("other", req.method, req.path, "the server's answer is not JSON");
+}
+
+/** A list item as an object: the list's apiVersion and item kind, then the item's fields. */
+export function listItem(
+  page: Pick<RawPage, "apiVersion" | "kind">,
+  item: unknown,
+): Record<string, unknown> {
+  return { apiVersion: page.apiVersion, kind: page.kind, ...(item as Record<string, unknown>) };
+}
+
+/** The key a restarted listing recognises an object by: its uid, else namespace/name. */
+export function objectKey(item: Record<string, unknown>): string {
   const meta = (item.metadata ?? {}) as Record<string, unknown>;
   return typeof meta.uid === "string" && meta.uid
     ? meta.uid

@@ -370,3 +370,49 @@ Deno.test("a 410 on a prefetched page restarts the listing without duplicates", 
   }
   assert.deepEqual(names, ["a", "b", "c"]);
 });
+
+Deno.test("rawPages yields each page's item texts, unparsed, and which restart a page is of", async () => {
+  let expired = false;
+  const { client } = fake((req) => {
+    const c = req.query?.continue;
+    if (!c) {
+      return json(200, {
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: { continue: "t1" },
+        items: [{ metadata: { uid: "1", name: "a" } }, { metadata: { uid: "2", name: "b" } }],
+      });
+    }
+    if (!expired) {
+      expired = true;
+      return status(410, "Expired", "continue parameter is too old");
+    }
+    return json(200, { kind: "PodList", apiVersion: "v1", items: [{ metadata: { name: "c" } }] });
+  });
+  const pages = [];
+  for await (const page of client.rawPages("/api/v1/pods")) pages.push(page);
+  const item = (uid: string, name: string) => JSON.stringify({ metadata: { uid, name } });
+  assert.deepEqual(pages, [
+    { apiVersion: "v1", kind: "Pod", items: [item("1", "a"), item("2", "b")], restart: 0 },
+    { apiVersion: "v1", kind: "Pod", items: [item("1", "a"), item("2", "b")], restart: 1 },
+    { apiVersion: "v1", kind: "Pod", items: ['{"metadata":{"name":"c"}}'], restart: 1 },
+  ]);
+});
+
+Deno.test("a list answer that is cut or not JSON is the same error in pages and rawPages", async () => {
+  for (const body of ['{"kind":"PodList","items":[{"metadata":{}}', "<html>proxy</html>"]) {
+    const { client } = fake(() => ({ status: 200, headers: {}, body }));
+    for (const listing of [client.pages("/api/v1/pods"), client.rawPages("/api/v1/pods")]) {
+      await assert.rejects(
+        listing.next(),
+        (e) =>
+          e instanceof TransportError && e.kind === "other" &&
+          e.message === "GET /api/v1/pods: the server's answer is not JSON",
+      );
+    }
+    assert.match(
+      client.fail(await client.rawPages("/api/v1/pods").next().catch((e) => e)).message,
+      /^request to the cluster at https:\/\/k\.example \(context "test"\) failed: the server's answer is not JSON$/,
+    );
+  }
+});
