@@ -33,18 +33,27 @@ export function parseLevel(text: string): Level {
   );
 }
 
-const VERSION_RE = /^v1\.(0|[1-9][0-9]{0,5})$/;
+const VERSION_RE = /^v1\.(0|[1-9][0-9]*)$/;
+/** Go's strconv.Atoi (int64) refuses minors above this; ParseVersion then refuses the version. */
+const MAX_INT64 = "9223372036854775807";
 
-/** Parses `latest` or `v1.<minor>` (as `api.ParseVersion`: no leading zeros, major 1 only). */
+/**
+ * Parses `latest` or `v1.<minor>` as `api.ParseVersion` does: no leading zeros, major 1 only,
+ * any minor an int64 holds (minors past the newest policy evaluate as the newest).
+ */
 export function parseVersion(text: string): Version {
   if (text === "latest") return "latest";
   const m = VERSION_RE.exec(text);
-  if (!m) {
+  const digits = m?.[1];
+  if (
+    digits === undefined || digits.length > MAX_INT64.length ||
+    (digits.length === MAX_INT64.length && digits > MAX_INT64)
+  ) {
     throw new PolicyParseError(
       `must be "latest" or "v1.<minor>", e.g. v1.30 (got ${JSON.stringify(text)})`,
     );
   }
-  return { minor: Number(m[1]) };
+  return { minor: Number(digits) };
 }
 
 /** Parses `LEVEL[:VERSION]` (the CLI's form; the version defaults to `latest`). */

@@ -12,7 +12,7 @@ import {
   type LevelVersion,
   type Version,
 } from "./api.ts";
-import { isObject, type PssMetadata, type PssPodSpec } from "./check.ts";
+import { type CheckResult, isObject, type PssMetadata, type PssPodSpec } from "./check.ts";
 import { pssDefaults } from "./defaults.ts";
 import { checksFor } from "./registry.ts";
 
@@ -51,6 +51,11 @@ export function preparePod(pod: PodLike): PreparedPod {
   return { meta, spec };
 }
 
+/** Check `id`'s forbidden result as a violation (upstream's fallback for an empty reason). */
+export function violationOf(id: string, r: CheckResult & { allowed: false }): PssViolation {
+  return { check: id, reason: r.reason || "unknown forbidden reason", detail: r.detail };
+}
+
 /** The violations of `pod` at `level`/`version`, in the API server's order. */
 export function violations(
   pod: PreparedPod,
@@ -60,9 +65,7 @@ export function violations(
   const out: PssViolation[] = [];
   for (const c of checksFor(level, version)) {
     const r = c.check(pod.meta, pod.spec);
-    if (!r.allowed) {
-      out.push({ check: c.id, reason: r.reason || "unknown forbidden reason", detail: r.detail });
-    }
+    if (!r.allowed) out.push(violationOf(c.id, r));
   }
   return out;
 }
@@ -82,9 +85,7 @@ export function violationsByLevel(
       let v = seen.get(c.id);
       if (v === undefined) {
         const r = c.check(pod.meta, pod.spec);
-        v = r.allowed
-          ? null
-          : { check: c.id, reason: r.reason || "unknown forbidden reason", detail: r.detail };
+        v = r.allowed ? null : violationOf(c.id, r);
         seen.set(c.id, v);
       }
       if (v !== null) out.push(v);

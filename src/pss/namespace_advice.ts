@@ -3,7 +3,8 @@
  * level whose `enforce` admits every one of them, what would break at the next level (which
  * workloads, why), the `kubectl label` command that sets it (enforce pinned to a version, warn
  * and audit one level stricter), and, for a namespace that already carries PSA labels, which
- * workloads its current `enforce` label rejects. Pure.
+ * workloads its current labels reject (and warn and audit about), each label pair read as Pod
+ * Security Admission reads it and checked at its own level and version. Pure.
  */
 import {
   formatVersion,
@@ -16,8 +17,8 @@ import {
   type Version,
 } from "./api.ts";
 import type { PssViolation } from "./evaluate.ts";
-import type { PodPss } from "./pod_result.ts";
-import { effectiveMinor, MAX_MINOR } from "./registry.ts";
+import { type PodPss, violationsAt } from "./pod_result.ts";
+import { MAX_MINOR } from "./registry.ts";
 
 /** The PSA label prefix (`pod-security.kubernetes.io/enforce`, `...-version`, warn, audit). */
 const PSA_LABEL_PREFIX = "pod-security.kubernetes.io/";
@@ -44,15 +45,28 @@ export interface AdviceWorkload {
   violations: PssViolation[];
 }
 
-/** What a namespace's current PSA labels say, and whom its enforce label rejects. */
+/** One mode's level and version as PSA reads the labels, and the workloads it would act on. */
+export interface ModeCheck {
+  level: Level;
+  /** `latest` or `v1.<minor>`. */
+  version: string;
+  /** Workloads the mode would act on (enforce: reject; warn: warn about; audit: annotate). */
+  workloads: AdviceWorkload[];
+}
+
+/** What a namespace's current PSA labels say, and whom they reject (each at its own version). */
 export interface CurrentLabels {
   /** The namespace's `pod-security.kubernetes.io/*` labels. */
   labels: Record<string, string>;
-  /** The enforce level and version (privileged:latest without an enforce label). */
+  /** The enforce level and version (privileged:latest, PSA's default, without an enforce label). */
   enforce: { level: Level; version: string };
-  /** Workloads the enforce label would reject (at the audit's policy version, see `note`). */
+  /** Workloads the enforce label would reject, checked at its level and version. */
   rejected: AdviceWorkload[];
-  /** Said when the labels could not be read as PSA reads them, or were checked at another version. */
+  /** With a warn label: the workloads PSA would warn about (at that label's level and version). */
+  warn?: ModeCheck;
+  /** With an audit label: the workloads PSA would record in the audit log. */
+  audit?: ModeCheck;
+  /** Said when the labels are not read as written (invalid values) or enforce is the default. */
   note?: string;
 }
 
@@ -90,30 +104,85 @@ export function labelCommand(
   } ${l("audit", watch)}`;
 }
 
-/** Reads a namespace's enforce label pair as PSA does (errors said in `note`). */
-function readEnforce(
+type Mode = "enforce" | "warn" | "audit";
+
+/**
+ * Reads one mode's label pair as PSA's PolicyToEvaluate does (k8s.io/pod-security-admission/api)
+ * with its default policy (privileged:latest): a missing label takes the default; an invalid
+ * level is read as restricted for enforce and as privileged for warn and audit (they fail
+ * open), an invalid version as latest. PSA refuses a namespace created or relabelled with an
+ * invalid value, but labels set before it was enabled stay. `notes` gets what differs from the
+ * labels as written.
+ */
+function readMode(
   labels: Record<string, string>,
-): { level: Level; version: Version; note?: string } {
-  const notes: string[] = [];
+  mode: Mode,
+  notes: string[],
+): { level: Level; version: Version; set: boolean } {
   let level: Level = "privileged";
   let version: Version = "latest";
-  const l = labels[`${PSA_LABEL_PREFIX}enforce`];
-  const v = labels[`${PSA_LABEL_PREFIX}enforce-version`];
-  try {
-    if (l !== undefined) level = parseLevel(l);
-  } catch (e) {
+  const levelKey = `${PSA_LABEL_PREFIX}${mode}`;
+  const versionKey = `${levelKey}-version`;
+  const l = labels[levelKey];
+  const v = labels[versionKey];
+  const invalid = (key: string, e: unknown, readAs: string) => {
     if (!(e instanceof PolicyParseError)) throw e;
+    notes.push(`${key}: ${e.message}; PSA reads it as ${readAs}`);
+  };
+  if (l !== undefined) {
+    try {
+      level = parseLevel(l);
+    } catch (e) {
+      level = mode === "enforce" ? "restricted" : "privileged";
+      invalid(levelKey, e, mode === "enforce" ? "restricted" : "privileged (it fails open)");
+    }
+  }
+  if (v !== undefined) {
+    try {
+      version = parseVersion(v);
+    } catch (e) {
+      invalid(versionKey, e, "latest");
+    }
+  }
+  return { level, version, set: l !== undefined || v !== undefined };
+}
+
+/** The workloads of `list` that `level` at `version` refuses, with those violations. */
+function refusedAt(list: readonly AdviceSubject[], level: Level, version: Version) {
+  const out: AdviceWorkload[] = [];
+  for (const s of list) {
+    const violations = violationsAt(s.pss, level, version);
+    if (violations.length > 0) out.push({ workload: s.workload, pods: s.pods, violations });
+  }
+  return out;
+}
+
+/** The namespace's PSA labels checked, each mode at its own level and version. */
+function currentLabels(psa: Record<string, string>, list: readonly AdviceSubject[]): CurrentLabels {
+  const notes: string[] = [];
+  const enforce = readMode(psa, "enforce", notes);
+  if (!(`${PSA_LABEL_PREFIX}enforce` in psa)) {
     notes.push(
-      `enforce label ${JSON.stringify(l)} is not a level (PSA then enforces the cluster default)`,
+      "no enforce label: the cluster's default applies (privileged unless its " +
+        "AdmissionConfiguration sets another)",
     );
   }
-  try {
-    if (v !== undefined) version = parseVersion(v);
-  } catch (e) {
-    if (!(e instanceof PolicyParseError)) throw e;
-    notes.push(`enforce-version label ${JSON.stringify(v)} is not a version (read as latest)`);
+  const current: CurrentLabels = {
+    labels: psa,
+    enforce: { level: enforce.level, version: formatVersion(enforce.version) },
+    rejected: refusedAt(list, enforce.level, enforce.version),
+  };
+  for (const mode of ["warn", "audit"] as const) {
+    const m = readMode(psa, mode, notes);
+    if (!m.set) continue;
+    current[mode] = {
+      level: m.level,
+      version: formatVersion(m.version),
+      workloads: refusedAt(list, m.level, m.version),
+    };
   }
-  return { level, version, ...(notes.length ? { note: notes.join("; ") } : {}) };
+  if (notes.length) current.note = notes.join("; ");
+  return current;
 }
 
 /**
@@ -158,40 +227,10 @@ export function namespaceAdvice(
     const labels = labelsOf.get(ns);
     const psa = labels &&
       Object.fromEntries(Object.entries(labels).filter(([k]) => k.startsWith(PSA_LABEL_PREFIX)));
-    if (psa && Object.keys(psa).length > 0) {
-      const enforce = readEnforce(psa);
-      const notes = enforce.note ? [enforce.note] : [];
-      if (effectiveMinor(enforce.version) !== effectiveMinor(version)) {
-        notes.push(
-          `checked at ${formatVersion(version)} (the audit's version), not ${
-            formatVersion(enforce.version)
-          }: pass --pss ${enforce.level}:${formatVersion(enforce.version)} to check at the label's`,
-        );
-      }
-      advice.current = {
-        labels: psa,
-        enforce: { level: enforce.level, version: formatVersion(enforce.version) },
-        rejected: list
-          .filter((s) => levelRank(s.pss.levelMet) < levelRank(enforce.level))
-          .map((s) => ({
-            workload: s.workload,
-            pods: s.pods,
-            violations: violationsAt(s.pss, enforce.level),
-          })),
-        ...(notes.length ? { note: notes.join("; ") } : {}),
-      };
-    }
+    if (psa && Object.keys(psa).length > 0) advice.current = currentLabels(psa, list);
     out.push(advice);
   }
   return out;
-}
-
-/** The violations of a pod at `level`, from its result (those keeping it from that level). */
-function violationsAt(p: PodPss, level: Level): PssViolation[] {
-  if (p.level === level) return p.violations;
-  if (p.next?.level === level) return p.next.violations;
-  // Restricted asked of a pod that fails baseline: its baseline violations are a subset.
-  return p.next?.violations ?? p.violations;
 }
 
 /** The name and labels of a Namespace object (undefined for other objects). */

@@ -61,7 +61,21 @@ export interface ResolvedCheck {
   readonly check: CheckPodFn;
   /** The minimum version of the revision that runs. */
   readonly revision: number;
+  /** The revision's place in REVISIONS. */
+  readonly index: number;
 }
+
+/** One revision of one check. */
+export interface Revision {
+  readonly id: string;
+  readonly minVersion: number;
+  readonly check: CheckPodFn;
+}
+
+/** Every revision of every check, in CHECKS order (ResolvedCheck.index is the place here). */
+export const REVISIONS: readonly Revision[] = CHECKS.flatMap((c) =>
+  c.versions.map((v) => ({ id: c.id, minVersion: v.minVersion, check: v.check }))
+);
 
 /** The policy minor a version evaluates as (latest and newer versions: MAX_MINOR). */
 export function effectiveMinor(version: Version): number {
@@ -84,7 +98,14 @@ export function checksFor(level: Level, version: Version): readonly ResolvedChec
   for (const c of CHECKS) {
     const rev = c.versions.findLast((v) => v.minVersion <= minor);
     if (!rev) continue;
-    const resolved = { id: c.id, level: c.level, check: rev.check, revision: rev.minVersion };
+    const index = REVISIONS.findIndex((r) => r.id === c.id && r.minVersion === rev.minVersion);
+    const resolved = {
+      id: c.id,
+      level: c.level,
+      check: rev.check,
+      revision: rev.minVersion,
+      index,
+    };
     if (c.level === "baseline") baseline.push(resolved);
     else if (level === "restricted") {
       restricted.push(resolved);

@@ -1,7 +1,8 @@
 /**
  * The `--pss` namespace advice as the table prints it, after the rows: per namespace the
  * strictest level `enforce` can take, what the next level would refuse (workloads and first
- * reasons), whom the current PSA labels reject, and the `kubectl label` commands. Pure.
+ * reasons), whom the current PSA labels reject (and warn and audit about, each label at its own
+ * level and version), and the `kubectl label` commands. Pure.
  */
 import { terminalText } from "../io/terminal_text.ts";
 import type { AdviceWorkload } from "../pss/namespace_advice.ts";
@@ -43,13 +44,27 @@ export function renderAdvice(report: AuditReport): string {
     );
     if (a.current) {
       const c = a.current;
+      const pad = `  ${"".padEnd(width)}  `;
       lines.push(
-        `  ${"".padEnd(width)}  current labels enforce=${c.enforce.level}:${c.enforce.version}: ${
+        `${pad}current labels enforce=${c.enforce.level}:${c.enforce.version}: ${
           c.rejected.length === 0
             ? "admits every workload"
             : `would reject ${c.rejected.length}: ${safe(workloads(c.rejected))}`
-        }${c.note ? ` (${safe(c.note)})` : ""}`,
+        }`,
       );
+      for (const mode of ["warn", "audit"] as const) {
+        const m = c[mode];
+        if (!m) continue;
+        const verb = mode === "warn" ? "would warn about" : "would audit";
+        lines.push(
+          `${pad}current labels ${mode}=${m.level}:${m.version}: ${
+            m.workloads.length === 0
+              ? `nothing to ${mode === "warn" ? "warn about" : "audit"}`
+              : `${verb} ${m.workloads.length}: ${safe(workloads(m.workloads))}`
+          }`,
+        );
+      }
+      if (c.note) lines.push(`${pad}(${safe(c.note)})`);
     }
   }
   lines.push(

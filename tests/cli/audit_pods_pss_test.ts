@@ -252,6 +252,145 @@ Deno.test("--pss: namespace advice from files, with the current labels of Namesp
   }
 });
 
+/**
+ * Pods whose baseline result differs between policy v1.22 and latest, then (after them, in the
+ * same file) their Namespace, labelled enforce=baseline pinned to v1.22, warn=baseline (latest).
+ */
+const PINNED_NAMESPACE = `
+apiVersion: v1
+kind: Pod
+metadata: {name: sysctl, namespace: legacy}
+spec:
+  securityContext:
+    sysctls: [{name: net.ipv4.ip_local_reserved_ports, value: "8080"}]
+  containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: probe, namespace: legacy}
+spec:
+  containers:
+  - name: app
+    image: nginx
+    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: engine, namespace: legacy}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: engine}}
+  template:
+    metadata: {labels: {app: engine}}
+    spec:
+      containers:
+      - name: builder
+        image: buildah
+        securityContext: {seLinuxOptions: {type: container_engine_t}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: root, namespace: legacy}
+spec:
+  hostNetwork: true
+  containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain, namespace: legacy}
+spec:
+  containers: [{name: app, image: nginx}]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: legacy
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+    pod-security.kubernetes.io/enforce-version: v1.22
+    pod-security.kubernetes.io/warn: baseline
+`;
+
+Deno.test("--pss: a Namespace after its pods, labels pinned to v1.22: checked at v1.22, not at --pss's version", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    // 600 more pods between the pods and their Namespace: past 512 documents, -j 2 audits in
+    // worker threads, and the Namespace comes long after the decisions on its pods.
+    const filler = Array.from(
+      { length: 600 },
+      (_, i) =>
+        `apiVersion: v1\nkind: Pod\nmetadata: {name: f${i}, namespace: filler}\nspec:\n  containers: [{name: c, image: nginx}]\n`,
+    );
+    const [pods, namespace] = PINNED_NAMESPACE.split(/---\n(?=apiVersion: v1\nkind: Namespace)/);
+    await Deno.writeTextFile(file, [pods, ...filler, namespace].join("---\n"));
+    // What baseline:v1.22 refuses: the sysctl v1.27 made safe, the SELinux type v1.31 allowed,
+    // the host network; not the probe host (checked from v1.34 on). Upstream's reasons.
+    const rejected = [
+      {
+        workload: "Deployment/engine",
+        pods: 2,
+        violations: [{
+          check: "seLinuxOptions",
+          reason: "seLinuxOptions",
+          detail:
+            'container "builder" set forbidden securityContext.seLinuxOptions: type "container_engine_t"',
+        }],
+      },
+      {
+        workload: "Pod/root",
+        pods: 1,
+        violations: [
+          { check: "hostNamespaces", reason: "host namespaces", detail: "hostNetwork=true" },
+        ],
+      },
+      {
+        workload: "Pod/sysctl",
+        pods: 1,
+        violations: [{
+          check: "sysctls",
+          reason: "forbidden sysctls",
+          detail: "net.ipv4.ip_local_reserved_ports",
+        }],
+      },
+    ];
+    for (const jobs of ["1", "2"]) {
+      const j = await auditPods(["-f", file, "--pss", "restricted", "-o", "json", "-j", jobs]);
+      assert.equal(j.code, 1, j.stderr);
+      const [filler, legacy] = JSON.parse(j.stdout).namespaces;
+      assert.deepEqual([filler.namespace, filler.workloads], ["filler", 600]);
+      assert.equal(legacy.namespace, "legacy");
+      assert.deepEqual(legacy.current.enforce, { level: "baseline", version: "v1.22" });
+      assert.deepEqual(legacy.current.rejected, rejected);
+      // warn=baseline without a version: latest, where the probe host is refused and the rest
+      // (but the host network) allowed.
+      assert.deepEqual(legacy.current.warn.version, "latest");
+      assert.deepEqual(
+        legacy.current.warn.workloads.map((w: { workload: string }) => w.workload),
+        ["Pod/probe", "Pod/root"],
+      );
+      assert.equal(legacy.current.note, undefined);
+    }
+    const t = await auditPods(["-f", file, "--pss", "restricted"]);
+    assert.equal(t.code, 1, t.stderr);
+    assert.ok(
+      t.stdout.includes(
+        "current labels enforce=baseline:v1.22: would reject 3: Deployment/engine: seLinuxOptions " +
+          '(container "builder" set forbidden securityContext.seLinuxOptions: type "container_engine_t"); ' +
+          "Pod/root: host namespaces (hostNetwork=true); " +
+          "Pod/sysctl: forbidden sysctls (net.ipv4.ip_local_reserved_ports)\n",
+      ),
+      t.stdout,
+    );
+    assert.match(
+      t.stdout,
+      /current labels warn=baseline:latest: would warn about 2: Pod\/probe: probe or lifecycle host \(container "app" uses probe or lifecycle host "10\.0\.0\.1"\); Pod\/root: host namespaces \(hostNetwork=true\)\n/,
+    );
+    assert.doesNotMatch(t.stdout, /checked at|the audit's version/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("--pss with PSPs: the migration view (disagreements, PSP defaults to set, guarantees)", async () => {
   const args = [
     "--psp-file",

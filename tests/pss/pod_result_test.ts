@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { podPss } from "../../src/pss/pod_result.ts";
+import { isDeepStrictEqual } from "node:util";
+import { gunzipSync } from "fflate";
+import { parse } from "yaml";
+import { LEVELS, type Version } from "../../src/pss/api.ts";
+import { evaluatePod, type PodLike, preparePod } from "../../src/pss/evaluate.ts";
+import { podPss, type PssSetting, violationsAt } from "../../src/pss/pod_result.ts";
+import { MAX_MINOR } from "../../src/pss/registry.ts";
+import { sharedOrIgnore } from "../support/shared.ts";
 
 const pod = (spec: Record<string, unknown>) => ({ metadata: { name: "p" }, spec });
 const restrictedOk = {
@@ -49,4 +56,85 @@ Deno.test("podPss: level asked, level met and what keeps the pod from the next l
     "restricted",
   ]);
   assert.equal(podPss(privileged, { level: "privileged", version: "latest" }).allowed, true);
+});
+
+/**
+ * violationsAt, from a result computed once at one setting, against evaluating the pod afresh at
+ * every level and every policy version (v1.0 to one past the newest, and latest): the same
+ * violations, in the same order, with the same texts. `pods` are raw pod objects.
+ */
+function assertExactEverywhere(pods: readonly PodLike[], what: string): number {
+  const versions: Version[] = [
+    ...Array.from({ length: MAX_MINOR + 2 }, (_, minor) => ({ minor })),
+    "latest",
+  ];
+  let compared = 0;
+  const settings: PssSetting[] = [
+    { level: "restricted", version: "latest" },
+    { level: null, version: { minor: 22 } },
+  ];
+  pods.forEach((pod, i) => {
+    const result = podPss(pod, settings[i % settings.length]);
+    const prepared = preparePod(pod);
+    for (const level of LEVELS) {
+      for (const version of versions) {
+        const want = evaluatePod(prepared, { level, version }).violations;
+        const got = violationsAt(result, level, version);
+        if (!isDeepStrictEqual(got, want)) {
+          assert.fail(
+            `${what} #${i} at ${level}:${JSON.stringify(version)}: got ${
+              JSON.stringify(got)
+            }, want ${JSON.stringify(want)}`,
+          );
+        }
+        compared++;
+      }
+    }
+  });
+  return compared;
+}
+
+const FIXTURES = sharedOrIgnore("pss/fixtures.json.gz", import.meta.url);
+const REALWORLD = sharedOrIgnore("oracle/realworld/corpus.json", import.meta.url);
+
+Deno.test({
+  name: "violationsAt: upstream fixture pods, every level and version, as evaluated afresh",
+  ignore: FIXTURES.ignore,
+  fn() {
+    const fixtures: { yaml: string }[] = JSON.parse(
+      new TextDecoder().decode(gunzipSync(Deno.readFileSync(FIXTURES.url))),
+    );
+    assert.equal(fixtures.length, 4537);
+    const n = assertExactEverywhere(fixtures.map((f) => parse(f.yaml)), "fixture");
+    console.log(`violationsAt = evaluatePod: ${n}/${n} (fixture pod, level, version) triples`);
+  },
+});
+
+Deno.test({
+  name: "violationsAt: real-world pods, every level and version, as evaluated afresh",
+  ignore: REALWORLD.ignore,
+  async fn() {
+    const corpus: { pods: PodLike[] } = JSON.parse(await Deno.readTextFile(REALWORLD.url));
+    assert.equal(corpus.pods.length, 216);
+    const n = assertExactEverywhere(corpus.pods, "real-world pod");
+    console.log(`violationsAt = evaluatePod: ${n}/${n} (real-world pod, level, version) triples`);
+  },
+});
+
+Deno.test("violationsAt: a version the result was not computed at, without the pod", () => {
+  // Baseline at v1.22 refuses the sysctl that v1.27 made safe; at latest only restricted's
+  // checks refuse the pod. Computed at latest, asked at v1.22.
+  const p = podPss(
+    pod({
+      securityContext: { sysctls: [{ name: "net.ipv4.ip_local_reserved_ports", value: "1" }] },
+      containers: [{ name: "s" }],
+    }),
+    { level: "baseline", version: "latest" },
+  );
+  assert.equal(p.allowed, true);
+  assert.deepEqual(violationsAt(p, "baseline", { minor: 22 }), [
+    { check: "sysctls", reason: "forbidden sysctls", detail: "net.ipv4.ip_local_reserved_ports" },
+  ]);
+  assert.deepEqual(violationsAt(p, "baseline", { minor: 27 }), []);
+  assert.deepEqual(violationsAt(p, "privileged", { minor: 22 }), []);
 });
