@@ -322,13 +322,16 @@ async function benchFiles(): Promise<void> {
     } else if (input === "jsonl") {
       files[input] = { args: ["-f", podJsonl], bytes: podJsonlBytes };
     } else if (input === "list") {
-      // As `kubectl get pods -A -o json` prints it.
+      // As `kubectl get pods -A -o json` prints it: 4-space indent, keys apiVersion, items,
+      // kind, metadata.
       const path = `${dir}/pods-list.json`;
       const bytes = await writeGenerated(
         path,
-        (i) => (i ? ",\n" : "") + JSON.stringify(pod(i)),
-        '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n',
-        "\n]}\n",
+        (i) =>
+          (i ? ",\n" : "") +
+          JSON.stringify(pod(i), null, 4).replaceAll(/^/gm, "        "),
+        '{\n    "apiVersion": "v1",\n    "items": [\n',
+        '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n',
       );
       files[input] = { args: ["-f", path], bytes };
     } else if (input === "yamllist") {
@@ -336,7 +339,7 @@ async function benchFiles(): Promise<void> {
       const path = `${dir}/pods-list.yaml`;
       const bytes = await writeGenerated(
         path,
-        (i) => stringify([pod(i)]),
+        (i) => stringify([pod(i)], { aliasDuplicateObjects: false }),
         "apiVersion: v1\nitems:\n",
         'kind: List\nmetadata:\n  resourceVersion: ""\n',
       );
@@ -389,6 +392,9 @@ async function benchFiles(): Promise<void> {
     );
   } else console.log(`Go provider: not run: ${"why" in goRun ? goRun.why : ""}\n`);
   const ratios: string[] = [];
+  /** JSON lines' rate per format and jobs, and the List lines (issue 10.1's targets). */
+  const jsonlRates = new Map<string, number>();
+  const listTargets: string[] = [];
   for (const [input, { args, bytes }] of Object.entries(files)) {
     for (const format of formats) {
       for (const j of jobs) {
@@ -403,6 +409,22 @@ async function benchFiles(): Promise<void> {
         ]);
         const ok = m.code === 0 || m.code === 1;
         const rate = evals / m.wallS;
+        if (ok && input === "jsonl") jsonlRates.set(`${format} ${j}`, rate);
+        if (input === "list" || input === "yamllist") {
+          const lines = jsonlRates.get(`${format} ${j}`);
+          const rss = m.rssMB ?? Infinity;
+          listTargets.push(
+            `${input.padEnd(8)} -o ${format.padEnd(5)} --jobs ${j}: ` +
+              (ok
+                ? `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB [${
+                  rss < TARGET_RSS_MB ? "met" : "NOT MET"
+                }: < ${TARGET_RSS_MB} MB]; ${fmt(rate)} evals/s ` +
+                  (lines === undefined
+                    ? "[no jsonl run with the same format and jobs to compare]"
+                    : `[${rate >= lines ? "met" : "NOT MET"}: >= JSON lines' ${fmt(lines)}]`)
+                : `FAILED (exit ${m.code})`),
+          );
+        }
         const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
         // Per-core speed: our whole process with one auditing thread against the Go
         // provider's evaluation-only rate (wall; per CPU second alongside, steadier here).
@@ -432,6 +454,13 @@ async function benchFiles(): Promise<void> {
         );
       }
     }
+  }
+  if (listTargets.length) {
+    console.log(
+      `\nLists streamed item by item (issue 10.1), targets: peak RSS < ${TARGET_RSS_MB} MB and ` +
+        "throughput >= JSON lines' (same run, format and jobs):",
+    );
+    for (const line of listTargets) console.log(`  ${line}`);
   }
   if (go !== undefined && ratios.length) {
     console.log(

@@ -13,7 +13,7 @@ import {
 } from "../admission/admit.ts";
 import { InputError, type SourceRef } from "../io/errors.ts";
 import type { LoadedObject } from "../io/documents.ts";
-import type { DocumentText } from "../io/stream.ts";
+import { type DocumentText, ListItemUnsure } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
 import { type PodPss, podPss, type PssSetting } from "../pss/pod_result.ts";
 import { type NamespaceLabels, namespaceLabelsOf } from "../pss/namespace_advice.ts";
@@ -210,6 +210,11 @@ export interface ObjectOutcome {
   namespace?: NamespaceLabels;
   /** A pod: what the report keeps of it, its decision's id, and its own message prefix. */
   pod?: { subject: ReportSubject; decision: number; messagePrefix?: string };
+  /**
+   * First of the outcomes of a List's item (see pool.ts): `unsure` when the item must be read
+   * with its whole document, `error` the item's error.
+   */
+  listItem?: { unsure?: true; error?: TransferredError };
   /** An audit event's pod creation (see AuditLine); `pod` is its pod when it has one. */
   podCreation?: { id?: string; hasObject: boolean; error?: TransferredError };
 }
@@ -282,21 +287,39 @@ export class DocumentAuditor {
           out.documents.push([this.#auditEvent(doc, decisions)]);
           continue;
         }
-        const objects: ObjectOutcome[] = [];
-        const read = extractDocument(doc, this.#selection);
-        // what was skipped warns where it was, in order (a document is skipped whole or
-        // object by object)
-        if (read.skipped.length) objects.push({ warnings: read.skipped });
-        for (let i = 0; i < read.unselected; i++) objects.push({});
-        for (const { loaded, extracted } of read.objects) {
-          objects.push(this.#object(loaded, extracted, decisions));
+        if (doc.format === "json-list-item" || doc.format === "yaml-list-item") {
+          // An item counts only once its List is known whole (pool.ts): its error too.
+          try {
+            out.documents.push([{ listItem: {} }, ...this.#document(doc, decisions)]);
+          } catch (e) {
+            out.documents.push([{
+              listItem: e instanceof ListItemUnsure
+                ? { unsure: true }
+                : { error: transferError(e) },
+            }]);
+          }
+          continue;
         }
-        out.documents.push(objects);
+        out.documents.push(this.#document(doc, decisions));
       }
     } catch (e) {
       out.error = transferError(e);
     }
     return out;
+  }
+
+  /** The outcomes of one document's objects. */
+  #document(doc: DocumentText, decisions: SharedDecision[]): ObjectOutcome[] {
+    const objects: ObjectOutcome[] = [];
+    const read = extractDocument(doc, this.#selection);
+    // what was skipped warns where it was, in order (a document is skipped whole or
+    // object by object)
+    if (read.skipped.length) objects.push({ warnings: read.skipped });
+    for (let i = 0; i < read.unselected; i++) objects.push({});
+    for (const { loaded, extracted } of read.objects) {
+      objects.push(this.#object(loaded, extracted, decisions));
+    }
+    return objects;
   }
 
   #auditEvent(doc: DocumentText, fresh: SharedDecision[]): ObjectOutcome {

@@ -10,9 +10,12 @@ import {
   type DocumentText,
   emptyInputError,
   MAX_LINE_CHARS,
+  readDocumentLines,
   readLineBatches,
-  streamDocuments,
+  streamDocumentsAndListItems,
 } from "../io/stream.ts";
+import { parseObjects } from "../io/documents.ts";
+import type { ListEnd } from "../io/list_stream.ts";
 import { type AuditLogStats, AuditLogTally } from "../workloads/audit_log.ts";
 import type { ReportBuilder, SharedDecision } from "../report/build.ts";
 import {
@@ -21,6 +24,7 @@ import {
   DocumentAuditor,
   type ObjectOutcome,
   restoreError,
+  type TransferredError,
 } from "./document_audit.ts";
 
 /** A message to a worker. */
@@ -153,9 +157,11 @@ export interface DocumentAuditStats {
 
 /** How this thread reads one source and takes its outcomes, in order. */
 interface SourceReader {
-  documents(beforeWait: () => Promise<void>): AsyncIterable<DocumentText>;
+  documents(beforeWait: () => Promise<void>): AsyncIterable<DocumentText | ListEnd>;
   /** Takes the outcomes of one document. */
   take(outcomes: ObjectOutcome[]): void;
+  /** After the outcomes of a List's last item (ListEnd in `documents`). */
+  listEnd?(end: ListEnd): Promise<void>;
   /** After the source's last document. */
   end(): void;
 }
@@ -167,32 +173,140 @@ interface ReportSink {
   pod(o: ObjectOutcome): void;
 }
 
-/** A file of Kubernetes objects, as streamObjects reads it (`-f`). */
+/** What a reader of Lists streamed item by item needs of auditDocuments. */
+interface ListHooks {
+  /** A sink into a staged part of the report, and how to add it to the report. */
+  stage(): { sink: ReportSink; commit(): void };
+  /** Audits a whole document in this thread and takes its outcomes (with `take`). */
+  auditWhole(reader: SourceReader, doc: DocumentText): Promise<void>;
+}
+
+/** A List's items taken so far, staged until the List's end says what they are. */
+interface StagedList {
+  sink: ReportSink;
+  commit(): void;
+  /** Warnings of items skipped whole (lenient), which a whole document gives first. */
+  skips: string[];
+  warnings: string[];
+  skipped: Map<string, number>;
+  objects: number;
+  /** An item did not read on its own: the whole document decides. */
+  unsure: boolean;
+  /** The first item's error. */
+  error?: TransferredError;
+}
+
+/** Whether the skeleton of a List streamed item by item reads as a List (see ListEnd). */
+function skeletonIsList(end: ListEnd): boolean {
+  let read;
+  try {
+    read = parseObjects(end.skeleton, end.file, {
+      documents: end.documents,
+      lines: end.lines,
+      whole: true,
+    });
+  } catch {
+    return false;
+  }
+  if (read.length !== 1) return false;
+  const o = read[0].object;
+  return typeof o.kind === "string" && o.kind.endsWith("List") && "items" in o &&
+    (end.json ? Array.isArray(o.items) && o.items.length === 0 : o.items === null);
+}
+
+/**
+ * A file of Kubernetes objects, as streamObjects reads it (`-f`). A List document comes item
+ * by item (streamDocumentsAndListItems); its items' outcomes are staged (a part of the report,
+ * their warnings, kinds and errors) until its end, and count only when the List reads as one,
+ * as a whole: its skeleton reads as a List and every item read on its own. Otherwise the
+ * document is read again and audited whole in this thread, as it is without streaming. So the
+ * report, warnings and errors are those of reading every document whole.
+ */
 function objectsReader(
   file: string,
   sink: ReportSink,
   warn: (message: string) => void,
   skipped: Map<string, number>,
-  lenient = false,
+  lenient: boolean,
+  hooks: ListHooks,
 ): SourceReader {
   const state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true };
   let objects = 0;
-  return {
+  let list: StagedList | undefined;
+  const apply = (
+    outcomes: readonly ObjectOutcome[],
+    to: ReportSink,
+    say: (message: string) => void,
+    kinds: Map<string, number>,
+  ) => {
+    for (const o of outcomes) {
+      o.warnings?.forEach(say);
+      to.edge(o);
+      to.namespace(o);
+      if (o.skipped !== undefined) kinds.set(o.skipped, (kinds.get(o.skipped) ?? 0) + 1);
+      to.pod(o);
+    }
+  };
+  const reader: SourceReader = {
     async *documents(beforeWait) {
       state.beforeWait = beforeWait;
-      for await (const doc of streamDocuments(file, state)) {
-        yield lenient ? { ...doc, lenient } : doc;
+      for await (const doc of streamDocumentsAndListItems(file, state)) {
+        yield lenient && doc.format !== "list-end" ? { ...doc, lenient } : doc;
       }
     },
     take(outcomes) {
-      objects += outcomes.length;
-      for (const o of outcomes) {
-        o.warnings?.forEach(warn);
-        sink.edge(o);
-        sink.namespace(o);
-        if (o.skipped !== undefined) skipped.set(o.skipped, (skipped.get(o.skipped) ?? 0) + 1);
-        sink.pod(o);
+      const item = outcomes[0]?.listItem;
+      if (!item) {
+        objects += outcomes.length;
+        apply(outcomes, sink, warn, skipped);
+        return;
       }
+      list ??= {
+        ...hooks.stage(),
+        skips: [],
+        warnings: [],
+        skipped: new Map(),
+        objects: 0,
+        unsure: false,
+      };
+      if (item.unsure) list.unsure = true;
+      else if (item.error) list.error ??= item.error;
+      if (list.unsure || list.error) return; // the List's answer is not these outcomes
+      const rest = outcomes.slice(1);
+      list.objects += rest.length;
+      const staged = list;
+      for (const o of rest) {
+        // what was skipped whole warns first in a whole document (extractDocument)
+        const skips = o.warnings && !o.pod && o.skipped === undefined && !o.edge && !o.namespace;
+        apply(
+          [o],
+          staged.sink,
+          (w) => (skips ? staged.skips : staged.warnings).push(w),
+          staged.skipped,
+        );
+      }
+    },
+    async listEnd(end) {
+      const staged = list;
+      list = undefined;
+      if (staged && !staged.unsure && end.regular && end.items > 0 && skeletonIsList(end)) {
+        if (staged.error) throw restoreError(staged.error);
+        staged.skips.forEach(warn);
+        staged.warnings.forEach(warn);
+        for (const [k, n] of staged.skipped) skipped.set(k, (skipped.get(k) ?? 0) + n);
+        objects += staged.objects;
+        staged.commit();
+        return;
+      }
+      const text = end.text ?? await readDocumentLines(file, end.lines, end.endLines);
+      await hooks.auditWhole(reader, {
+        file,
+        format: "yaml",
+        text,
+        lines: end.lines,
+        documents: end.documents,
+        ...(lenient ? { lenient } : {}),
+      });
     },
     end() {
       if (objects > 0) return;
@@ -201,6 +315,7 @@ function objectsReader(
       warn(`${empty.message} (skipped; --strict makes this an error)`);
     },
   };
+  return reader;
 }
 
 /** An audit log, as auditLogSubjects reads it: one document per non-blank line. */
@@ -252,7 +367,7 @@ type Entry =
     outcome: Promise<BatchOutcome>;
     settled: boolean;
   }
-  | { then: () => void };
+  | { then: () => void | Promise<void> };
 
 /**
  * Audits the pods of `sources` into `builder`, as the one-thread audit would
@@ -275,23 +390,44 @@ export async function auditDocuments(
   const skipped = new Map<string, number>();
 
   let lane: Lane = local;
-  const sink: ReportSink = {
+  const sinkInto = (to: ReportBuilder): ReportSink => ({
     edge(o) {
-      if (o.edge) builder.addEdge(o.edge);
+      if (o.edge) to.addEdge(o.edge);
     },
     namespace(o) {
-      if (o.namespace) builder.addNamespace(o.namespace);
+      if (o.namespace) to.addNamespace(o.namespace);
     },
     pod(o) {
       if (!o.pod) return;
       const id = o.pod.decision;
       const shared = lane.adopted[id] ??= builder.adopt(lane.decisions[id]);
       const prefix = o.pod.messagePrefix;
-      builder.addShared(
+      to.addShared(
         o.pod.subject,
         shared,
         prefix === undefined ? undefined : prefix + shared.message,
       );
+    },
+  });
+  const sink = sinkInto(builder);
+  const hooks: ListHooks = {
+    stage() {
+      const staged = builder.stage();
+      return { sink: sinkInto(staged), commit: () => builder.absorb(staged) };
+    },
+    async auditWhole(reader, doc) {
+      // An auditor of its own: decision ids of this thread's batches not taken yet stay apart.
+      const own = localLane(setup);
+      const outcome = await own.submit([doc]);
+      const was = lane;
+      lane = own;
+      try {
+        outcome.decisions.forEach((d, i) => own.decisions[outcome.firstDecision + i] = d);
+        for (const outcomes of outcome.documents) reader.take(outcomes);
+      } finally {
+        lane = was;
+      }
+      if (outcome.error) throw restoreError(outcome.error);
     },
   };
 
@@ -313,7 +449,7 @@ export async function auditDocuments(
   };
   const takeHead = async () => {
     const entry = queue.shift()!;
-    if ("then" in entry) return entry.then();
+    if ("then" in entry) return await entry.then();
     lane = entry.lane;
     let outcome: BatchOutcome;
     try {
@@ -387,7 +523,7 @@ export async function auditDocuments(
     try {
       for (const [i, source] of sources.entries()) {
         const reader = source.kind === "objects"
-          ? objectsReader(source.file, sink, opts.warn, skipped, source.lenient)
+          ? objectsReader(source.file, sink, opts.warn, skipped, source.lenient ?? false, hooks)
           : auditLogReader(source.file, sink, (s) => opts.auditLogDone?.(source.file, s));
         // The input has no more at hand (a pipe): audit and take all read so far, so that
         // an error in it is not held back until more input comes.
@@ -396,6 +532,12 @@ export async function auditDocuments(
           while (queue.length) await take();
         };
         for await (const doc of reader.documents(beforeWait)) {
+          if (doc.format === "list-end") {
+            // after the List's items are audited and taken, in order
+            await dispatch(reader);
+            queue.push({ then: () => reader.listEnd!(doc) });
+            continue;
+          }
           batch.push(doc);
           batchChars += doc.text.length;
           docsRead++;

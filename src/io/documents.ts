@@ -201,6 +201,19 @@ export interface TextOffset {
   lines?: number;
   /** A text without objects is not an error (the file may have others). */
   allowEmpty?: boolean;
+  /**
+   * The text is item N of a List's `items`, read on its own (stream.ts): its root is one
+   * object (a List there is not flattened), its source names the item, and it is nested two
+   * levels deep (the List's mapping and its `items`) for the nesting limit.
+   */
+  item?: number;
+  /** Read the root as one object, even a List (not flattened into its items). */
+  whole?: boolean;
+}
+
+/** Levels of nesting above a text (a List's item lies under its mapping and `items`). */
+function nestingAbove(at: TextOffset): number {
+  return at.item === undefined ? 0 : 2;
 }
 
 /** Whether a mapping is a List whose items are flattened (`kind: List`, `PodList`...). */
@@ -222,7 +235,13 @@ const LIST_KIND = /^kind: *["']?\w*List\b|"kind" *: *"\w*List"/m;
  * with the `yaml` library when first called. Everything else is read by parseObjectsWithYaml.
  */
 export function parseObjects(text: string, file: string, at: TextOffset = {}): LoadedObject[] {
-  const fast = fastParseYaml(text, LIMITS, { items: LIST_KIND.test(text) });
+  const flatten = at.item === undefined && !at.whole;
+  const above = nestingAbove(at);
+  const fast = fastParseYaml(
+    text,
+    above ? { ...LIMITS, maxNesting: MAX_NESTING - above } : LIMITS,
+    { items: flatten && LIST_KIND.test(text) },
+  );
   if (!fast) return parseObjectsWithYaml(text, file, at);
   const document = 1 + (at.documents ?? 0);
   const lines = at.lines ?? 0;
@@ -235,8 +254,14 @@ export function parseObjects(text: string, file: string, at: TextOffset = {}): L
     }
     return located[index]?.locate(path);
   };
-  if (!isList(fast.value)) {
-    const source = { file, document, line: fast.line + lines, column: fast.column };
+  if (!flatten || !isList(fast.value)) {
+    const source = {
+      file,
+      document,
+      ...(at.item !== undefined ? { item: at.item } : {}),
+      line: fast.line + lines,
+      column: fast.column,
+    };
     return [{ object: fast.value, source, locate: locateAt(0) }];
   }
   const starts = fast.items;
@@ -272,7 +297,12 @@ export function parseObjectsWithYaml(
   // merge keys (`<<: *base`) as kubectl's YAML 1.1 reader supports them
   const composer = new Composer(YAML_OPTIONS);
   const list = Array.from(
-    composer.compose(boundedTokens(parser.parse(text), (document, offset, detail, start) => {
+    composer.compose(boundedTokens(parser.parse(text), nestingAbove(at), (
+      document,
+      offset,
+      detail,
+      start,
+    ) => {
       const where = { file, document: document + (at.documents ?? 0) };
       const template = templateIn(text, start, offset, text.length);
       if (template) throw templateError(where, template, pos);
@@ -345,7 +375,7 @@ export function parseObjectsWithYaml(
         }
         return pos(best);
       };
-    if (isList(obj)) {
+    if (at.item === undefined && !at.whole && isList(obj)) {
       const itemsNode = root.get("items", true);
       (obj.items as unknown[]).forEach((item, j) => {
         const node = isSeq(itemsNode) ? itemsNode.items[j] as YamlNode : undefined;
@@ -357,7 +387,12 @@ export function parseObjectsWithYaml(
       });
       return;
     }
-    out.push({ object: obj, source: { file, document, ...start }, locate: locateIn(root) });
+    const item = at.item !== undefined ? { item: at.item } : {};
+    out.push({
+      object: obj,
+      source: { file, document, ...item, ...start },
+      locate: locateIn(root),
+    });
   });
   if (!sawObject && !at.allowEmpty) {
     throw new InputError(
@@ -441,12 +476,14 @@ function quoteStart(text: string, end: number | undefined): number | undefined {
 
 /**
  * Passes the parser's tokens through, refusing (via `fail`, with the 1-based document number
- * and the offending offset) nesting deeper than MAX_NESTING and scalars longer than
+ * and the offending offset) nesting deeper than MAX_NESTING (counting `above`, the levels above
+ * the text) and scalars longer than
  * MAX_SCALAR_CHARS before the composer, whose recursion and string handling they would
  * exhaust, and collection keys (which no JSON object has). The walk is iterative.
  */
 function* boundedTokens(
   tokens: Iterable<CST.Token>,
+  above: number,
   fail: (document: number, offset: number, detail: string, documentStart: number) => never,
 ): Generator<CST.Token> {
   let document = 0;
@@ -455,7 +492,7 @@ function* boundedTokens(
       document++;
       const fail_ = (offset: number, detail: string) =>
         fail(document, offset, detail, token.offset);
-      const stack: [CST.Token, number][] = token.value ? [[token.value, 0]] : [];
+      const stack: [CST.Token, number][] = token.value ? [[token.value, above]] : [];
       while (stack.length) {
         const [t, depth] = stack.pop()!;
         if (t.type === "block-map" || t.type === "block-seq" || t.type === "flow-collection") {

@@ -18,6 +18,7 @@ import {
   parseObjectsWithYaml,
 } from "./documents.ts";
 import { InputError, IoError, ioFailureText } from "./errors.ts";
+import { ListDetector, type ListEnd, ListSplitter } from "./list_stream.ts";
 
 /** Bytes read from the file at a time. */
 const CHUNK_BYTES = 64 * 1024;
@@ -271,7 +272,10 @@ export async function* readLines(file: string, opts: LineOptions = {}): AsyncGen
  * longer than MAX_SCALAR_CHARS. `offset` is where it starts. One linear pass;
  * the text must be valid JSON.
  */
-export function jsonProblem(text: string): { offset: number; detail: string } | undefined {
+export function jsonProblem(
+  text: string,
+  maxNesting = MAX_NESTING,
+): { offset: number; detail: string } | undefined {
   // Keys of each open mapping (null for a sequence); a few keys are compared one by one.
   const stack: (string[] | Set<string> | null)[] = [];
   let keyNext = false;
@@ -310,10 +314,10 @@ export function jsonProblem(text: string): { offset: number; detail: string } | 
       keyNext = false;
       i = j;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (stack.length >= MAX_NESTING) {
+      if (stack.length >= maxNesting) {
         return {
           offset: i,
-          detail: `nesting deeper than ${MAX_NESTING} levels (no Kubernetes object is that deep)`,
+          detail: `nesting deeper than ${maxNesting} levels (no Kubernetes object is that deep)`,
         };
       }
       stack.push(c === 0x7b ? [] : null);
@@ -392,6 +396,23 @@ export class YamlSplitter {
     return done;
   }
 
+  /** Whether the document so far holds more than blank lines, comments and directives. */
+  hasContent(): boolean {
+    return hasContent(this.#lines);
+  }
+
+  /**
+   * Takes the document's lines so far (for a ListSplitter to go on with), with the lines
+   * before it and its characters; the next line pushed starts a document after them.
+   */
+  takeLines(): { lines: string[]; first: number; chars: number } {
+    const out = { lines: this.#lines, first: this.#first, chars: this.#chars };
+    this.#first = this.#lineNo;
+    this.#lines = [];
+    this.#chars = 0;
+    return out;
+  }
+
   /** The last document at the end of input, if it holds more than comments. */
   end(): DocumentPiece | undefined {
     return hasContent(this.#lines) ? this.#take() : undefined;
@@ -440,13 +461,19 @@ function fastJsonObject(line: string): Record<string, unknown> | undefined {
  */
 export interface DocumentText {
   file: string;
-  /** `audit-event`: a line of an audit log (workloads/audit_log.ts reads it, not parseDocument). */
-  format: "yaml" | "json-line" | "audit-event";
+  /**
+   * `audit-event`: a line of an audit log (workloads/audit_log.ts reads it, not parseDocument).
+   * `json-list-item`, `yaml-list-item`: one item of a List (list_stream.ts), its lines as in
+   * the file (see parseListItem).
+   */
+  format: "yaml" | "json-line" | "audit-event" | "json-list-item" | "yaml-list-item";
   text: string;
   /** Lines of the file before it. */
   lines: number;
   /** Documents of the file before it. */
   documents: number;
+  /** A List's item: its index in `items`. */
+  item?: number;
   /**
    * Its file was found in a directory and `--strict` is off: a document that is not a
    * Kubernetes object, or only part of one, is skipped with a warning (extractDocument).
@@ -461,15 +488,52 @@ export interface DocumentText {
  * memory at a time. `blank` is set when the file held nothing but blank lines (for the
  * empty-input message); `beforeWait` is readLineBatches' option.
  */
-export async function* streamDocuments(
+export function streamDocuments(
   file: string,
   state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true },
 ): AsyncGenerator<DocumentText> {
+  return splitDocuments(file, state, false) as AsyncGenerator<DocumentText>;
+}
+
+/**
+ * streamDocuments, except that a List document (as `kubectl get -o json|yaml` prints one,
+ * see list_stream.ts) is given item by item as it is read, each item a document of its own
+ * (`json-list-item`, `yaml-list-item`), and then a ListEnd, which says whether the items are
+ * the List's objects or the whole document must be read again (readDocumentLines). Memory
+ * holds one item and the List's lines that are not items', except for input that cannot be
+ * read again (stdin, pipes, FIFOs): there the List's whole text is also kept for the ListEnd,
+ * within the bound of a document (MAX_FILE_BYTES characters, as when it is not split).
+ */
+export function streamDocumentsAndListItems(
+  file: string,
+  state: { blank: boolean; beforeWait?: () => Promise<void> } = { blank: true },
+): AsyncGenerator<DocumentText | ListEnd> {
+  return splitDocuments(file, state, true);
+}
+
+/** Whether a path is a regular file, which can be read again (not stdin, a pipe, a device). */
+async function rereadable(file: string): Promise<boolean> {
+  if (file === "-") return false;
+  try {
+    return (await Deno.stat(file)).isFile;
+  } catch {
+    return false; // open() says what is wrong with it
+  }
+}
+
+async function* splitDocuments(
+  file: string,
+  state: { blank: boolean; beforeWait?: () => Promise<void> },
+  lists: boolean,
+): AsyncGenerator<DocumentText | ListEnd> {
   let mode: "unknown" | "yaml" | "json" = "unknown";
   let splitter = new YamlSplitter(file);
   let documents = 0;
   let lineNo = 0;
   state.blank = true;
+  const keep = lists && !await rereadable(file);
+  let detector = new ListDetector();
+  let list: ListSplitter | undefined;
   const yamlPiece = (piece: DocumentPiece): DocumentText => ({
     file,
     format: "yaml",
@@ -477,6 +541,14 @@ export async function* streamDocuments(
     lines: piece.lines,
     documents: documents++,
   });
+  function* finishList(): Generator<DocumentText | ListEnd> {
+    const { item, end } = list!.end();
+    list = undefined;
+    detector = new ListDetector();
+    documents++;
+    if (item) yield item;
+    yield end;
+  }
   for await (
     const batch of readLineBatches(file, {
       maxLineChars: MAX_FILE_BYTES,
@@ -511,14 +583,77 @@ export async function* streamDocuments(
         yield { file, format: "json-line", text, lines: lineNo - 1, documents: documents++ };
         continue;
       }
+      const m = marker(line);
+      if (list) {
+        if (m === undefined) {
+          const item = list.push(line);
+          if (item) yield item;
+          continue;
+        }
+        if (m === "end") {
+          list.push(line);
+          yield* finishList();
+          splitter = new YamlSplitter(file, MAX_FILE_BYTES, lineNo);
+          continue;
+        }
+        // `---`: the next document starts with this line
+        yield* finishList();
+        splitter = new YamlSplitter(file, MAX_FILE_BYTES, lineNo - 1);
+      }
+      if (lists) {
+        if (m === "start" && splitter.hasContent()) detector = new ListDetector();
+        const start = m === "end" ? undefined : detector.push(line);
+        if (start) {
+          const head = splitter.takeLines();
+          list = new ListSplitter({
+            file,
+            documents,
+            header: head.lines,
+            firstLine: head.first,
+            chars: head.chars,
+            maxChars: MAX_FILE_BYTES,
+            keep,
+          }, start);
+          const item = list.push(line);
+          if (item) yield item;
+          continue;
+        }
+      }
       const piece = splitter.push(line);
       if (piece) yield yamlPiece(piece);
+      if (m === "end") detector = new ListDetector();
     }
   }
   if (mode !== "json") {
-    const piece = splitter.end();
-    if (piece) yield yamlPiece(piece);
+    if (list) yield* finishList();
+    else {
+      const piece = splitter.end();
+      if (piece) yield yamlPiece(piece);
+    }
   }
+}
+
+/**
+ * Lines `from` (0-based) up to `to` of a file, joined as YamlSplitter joins a document's: the
+ * text of a List document streamed item by item, read again when it must be read whole.
+ */
+export async function readDocumentLines(file: string, from: number, to: number): Promise<string> {
+  const lines: string[] = [];
+  let lineNo = 0;
+  for await (
+    const batch of readLineBatches(file, {
+      maxLineChars: MAX_FILE_BYTES,
+      what: "document line",
+      binaryLine: false,
+    })
+  ) {
+    for (const line of batch) {
+      if (lineNo >= from && lineNo < to) lines.push(line);
+      lineNo++;
+    }
+    if (lineNo >= to) break;
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** The error for a file that held no Kubernetes object. */
@@ -540,6 +675,9 @@ export function emptyInputError(file: string, blank: boolean): InputError {
 export function parseDocument(doc: DocumentText): LoadedObject[] {
   const { file, text } = doc;
   if (doc.format === "audit-event") throw new Error("an audit event is read by readAuditLine");
+  if (doc.format === "json-list-item" || doc.format === "yaml-list-item") {
+    return [parseListItem(doc)];
+  }
   if (doc.format === "yaml") {
     return parseObjects(text, file, {
       documents: doc.documents,
@@ -579,6 +717,103 @@ export function parseDocument(doc: DocumentText): LoadedObject[] {
       return located?.locate(path);
     },
   }];
+}
+
+/**
+ * A List's item read on its own could not be taken for what it is in the whole List (it does
+ * not read alone, or reads but is not a Kubernetes object, or the fast JSON reading was not
+ * sure): the List's document must be read whole. Not an InputError: it is no answer.
+ */
+export class ListItemUnsure extends Error {
+  constructor(readonly item: number) {
+    super(`item ${item} of a List must be read with its whole document`);
+  }
+}
+
+/**
+ * Characters where JSON.parse and the YAML readers may read a JSON text differently, or
+ * that need a look the fast JSON reading does not take: controls (`\r` and tabs too), DEL and
+ * C1 controls, non-ASCII spaces and line breaks, BOMs, non-characters, surrogates.
+ */
+const JSON_ODD =
+  /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
+/** `-0` (an integer zero to YAML, negative zero to JSON.parse), merge and `__proto__` keys. */
+const JSON_DIFFERS = /[:[,]\s*-0\s*[,\]}\n]|<<|"__proto__"/;
+/** An exponent of three or more digits: out of range, YAML keeps the text, JSON.parse not. */
+const JSON_BIG_EXPONENT = /[0-9][eE][-+]?[0-9]{3}/;
+/** A long line that keeps its key short (the YAML readers limit an implicit key to 1024). */
+const JSON_LONG_LINE_OK = /^ *"[^"\\]{0,900}": /;
+
+/**
+ * A JSON List item read with JSON.parse, when that gives what the YAML readers give for it in
+ * its List (see parseListItem), else undefined.
+ */
+function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
+  const { text, file } = doc;
+  if (JSON_ODD.test(text) || JSON_DIFFERS.test(text) || JSON_BIG_EXPONENT.test(text)) {
+    return undefined;
+  }
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (end - start > 1000 && !JSON_LONG_LINE_OK.test(text.slice(start, end))) return undefined;
+    start = end + 1;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  // the item lies two levels deep in its List
+  if (jsonProblem(text, MAX_NESTING - 2)) return undefined;
+  const at = { documents: doc.documents, lines: doc.lines, item: doc.item };
+  let located: LoadedObject | undefined;
+  return {
+    object: value as Record<string, unknown>,
+    source: {
+      file,
+      document: doc.documents + 1,
+      item: doc.item,
+      line: doc.lines + 1,
+      column: text.indexOf("{") + 1,
+    },
+    locate(path) {
+      try {
+        located ??= parseObjectsWithYaml(text, file, at)[0];
+      } catch {
+        return undefined;
+      }
+      return located?.locate(path);
+    },
+  };
+}
+
+/**
+ * One item of a List streamed item by item (list_stream.ts): its object, with its source and
+ * field positions as the whole List gives them (the item's lines are the file's, so lines and
+ * columns are). The item is read as the whole document's reader reads it (parseObjects, with
+ * the nesting of the List above it; JSON items with JSON.parse where that gives the same);
+ * anything else (an error, not a mapping) is a ListItemUnsure: the whole document decides.
+ */
+export function parseListItem(doc: DocumentText): LoadedObject {
+  const item = doc.item ?? 0;
+  if (doc.format === "json-list-item") {
+    const fast = fastJsonItem(doc);
+    if (fast) return fast;
+  }
+  try {
+    const out = parseObjects(doc.text, doc.file, {
+      documents: doc.documents,
+      lines: doc.lines,
+      item,
+    });
+    if (out.length === 1) return out[0];
+  } catch {
+    // the whole document gives the error, if there is one
+  }
+  throw new ListItemUnsure(item);
 }
 
 /**

@@ -551,6 +551,46 @@ export class ReportBuilder {
     } else g.pods += subject.podCount ?? 1;
   }
 
+  /**
+   * An empty builder with the same policies and options, whose additions `absorb` adds to
+   * this one later (or that is dropped): for a List streamed item by item, whose items count
+   * only once the whole List is known to be one.
+   */
+  stage(): ReportBuilder {
+    return new ReportBuilder(this.policies, {
+      positions: this.#positions,
+      ...(this.#requester !== undefined ? { requester: this.#requester } : {}),
+      ...(this.#noUsableHint !== undefined ? { noUsableHint: this.#noUsableHint } : {}),
+      ...(this.#pss ? { pss: this.#pss } : {}),
+    });
+  }
+
+  /**
+   * Adds what a builder from `stage` was given, as if it had been given to this one (in the
+   * same order, after everything given to this one so far).
+   */
+  absorb(staged: ReportBuilder): void {
+    for (const [key, s] of staged.#groups) {
+      const g = this.#groups.get(key);
+      if (!g) {
+        this.#groups.set(key, s);
+        continue;
+      }
+      g.pods += s.pods;
+      if (!s.templates) continue;
+      g.templates ??= new Map();
+      for (const [k, count] of s.templates) {
+        if (g.templates.has(k)) continue;
+        g.templates.set(k, count);
+        const per = s.podsPer?.get(k);
+        if (per) (g.podsPer ??= new Map()).set(k, per);
+      }
+    }
+    for (const [k, v] of staged.#edges) this.#edges.set(k, v);
+    for (const k of staged.#knownWorkloads) this.#knownWorkloads.add(k);
+    for (const [k, v] of staged.#namespaces) this.#namespaces.set(k, v);
+  }
+
   /** Resolves a row through known owners (ReplicaSet -> Deployment, Job -> CronJob). */
   #resolve(g: Group): WorkloadRef {
     let row = g.row;

@@ -1,0 +1,316 @@
+/**
+ * `kind: List` documents (`PodList`, `DeploymentList`, any `*List`) split into their items
+ * as lines arrive, for streamDocuments (stream.ts), so that the List `kubectl get -o json|yaml`
+ * prints is never held whole: each item becomes a document of its own (`json-list-item`,
+ * `yaml-list-item`), and a ListEnd closes the List.
+ *
+ * A List is recognised by its layout, as kubectl prints it: a root mapping whose `items` key
+ * (kubectl prints it before `kind`) opens a block sequence (YAML: `items:` at column 0, then
+ * `- ` entries at one indentation) or a JSON array whose items each start with a line `{` and
+ * end with a line `}` or `},` at one indentation. Whether the document is a List at all is
+ * known only at its end (`kind` comes last): the ListEnd carries the document without its
+ * items (the skeleton) and whether the layout held throughout (`regular`), and its reader
+ * (src/audit/pool.ts) counts the items only when the skeleton reads as a List and every item
+ * read on its own; otherwise it reads the whole document again, as it is read when not split
+ * (readDocumentLines), so the result is the same for every input.
+ */
+import { InputError } from "./errors.ts";
+import type { DocumentText } from "./stream.ts";
+
+/** The end of a List document whose items were given one by one. */
+export interface ListEnd {
+  format: "list-end";
+  file: string;
+  /** Documents of the file before the List. */
+  documents: number;
+  /** Lines of the file before the List's document, and up to its end. */
+  lines: number;
+  endLines: number;
+  /** The document without its items' lines (YAML: `items:` with no value; JSON: `[]`). */
+  skeleton: string;
+  /** Whether the skeleton is JSON (its `items` must read as `[]`, else as null). */
+  json: boolean;
+  /** Items given. */
+  items: number;
+  /** The layout held to the end (else not every item was given, and some may be cut wrong). */
+  regular: boolean;
+  /**
+   * The whole document's text, when its input cannot be read again (stdin, a pipe). It is
+   * held only for such input, and within the bound every document has (`maxChars`).
+   */
+  text?: string;
+}
+
+/** Where a List's items begin: JSON or YAML, and the indentation of their lines. */
+export interface ListStart {
+  json: boolean;
+  indent: number;
+}
+
+/** Change of JSON nesting over one line (strings skipped), or undefined for an unclosed string. */
+function jsonDepthChange(line: string): number | undefined {
+  let d = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      for (; j < line.length; j++) {
+        const q = line.charCodeAt(j);
+        if (q === 0x5c /* \ */) j++;
+        else if (q === 0x22) break;
+      }
+      if (j >= line.length) return undefined;
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) d++;
+    else if (c === 0x7d || c === 0x5d) d--;
+  }
+  return d;
+}
+
+const YAML_ROOT_KEY = /^[A-Za-z_"'][^:#]*:(?:[ \t]|\r?$)/;
+const YAML_ITEMS = /^items:[ \t]*(?:#.*)?\r?$/;
+const YAML_ENTRY = /^( *)-(?: |\r?$)/;
+const JSON_ITEMS = /^\s*"items"\s*:\s*\[\s*$/;
+
+/**
+ * Watches the lines of one YAML document (or JSON text) from its start, and says at which
+ * line a List's items begin, if they do. Other documents are never recognised: their first
+ * content line is not `{` or a root key, or no `items` key opening a block sequence or a JSON
+ * array of mappings comes.
+ */
+export class ListDetector {
+  #state: "start" | "json" | "yaml" | "json-items" | "yaml-items" | "no" = "start";
+  #depth = 0;
+
+  /** The next line of the document; a ListStart when it is the first line of the first item. */
+  push(line: string): ListStart | undefined {
+    switch (this.#state) {
+      case "no":
+        return undefined;
+      case "start": {
+        const t = line.trim();
+        if (t === "" || t.startsWith("#")) return undefined;
+        if (line.startsWith("---")) {
+          const rest = line.slice(3).trim();
+          if (rest !== "" && !rest.startsWith("#")) this.#state = "no";
+          return undefined;
+        }
+        if (t === "{") {
+          this.#state = "json";
+          this.#depth = 1;
+        } else if (YAML_ROOT_KEY.test(line)) {
+          this.#state = YAML_ITEMS.test(line) ? "yaml-items" : "yaml";
+        } else this.#state = "no";
+        return undefined;
+      }
+      case "json": {
+        if (this.#depth === 1 && JSON_ITEMS.test(line)) {
+          this.#state = "json-items";
+          return undefined;
+        }
+        const d = jsonDepthChange(line);
+        if (d === undefined) this.#state = "no";
+        else {
+          this.#depth += d;
+          if (this.#depth <= 0) this.#state = "no";
+        }
+        return undefined;
+      }
+      case "json-items": {
+        this.#state = "no";
+        if (line.trim() !== "{") return undefined;
+        return { json: true, indent: line.indexOf("{") };
+      }
+      case "yaml":
+        if (YAML_ITEMS.test(line)) this.#state = "yaml-items";
+        return undefined;
+      case "yaml-items": {
+        const t = line.trim();
+        if (t === "" || t.startsWith("#")) return undefined;
+        this.#state = "no";
+        const m = YAML_ENTRY.exec(line);
+        return m ? { json: false, indent: m[1].length } : undefined;
+      }
+    }
+  }
+}
+
+/** What a ListSplitter starts from: the List's document up to its first item. */
+export interface ListHead {
+  file: string;
+  /** Documents of the file before the List. */
+  documents: number;
+  /** Lines of the document before the first item, and where the document starts. */
+  header: string[];
+  firstLine: number;
+  /** Characters of the document so far (counted as YamlSplitter counts them). */
+  chars: number;
+  /** The most characters a document may have. */
+  maxChars: number;
+  /** Keep the whole text (input that cannot be read again). */
+  keep: boolean;
+}
+
+/**
+ * Splits a List's document, from its first item line on, into its items: each item's lines
+ * as they are (YAML: the entry's `-` made a space, so the item is a mapping at its own column;
+ * JSON: the comma after its `}` dropped), so that lines and columns inside the item are those
+ * of the file. Holds one item's lines, and the skeleton (the lines that are not items').
+ */
+export class ListSplitter {
+  readonly #head: ListHead;
+  readonly #json: boolean;
+  readonly #indent: number;
+  #item: string[] = [];
+  #itemLine = 0;
+  #items = 0;
+  #lineNo: number;
+  #chars: number;
+  /** YAML: items, trailer; JSON: in an item, between items, trailer; `failed` once irregular. */
+  #phase: "items" | "between" | "trailer" | "failed";
+  /** JSON: the item before ended with `},`. */
+  #comma = true;
+  readonly #skeleton: string[];
+  readonly #all: string[] | undefined;
+  #open: string;
+  #close: string;
+
+  constructor(head: ListHead, start: ListStart) {
+    this.#head = head;
+    this.#json = start.json;
+    this.#indent = start.indent;
+    this.#lineNo = head.firstLine + head.header.length;
+    this.#chars = head.chars;
+    this.#skeleton = [...head.header];
+    this.#all = head.keep ? [...head.header] : undefined;
+    this.#phase = start.json ? "between" : "items";
+    this.#open = " ".repeat(start.indent) + "{";
+    this.#close = " ".repeat(start.indent) + "}";
+  }
+
+  /** Adds the document's next line; returns the item it completes, if any. */
+  push(line: string): DocumentText | undefined {
+    this.#count(line);
+    const out = this.#json ? this.#pushJson(line) : this.#pushYaml(line);
+    this.#lineNo++;
+    return out;
+  }
+
+  /** The end of the document: its last item, if one is open, and the ListEnd. */
+  end(): { item?: DocumentText; end: ListEnd } {
+    let item: DocumentText | undefined;
+    if (this.#phase === "items" && !this.#json) item = this.#emit();
+    else if (this.#phase !== "trailer") this.#phase = "failed";
+    const regular = this.#phase !== "failed";
+    return {
+      ...(item ? { item } : {}),
+      end: {
+        format: "list-end",
+        file: this.#head.file,
+        documents: this.#head.documents,
+        lines: this.#head.firstLine,
+        endLines: this.#lineNo,
+        skeleton: regular ? this.#skeleton.join("\n") + "\n" : "",
+        json: this.#json,
+        items: this.#items,
+        regular,
+        ...(this.#all ? { text: this.#all.join("\n") + "\n" } : {}),
+      },
+    };
+  }
+
+  #count(line: string): void {
+    this.#all?.push(line);
+    this.#chars += line.length + 1;
+    if (this.#chars > this.#head.maxChars) {
+      throw new InputError(
+        { file: this.#head.file, line: this.#head.firstLine + 1 },
+        undefined,
+        `a YAML document larger than ${this.#head.maxChars} characters`,
+      );
+    }
+  }
+
+  #pushYaml(line: string): DocumentText | undefined {
+    if (this.#phase === "trailer") {
+      this.#skeleton.push(line);
+      return undefined;
+    }
+    if (this.#phase === "failed") return undefined;
+    const n = this.#indent;
+    if (
+      line.charCodeAt(n) === 0x2d /* - */ && YAML_ENTRY.test(line) &&
+      YAML_ENTRY.exec(line)![1].length === n
+    ) {
+      const done = this.#item.length ? this.#emit() : undefined;
+      this.#itemLine = this.#lineNo;
+      this.#item.push(`${line.slice(0, n)} ${line.slice(n + 1)}`);
+      return done;
+    }
+    let i = 0;
+    while (line.charCodeAt(i) === 0x20) i++;
+    const rest = line.slice(i).trim();
+    if (i > n || rest === "" || rest.startsWith("#")) {
+      this.#item.push(line);
+      return undefined;
+    }
+    // a line at the sequence's indentation or less that is not an entry: the root's next key
+    const done = this.#emit();
+    if (i !== 0) this.#phase = "failed";
+    else {
+      this.#phase = "trailer";
+      this.#skeleton.push(line);
+    }
+    return done;
+  }
+
+  #pushJson(line: string): DocumentText | undefined {
+    if (this.#phase === "trailer") {
+      this.#skeleton.push(line);
+      return undefined;
+    }
+    if (this.#phase === "failed") return undefined;
+    const l = line.endsWith("\r") ? line.slice(0, -1) : line;
+    if (this.#phase === "items") {
+      if (l === this.#close || l === this.#close + ",") {
+        this.#comma = l.length > this.#close.length;
+        this.#item.push(
+          this.#comma ? line.slice(0, this.#close.length) + line.slice(l.length) : line,
+        );
+        this.#phase = "between";
+        return this.#emit();
+      }
+      this.#item.push(line);
+      return undefined;
+    }
+    // between items
+    if (l === this.#open && this.#comma) {
+      this.#itemLine = this.#lineNo;
+      this.#item.push(line);
+      this.#phase = "items";
+      return undefined;
+    }
+    const t = l.trim();
+    if ((t === "]" || t === "],") && !this.#comma && this.#items > 0) {
+      this.#phase = "trailer";
+      this.#skeleton.push(line);
+      return undefined;
+    }
+    this.#phase = "failed";
+    return undefined;
+  }
+
+  #emit(): DocumentText | undefined {
+    const lines = this.#item;
+    this.#item = [];
+    if (lines.length === 0) return undefined;
+    return {
+      file: this.#head.file,
+      format: this.#json ? "json-list-item" : "yaml-list-item",
+      text: lines.join("\n") + "\n",
+      lines: this.#itemLine,
+      documents: this.#head.documents,
+      item: this.#items++,
+    };
+  }
+}
