@@ -736,6 +736,7 @@ export class ListItemUnsure extends Error {
  * C1 controls, non-ASCII spaces and line breaks, BOMs, non-characters, surrogates.
  */
 const JSON_ODD =
+  // deno-lint-ignore no-control-regex
   /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
 /** `-0` (an integer zero to YAML, negative zero to JSON.parse), merge and `__proto__` keys. */
 const JSON_DIFFERS = /[:[,]\s*-0\s*[,\]}\n]|<<|"__proto__"/;
