@@ -171,7 +171,9 @@ export class ListSplitter {
   /** JSON: the item before ended with `},`. */
   #comma = true;
   readonly #skeleton: string[];
+  /** The whole text when kept: lines joined a thousand at a time (compact), and the rest. */
   readonly #all: string[] | undefined;
+  #allLines: string[] = [];
   #open: string;
   #close: string;
 
@@ -182,7 +184,8 @@ export class ListSplitter {
     this.#lineNo = head.firstLine + head.header.length;
     this.#chars = head.chars;
     this.#skeleton = [...head.header];
-    this.#all = head.keep ? [...head.header] : undefined;
+    this.#all = head.keep ? [] : undefined;
+    if (head.keep) this.#allLines = [...head.header];
     this.#phase = start.json ? "between" : "items";
     this.#open = " ".repeat(start.indent) + "{";
     this.#close = " ".repeat(start.indent) + "}";
@@ -214,13 +217,19 @@ export class ListSplitter {
         json: this.#json,
         items: this.#items,
         regular,
-        ...(this.#all ? { text: this.#all.join("\n") + "\n" } : {}),
+        ...(this.#all ? { text: [...this.#all, ...this.#allLines].join("\n") + "\n" } : {}),
       },
     };
   }
 
   #count(line: string): void {
-    this.#all?.push(line);
+    if (this.#all) {
+      this.#allLines.push(line);
+      if (this.#allLines.length >= 1024) {
+        this.#all.push(this.#allLines.join("\n"));
+        this.#allLines = [];
+      }
+    }
     this.#chars += line.length + 1;
     if (this.#chars > this.#head.maxChars) {
       throw new InputError(
@@ -238,21 +247,32 @@ export class ListSplitter {
     }
     if (this.#phase === "failed") return undefined;
     const n = this.#indent;
-    if (
-      line.charCodeAt(n) === 0x2d /* - */ && YAML_ENTRY.test(line) &&
-      YAML_ENTRY.exec(line)![1].length === n
-    ) {
-      const done = this.#item.length ? this.#emit() : undefined;
-      this.#itemLine = this.#lineNo;
-      this.#item.push(`${line.slice(0, n)} ${line.slice(n + 1)}`);
-      return done;
-    }
     let i = 0;
     while (line.charCodeAt(i) === 0x20) i++;
-    const rest = line.slice(i).trim();
-    if (i > n || rest === "" || rest.startsWith("#")) {
+    // most lines: inside the item, indented more than its entry's `-`
+    if (i > n) {
       this.#item.push(line);
       return undefined;
+    }
+    const c = line.charCodeAt(i);
+    if (i === n && c === 0x2d /* - */) {
+      const next = line.charCodeAt(n + 1);
+      if (
+        n + 1 === line.length || next === 0x20 ||
+        (next === 0x0d && n + 2 === line.length)
+      ) {
+        const done = this.#item.length ? this.#emit() : undefined;
+        this.#itemLine = this.#lineNo;
+        this.#item.push(`${line.slice(0, n)} ${line.slice(n + 1)}`);
+        return done;
+      }
+    }
+    if (i === line.length || c === 0x23 /* # */ || c === 0x09 || c === 0x0d) {
+      const rest = line.slice(i).trim();
+      if (rest === "" || rest.startsWith("#")) {
+        this.#item.push(line);
+        return undefined;
+      }
     }
     // a line at the sequence's indentation or less that is not an entry: the root's next key
     const done = this.#emit();

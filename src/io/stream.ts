@@ -281,6 +281,7 @@ export function jsonProblem(
   let keyNext = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c <= 0x20) continue; // white space (most of a pretty-printed text)
     if (c === 0x22 /* " */) {
       // The closing quote: the next one not preceded by an odd number of backslashes.
       let j = text.indexOf('"', i + 1);
@@ -559,6 +560,15 @@ async function* splitDocuments(
   ) {
     for (const line of batch) {
       lineNo++;
+      if (list !== undefined) {
+        // in a List's document: any line but a document marker is the List's
+        const c = line.charCodeAt(0);
+        if ((c !== 0x2d && c !== 0x2e) || marker(line) === undefined) {
+          const item = list.push(line);
+          if (item) yield item;
+          continue;
+        }
+      }
       if (mode === "unknown") {
         const t = line.trim();
         if (t !== "") state.blank = false;
@@ -585,11 +595,6 @@ async function* splitDocuments(
       }
       const m = marker(line);
       if (list) {
-        if (m === undefined) {
-          const item = list.push(line);
-          if (item) yield item;
-          continue;
-        }
         if (m === "end") {
           list.push(line);
           yield* finishList();
@@ -738,8 +743,8 @@ export class ListItemUnsure extends Error {
 const JSON_ODD =
   // deno-lint-ignore no-control-regex
   /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
-/** `-0` (an integer zero to YAML, negative zero to JSON.parse), merge and `__proto__` keys. */
-const JSON_DIFFERS = /[:[,]\s*-0\s*[,\]}\n]|<<|"__proto__"/;
+/** `-0`: an integer zero to YAML, negative zero to JSON.parse. */
+const JSON_NEGATIVE_ZERO = /[:[,]\s*-0\s*[,\]}\n]/;
 /** An exponent of three or more digits: out of range, YAML keeps the text, JSON.parse not. */
 const JSON_BIG_EXPONENT = /[0-9][eE][-+]?[0-9]{3}/;
 /** A long line that keeps its key short (the YAML readers limit an implicit key to 1024). */
@@ -751,9 +756,11 @@ const JSON_LONG_LINE_OK = /^ *"[^"\\]{0,900}": /;
  */
 function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
   const { text, file } = doc;
-  if (JSON_ODD.test(text) || JSON_DIFFERS.test(text) || JSON_BIG_EXPONENT.test(text)) {
-    return undefined;
-  }
+  if (
+    JSON_ODD.test(text) || text.includes("<<") /* a merge key */ ||
+    text.includes('"__proto__"') || (text.includes("-0") && JSON_NEGATIVE_ZERO.test(text)) ||
+    JSON_BIG_EXPONENT.test(text)
+  ) return undefined;
   for (let start = 0; start < text.length;) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;

@@ -426,7 +426,7 @@ async function gzip(text: string): Promise<Uint8Array> {
 
 Deno.test("a gzip-compressed List, and a List read from a FIFO (input that cannot be read again): same outcome", async () => {
   await setup();
-  const good = kubectlJson(listOf(pods(40)));
+  const good = kubectlJson(listOf(pods(120)));
   const bad = kubectlYaml(listOf(ten())).replace("name: seven", 'name: "seven');
   const notList = kubectlJson({ apiVersion: "v1", items: ten() });
   for (const [what, text] of [["good", good], ["bad", bad], ["not a List", notList]]) {
