@@ -131,6 +131,15 @@ export async function clusterAuditInputs(
             clearProgress();
             return [];
           }
+          // Authorization answers before routing: without the right to list PSPs, a cluster
+          // without the API answers 403, not 404. Discovery (open to every user) tells.
+          if (
+            o.pss && /^forbidden/.test((e as Error).message) &&
+            !(await hasPodSecurityPolicyApi(client))
+          ) {
+            clearProgress();
+            return [];
+          }
           if (e instanceof NoPspApiError || !/^forbidden/.test((e as Error).message)) throw e;
           throw new IoError(`${(e as Error).message} (or ${NO_PSP_API_HINT})`);
         }
@@ -151,10 +160,18 @@ export async function clusterAuditInputs(
       if (o.podFilesGiven) return steps.files.subjects(edge, namespace);
       const pods = clusterSubjects(client, scope, o.workloads, edge, steps.warn);
       if (!namespace) return pods;
-      // --pss: the namespaces' PSA labels, for the advice (unreadable ones: no labels known).
+      // --pss: the namespaces' PSA labels, for the advice. In one namespace (-n) only that one
+      // is read (`get` on it is enough, which a Role in it can grant); unreadable: no labels known.
+      const one = scope.namespace;
       return (async function* () {
         try {
-          const items = await client.list("/api/v1/namespaces", { what: "namespaces" });
+          const items = one !== undefined
+            ? [
+              await client.get<Record<string, unknown>>(
+                `/api/v1/namespaces/${encodeURIComponent(one)}`,
+              ),
+            ]
+            : await client.list("/api/v1/namespaces", { what: "namespaces" });
           for (const n of items) {
             const ns = namespaceLabelsOf(n);
             if (ns) namespace(ns);
@@ -162,8 +179,8 @@ export async function clusterAuditInputs(
         } catch (e) {
           steps.warn(
             `namespace labels not read (${
-              (e as Error).message
-            }): the advice cannot check current PSA labels`,
+              client.fail(e).message
+            }): the namespace advice does not check current PSA labels`,
           );
         }
         clearProgress();

@@ -22,6 +22,8 @@ import {
   seccompConversionOnly,
   type ServerAnswer,
 } from "./dry_run.ts";
+import { evaluatePod } from "../../src/pss/evaluate.ts";
+import { kubectlFalcoPsp } from "../support/kubectl_plugin.ts";
 
 const ignore = skipE2e(import.meta.url);
 const server = sharedApiserver({ psp: true });
@@ -573,6 +575,101 @@ Deno.test({
     // with --workloads the templates join the same rows (their pod counts are the report's rule)
     const withTemplates = (await rowsOf(["--workloads"])).map((r: string) => r.split(" ")[0]);
     assert.deepEqual(withTemplates, ["CronJob/nightly", "Deployment/web", "Pod/loner"]);
+  },
+});
+
+Deno.test({
+  ...E2E_TEST,
+  name:
+    "e2e: kubectl falco-psp audit-pods --pss baseline on a PSP cluster: PSP and PSS side by side, the migration view",
+  ignore,
+  async fn() {
+    const s = await seed();
+    const args = [
+      "audit-pods",
+      ...kubeArgs(s),
+      "--workloads",
+      "-A",
+      "-l",
+      "e2e=dryrun",
+      "--service-account-token",
+      "none",
+      "--pss",
+      "baseline",
+    ];
+    const j = await kubectlFalcoPsp([...args, "-o", "json"]);
+    assert.equal(j.code, 1, j.stderr);
+    const report = JSON.parse(j.stdout);
+    const stored: Obj[] = await s.admin.list("/apis/apps/v1/deployments", {
+      labelSelector: "e2e=dryrun",
+    });
+    const items = new Map<string, Obj>(
+      report.items.map((i: Obj) => [`${i.namespace}/${i.name}`, i]),
+    );
+    assert.equal(items.size, stored.length);
+    const expected: Obj[] = [];
+    for (const d of stored) {
+      const it = items.get(`${d.metadata.namespace}/${d.metadata.name}`)!;
+      assert.ok(["admitted", "changed", "refused"].includes(it.verdict), "PSP verdict beside");
+      const want = evaluatePod(podOf(d), { level: "baseline", version: "latest" });
+      assert.deepEqual(
+        it.pss,
+        {
+          level: "baseline",
+          version: "latest",
+          allowed: want.allowed,
+          violations: want.violations,
+        },
+        `${d.metadata.namespace}/${d.metadata.name}`,
+      );
+      if ((it.verdict !== "refused") !== want.allowed) {
+        expected.push({
+          namespace: it.namespace,
+          workload: `Deployment/${it.name}`,
+          psp: it.verdict,
+          pss: want.allowed ? "allowed" : "refused",
+          level: "baseline",
+        });
+      }
+    }
+    const m = report.migration;
+    const key = (d: Obj) => `${d.namespace}/${d.workload}`;
+    assert.deepEqual(
+      [...m.disagreements].sort((a: Obj, b: Obj) => key(a) < key(b) ? -1 : 1),
+      expected.sort((a, b) => key(a) < key(b) ? -1 : 1),
+    );
+    const admitsRefuses = expected.filter((d) => d.pss === "refused").length;
+    const refusesAllows = expected.filter((d) => d.pss === "allowed").length;
+    assert.ok(admitsRefuses > 0 && refusesAllows > 0, `${admitsRefuses}/${refusesAllows}`);
+    const psps: Obj[] = (await readJson("psps.json")).items;
+    assert.deepEqual(
+      m.policies.map((p: Obj) => p.policy).sort(),
+      psps.map((p) => p.metadata.name).sort(),
+    );
+    assert.ok(m.mustSet.length > 0, "workloads admitted only with a PSP's changes");
+    console.log(
+      `--pss baseline beside the cluster's PSPs: ${stored.length} workloads; PSP admits, PSS refuses ${admitsRefuses}; PSP refuses, PSS allows ${refusesAllows}; relying on PSP defaults ${m.mustSet.length}`,
+    );
+
+    const t = await kubectlFalcoPsp(args, { COLUMNS: "200" });
+    assert.equal(t.code, 1, t.stderr);
+    assert.match(
+      t.stdout.split("\n")[0],
+      /^NAMESPACE\s+WORKLOAD\s+PODS\s+VERDICT\s+PSP\s+PSS baseline\s+REASONS$/,
+    );
+    assert.match(t.stdout, /\nMigration from PSP to Pod Security Admission:\n/);
+    assert.match(t.stdout, new RegExp(`\\n {2}PSP admits, PSS refuses: ${admitsRefuses}: `));
+    assert.match(t.stdout, new RegExp(`\\n {2}PSP refuses, PSS allows: ${refusesAllows}: `));
+    assert.match(
+      t.stdout,
+      /\n {2}What each PSP guarantees \(every pod it admits meets the level\):\n/,
+    );
+    for (const p of psps) {
+      assert.match(
+        t.stdout,
+        new RegExp(`\\n {4}${p.metadata.name}: (privileged|baseline|restricted)`),
+      );
+    }
   },
 });
 

@@ -1,6 +1,6 @@
 /**
  * `kubectl falco-psp` through kubectl's own plugin discovery: `deno task install`
- * into a temp dir put first on PATH, then the real kubectl runs the plugin
+ * into a temp dir put first on PATH (tests/support/kubectl_plugin.ts), then the real kubectl runs the plugin
  * (help, version, real subcommands on fixtures/plugin/) and asks its completion
  * helper (`kubectl __complete falco-psp ...`, kubectl >= 1.26).
  */
@@ -9,53 +9,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import denoJson from "../../deno.json" with { type: "json" };
+import { exec, installedPlugin as installed, type Result } from "../support/kubectl_plugin.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = join(REPO, "fixtures", "plugin");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function exec(cmd: string, args: string[], env: Record<string, string>): Promise<Result> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    cwd: REPO,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-let installation: Promise<{ dir: string; env: Record<string, string> }> | undefined;
-
-/** One `deno task install` for all tests of this file (removed when the process ends). */
-function installed(): Promise<{ dir: string; env: Record<string, string> }> {
-  installation ??= install();
-  return installation.then(({ dir, env }) => ({ dir, env: { ...env } }));
-}
-
-/** Runs `deno task install --bin-dir <tmp>/bin` and returns an env with that dir first on PATH. */
-async function install(): Promise<{ dir: string; env: Record<string, string> }> {
-  const dir = await Deno.makeTempDir();
-  const bin = join(dir, "bin");
-  const env = {
-    PATH: `${bin}:${Deno.env.get("PATH")}`,
-    HOME: dir, // no ~/.kube/config, no kubectl cache of the developer's
-    NO_COLOR: "1",
-  };
-  const install = await exec(Deno.execPath(), ["task", "install", "--bin-dir", bin], env);
-  assert.equal(install.code, 0, install.stderr + install.stdout);
-  assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl-falco_psp\\n`));
-  assert.match(install.stdout, new RegExp(`installed ${bin}/kubectl_complete-falco_psp\\n`));
-  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
-  return { dir, env };
-}
 
 /** Runs main.ts directly, as the reference for what the plugin must print. */
 function direct(args: string[]): Promise<Result> {
