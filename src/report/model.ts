@@ -164,7 +164,8 @@ export interface AuditItem {
   noUsablePolicy?: NoUsablePolicy;
   /**
    * With `--pss`: the Pod Security Standards result (`-o json|yaml` print level, version,
-   * allowed, violations, and levelMet with `--pss` alone; `next` is for the namespace advice).
+   * allowed, violations, and levelMet with `--pss` alone; `next` and `failures` are for the
+   * namespace advice).
    */
   pss?: PodPss;
   /** Input positions of the violated or changed fields (SARIF only; not printed otherwise). */

@@ -314,15 +314,20 @@ metadata:
 Deno.test("--pss: a Namespace after its pods, labels pinned to v1.22: checked at v1.22, not at --pss's version", async () => {
   const file = await Deno.makeTempFile({ suffix: ".yaml" });
   try {
-    // 600 more pods between the pods and their Namespace: past 512 documents, -j 2 audits in
-    // worker threads, and the Namespace comes long after the decisions on its pods.
+    // 600 other pods first and 600 between the pods and their Namespace: past 512 documents
+    // -j 2 audits in worker threads, so the pods' results come from workers, and the Namespace
+    // long after them.
     const filler = Array.from(
       { length: 600 },
       (_, i) =>
         `apiVersion: v1\nkind: Pod\nmetadata: {name: f${i}, namespace: filler}\nspec:\n  containers: [{name: c, image: nginx}]\n`,
     );
     const [pods, namespace] = PINNED_NAMESPACE.split(/---\n(?=apiVersion: v1\nkind: Namespace)/);
-    await Deno.writeTextFile(file, [pods, ...filler, namespace].join("---\n"));
+    await Deno.writeTextFile(
+      file,
+      [...filler, pods, ...filler.map((f) => f.replace("name: f", "name: g")), namespace]
+        .join("---\n"),
+    );
     // What baseline:v1.22 refuses: the sysctl v1.27 made safe, the SELinux type v1.31 allowed,
     // the host network; not the probe host (checked from v1.34 on). Upstream's reasons.
     const rejected = [
@@ -356,8 +361,8 @@ Deno.test("--pss: a Namespace after its pods, labels pinned to v1.22: checked at
     for (const jobs of ["1", "2"]) {
       const j = await auditPods(["-f", file, "--pss", "restricted", "-o", "json", "-j", jobs]);
       assert.equal(j.code, 1, j.stderr);
-      const [filler, legacy] = JSON.parse(j.stdout).namespaces;
-      assert.deepEqual([filler.namespace, filler.workloads], ["filler", 600]);
+      const [others, legacy] = JSON.parse(j.stdout).namespaces;
+      assert.deepEqual([others.namespace, others.workloads], ["filler", 1200]);
       assert.equal(legacy.namespace, "legacy");
       assert.deepEqual(legacy.current.enforce, { level: "baseline", version: "v1.22" });
       assert.deepEqual(legacy.current.rejected, rejected);
