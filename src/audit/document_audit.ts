@@ -11,7 +11,16 @@ import {
   type CompiledPolicy,
   compilePolicy,
 } from "../admission/admit.ts";
-import { InputError, type SourceRef } from "../io/errors.ts";
+import {
+  CliError,
+  EXIT_IO,
+  EXIT_USAGE,
+  InputError,
+  IoError,
+  type SourceRef,
+  UsageError,
+} from "../io/errors.ts";
+import { clusterObject, listItem, restartKey } from "../cluster/list_text.ts";
 import type { LoadedObject } from "../io/documents.ts";
 import { type DocumentText, ListItemUnsure } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
@@ -29,7 +38,12 @@ import {
   type SharedDecision,
 } from "../report/build.ts";
 import { readAuditLine } from "../workloads/audit_log.ts";
-import { extractDocument, type Extracted, type OwnerEdge } from "../workloads/extract.ts";
+import {
+  extractDocument,
+  type Extracted,
+  extractFromObject,
+  type OwnerEdge,
+} from "../workloads/extract.ts";
 import {
   podServiceAccount,
   type TokenVolumeMode,
@@ -76,7 +90,29 @@ export interface AuditSetup {
   tokenVolume: TokenVolumeMode;
   /** `--pss`: also evaluate each pod against the Pod Security Standards. */
   pss?: PssSetting;
+  /** Objects listed from a cluster: the error of an item that is not JSON. */
+  listing?: { notJson: string };
 }
+
+/**
+ * One object of a cluster listing, as the API server sent it (ClusterClient.rawPages): it
+ * is parsed where it is audited, and audited as a pod read from the cluster (the API
+ * server admitted it: no token volume is added; see PolicySet.admit).
+ */
+export interface ClusterObjectText {
+  format: "cluster-object";
+  /** The list item's JSON text (the list gives its apiVersion and kind). */
+  text: string;
+  apiVersion?: string;
+  kind?: string;
+  /** The namespace of an object without one. */
+  namespace: string;
+  /** The PSPs the pod may use when the thread that listed it decided (`--check-access`). */
+  allowed?: readonly string[];
+}
+
+/** What a DocumentAuditor audits: a document of a file or an audit log, or a cluster object. */
+export type AuditUnit = DocumentText | ClusterObjectText;
 
 /** Admission's decision on a pod, with its Pod Security Standards result under `--pss`. */
 export type AuditDecision = AdmissionDecision & { pss?: PodPss };
@@ -217,6 +253,8 @@ export interface ObjectOutcome {
   listItem?: { unsure?: true; error?: TransferredError };
   /** An audit event's pod creation (see AuditLine); `pod` is its pod when it has one. */
   podCreation?: { id?: string; hasObject: boolean; error?: TransferredError };
+  /** A cluster object's restartKey (for a listing restarted after 410 Gone). */
+  key?: string;
 }
 
 /** What a batch of documents gave, in order; `error` stops the batch at `done` documents. */
@@ -232,6 +270,7 @@ export interface BatchOutcome {
 /** An error as plain data (InputError keeps its source and field). */
 export type TransferredError =
   | { kind: "input"; source: SourceRef; field?: string; detail: string }
+  | { kind: "cli"; message: string; exitCode: number }
   | { kind: "other"; message: string; stack?: string };
 
 /** Error -> plain data. */
@@ -244,6 +283,7 @@ export function transferError(e: unknown): TransferredError {
       detail: e.detail,
     };
   }
+  if (e instanceof CliError) return { kind: "cli", message: e.message, exitCode: e.exitCode };
   const err = e instanceof Error ? e : new Error(String(e));
   return { kind: "other", message: err.message, stack: err.stack };
 }
@@ -251,6 +291,13 @@ export function transferError(e: unknown): TransferredError {
 /** Plain data -> the error it was. */
 export function restoreError(t: TransferredError): Error {
   if (t.kind === "input") return new InputError(t.source, t.field, t.detail);
+  if (t.kind === "cli") {
+    return t.exitCode === EXIT_IO
+      ? new IoError(t.message)
+      : t.exitCode === EXIT_USAGE
+      ? new UsageError(t.message)
+      : new CliError(t.message, t.exitCode);
+  }
   const e = new Error(t.message);
   if (t.stack) e.stack = t.stack;
   return e;
@@ -265,6 +312,9 @@ export class DocumentAuditor {
   readonly #access: SyncAccessCheck | undefined;
   readonly #tokenVolume: TokenVolumeMode;
   readonly #selection: CompiledSelection;
+  readonly #listing: AuditSetup["listing"];
+  /** Each distinct `allowed` list of cluster objects, once (PolicySet caches by identity). */
+  readonly #allowedLists = new Map<string, readonly string[]>();
   readonly #decisions = new DecisionTable();
   /** auditIDs whose pod this auditor read (see #auditEvent). */
   readonly #auditIds = new Set<string>();
@@ -274,10 +324,11 @@ export class DocumentAuditor {
     this.#access = setup.rbac && rbacAccessFromSpec(setup.rbac).check;
     this.#tokenVolume = setup.tokenVolume;
     this.#selection = compileSelection(setup.selection);
+    this.#listing = setup.listing;
   }
 
   /** Audits `docs` in order; stops at the first error, which the outcome carries. */
-  audit(docs: readonly DocumentText[]): BatchOutcome {
+  audit(docs: readonly AuditUnit[]): BatchOutcome {
     const firstDecision = this.#decisions.size;
     const decisions: SharedDecision[] = [];
     const out: BatchOutcome = { documents: [], decisions, firstDecision };
@@ -298,6 +349,10 @@ export class DocumentAuditor {
                 : { error: transferError(e) },
             }]);
           }
+          continue;
+        }
+        if (doc.format === "cluster-object") {
+          out.documents.push([this.#clusterObject(doc, decisions)]);
           continue;
         }
         out.documents.push(this.#document(doc, decisions));
@@ -345,6 +400,32 @@ export class DocumentAuditor {
     return o;
   }
 
+  /** A pod or workload listed from a cluster, as clusterSubjects reads it. */
+  #clusterObject(unit: ClusterObjectText, fresh: SharedDecision[]): ObjectOutcome {
+    let item: unknown;
+    try {
+      item = JSON.parse(unit.text);
+    } catch {
+      throw new IoError(this.#listing?.notJson ?? "the server's answer is not JSON");
+    }
+    const object = listItem(unit, item);
+    const { subject, edge } = extractFromObject(clusterObject(object), unit.namespace);
+    const o: ObjectOutcome = { key: restartKey(object) };
+    if (edge) o.edge = edge;
+    if (subject) o.pod = this.#admit(subject, fresh, unit.allowed && this.#interned(unit.allowed));
+    return o;
+  }
+
+  #interned(allowed: readonly string[]): readonly string[] {
+    const key = allowed.join("\n");
+    let list = this.#allowedLists.get(key);
+    if (!list) {
+      list = allowed;
+      if (this.#allowedLists.size < 1024) this.#allowedLists.set(key, list);
+    }
+    return list;
+  }
+
   #object(lo: LoadedObject, extracted: Extracted, fresh: SharedDecision[]): ObjectOutcome {
     const { subject, edge, warnings } = extracted;
     const o: ObjectOutcome = {};
@@ -360,10 +441,17 @@ export class DocumentAuditor {
     return o;
   }
 
-  /** Admits a pod from a file or an audit log (the token volume added first). */
-  #admit(subject: PodSubject, fresh: SharedDecision[]): NonNullable<ObjectOutcome["pod"]> {
+  /**
+   * Admits a pod (from a file or an audit log: the token volume added first). `allowed`:
+   * the PSPs it may use, when decided already.
+   */
+  #admit(
+    subject: PodSubject,
+    fresh: SharedDecision[],
+    decided?: readonly string[],
+  ): NonNullable<ObjectOutcome["pod"]> {
     const names = this.#policies.names;
-    const allowed = this.#access ? this.#access(subject, names) : names;
+    const allowed = decided ?? (this.#access ? this.#access(subject, names) : names);
     const decision = this.#policies.admit(subject, allowed, this.#tokenVolume);
     const before = this.#decisions.size;
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));

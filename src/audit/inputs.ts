@@ -5,7 +5,7 @@
  * (src/cluster/audit_source.ts) replaces any of the steps.
  */
 import { type AccessCheck, rbacAccessFromSpec } from "./document_audit.ts";
-import type { DocumentSource } from "./pool.ts";
+import type { ClusterListing, DocumentSource } from "./pool.ts";
 import { expandInputs, type LoadedObject } from "../io/documents.ts";
 import { emptyInputError, loadObjectsFrom, streamDocuments } from "../io/stream.ts";
 import type { PodSecurityPolicy } from "../model/psp.ts";
@@ -54,6 +54,11 @@ export interface AuditInputs {
     /** `-n` and `-l` for the `-f` objects. */
     selection?: ObjectSelection;
   };
+  /**
+   * The cluster source's `subjects` as a listing, for the parallel audit; `notJson` is the
+   * error of a listed object that is not JSON.
+   */
+  listing?: ClusterListing & { notJson: string };
 }
 
 /**

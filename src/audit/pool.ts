@@ -1,6 +1,7 @@
 /**
- * The parallel audit of pod files and audit logs: this thread reads and splits the
- * files into documents (streamDocuments; audit-log lines) and builds the report;
+ * The parallel audit of pod files, audit logs and cluster listings: this thread reads and
+ * splits the files into documents (streamDocuments; audit-log lines), hands a cluster
+ * listing's objects on as the API server's text (ClusterListing), and builds the report;
  * DocumentAuditors parse and admit the documents in batches, in worker threads
  * once the input proves big enough to pay for starting them (before that, and
  * with `jobs: 1`, in this thread). Outcomes are taken in input order, so the report, the warnings and the
@@ -20,17 +21,22 @@ import { type AuditLogStats, AuditLogTally } from "../workloads/audit_log.ts";
 import type { ReportBuilder, SharedDecision } from "../report/build.ts";
 import {
   type AuditSetup,
+  type AuditUnit,
   type BatchOutcome,
+  type ClusterObjectText,
   DocumentAuditor,
   type ObjectOutcome,
   restoreError,
   type TransferredError,
 } from "./document_audit.ts";
+import type { OwnerEdge } from "../workloads/extract.ts";
+import type { NamespaceLabels } from "../pss/namespace_advice.ts";
+import type { PodSubject } from "../workloads/subject.ts";
 
 /** A message to a worker. */
 export type WorkerRequest =
   | { type: "setup"; setup: AuditSetup }
-  | { type: "batch"; id: number; docs: DocumentText[] };
+  | { type: "batch"; id: number; docs: AuditUnit[] };
 
 /** A worker's answer to one batch. */
 export interface WorkerReply {
@@ -54,7 +60,7 @@ const WORKERS_AFTER_CHARS = 1024 * 1024;
 
 /** Where batches are audited: this thread or a worker. */
 interface Lane {
-  submit(docs: DocumentText[]): Promise<BatchOutcome>;
+  submit(docs: AuditUnit[]): Promise<BatchOutcome>;
   /** Batches submitted and not answered yet. */
   inFlight: number;
   /** Decisions the lane's auditor shared, by its ids; and the report's copies of them. */
@@ -127,6 +133,41 @@ export interface DocumentSource {
   lenient?: boolean;
 }
 
+/**
+ * Objects listed from a cluster, page by page (src/cluster/audit_source.ts), as
+ * ClusterObjectTexts for the auditors: each page is handed on as it arrives, so reading
+ * the next one overlaps with auditing this one.
+ */
+export interface ClusterListing {
+  objects(io: ListingIo): AsyncIterable<ClusterObjectText>;
+}
+
+/** What auditDocuments offers a ClusterListing while it reads. */
+export interface ListingIo {
+  /** Audits and takes every object yielded so far (before skipping what a restart repeats). */
+  drain(): Promise<void>;
+  /** Runs `fn` once every object yielded so far is taken (a warning that comes after them). */
+  inOrder(fn: () => void): Promise<void>;
+  /** restartKeys of the objects taken so far. */
+  readonly seen: ReadonlySet<string>;
+  /** Records an owner edge (ReplicaSet -> Deployment) or a namespace's labels (`--pss`). */
+  edge(e: OwnerEdge): void;
+  namespace(ns: NamespaceLabels): void;
+  /**
+   * The PSPs a pod may use, when this thread must decide it (an access check a worker
+   * cannot make, `--check-access`): the listing sets ClusterObjectText.allowed with it.
+   */
+  access?(subject: PodSubject): Promise<readonly string[]>;
+}
+
+/** A cluster listing as an input of auditDocuments. */
+export interface ListingSource {
+  kind: "listing";
+  listing: ClusterListing;
+  /** See ListingIo.access. */
+  access?: ListingIo["access"];
+}
+
 /** Options of auditDocuments. */
 export interface DocumentAuditOptions {
   /**
@@ -157,7 +198,14 @@ export interface DocumentAuditStats {
 
 /** How this thread reads one source and takes its outcomes, in order. */
 interface SourceReader {
-  documents(beforeWait: () => Promise<void>): AsyncIterable<DocumentText | ListEnd>;
+  /**
+   * `beforeWait`: audits and takes all read so far; `inOrder(fn)`: runs fn once all read
+   * so far is taken.
+   */
+  documents(
+    beforeWait: () => Promise<void>,
+    inOrder: (fn: () => void) => Promise<void>,
+  ): AsyncIterable<AuditUnit | ListEnd>;
   /** Takes the outcomes of one document. */
   take(outcomes: ObjectOutcome[]): void;
   /** After the outcomes of a List's last item (ListEnd in `documents`). */
@@ -359,11 +407,40 @@ function auditLogReader(
   };
 }
 
+/** A cluster listing (see ClusterListing): one unit per object. */
+function listingReader(
+  source: ListingSource,
+  sink: ReportSink,
+  builder: Pick<ReportBuilder, "addEdge" | "addNamespace">,
+): SourceReader {
+  const seen = new Set<string>();
+  return {
+    documents(drain, inOrder) {
+      return source.listing.objects({
+        drain,
+        inOrder,
+        seen,
+        edge: (e) => builder.addEdge(e),
+        namespace: (ns) => builder.addNamespace(ns),
+        ...(source.access ? { access: source.access } : {}),
+      });
+    },
+    take(outcomes) {
+      for (const o of outcomes) {
+        if (o.key !== undefined) seen.add(o.key);
+        sink.edge(o);
+        sink.pod(o);
+      }
+    },
+    end() {},
+  };
+}
+
 type Entry =
   | {
     reader: SourceReader;
     lane: Lane;
-    docs: DocumentText[];
+    docs: AuditUnit[];
     outcome: Promise<BatchOutcome>;
     settled: boolean;
   }
@@ -376,7 +453,7 @@ type Entry =
  * document (a file without objects, a log without events is one).
  */
 export async function auditDocuments(
-  sources: readonly DocumentSource[],
+  sources: readonly (DocumentSource | ListingSource)[],
   setup: AuditSetup,
   builder: ReportBuilder,
   opts: DocumentAuditOptions,
@@ -472,7 +549,7 @@ export async function auditDocuments(
       ticks.port2.onmessage = () => resolve();
       ticks.port1.postMessage(0);
     });
-  let batch: DocumentText[] = [];
+  let batch: AuditUnit[] = [];
   let batchChars = 0;
   const dispatch = async (reader: SourceReader) => {
     if (batch.length === 0) return;
@@ -522,7 +599,9 @@ export async function auditDocuments(
   try {
     try {
       for (const [i, source] of sources.entries()) {
-        const reader = source.kind === "objects"
+        const reader = source.kind === "listing"
+          ? listingReader(source, sink, builder)
+          : source.kind === "objects"
           ? objectsReader(source.file, sink, opts.warn, skipped, source.lenient ?? false, hooks)
           : auditLogReader(source.file, sink, (s) => opts.auditLogDone?.(source.file, s));
         // The input has no more at hand (a pipe): audit and take all read so far, so that
@@ -531,7 +610,11 @@ export async function auditDocuments(
           await dispatch(reader);
           while (queue.length) await take();
         };
-        for await (const doc of reader.documents(beforeWait)) {
+        const inOrder = async (fn: () => void) => {
+          await dispatch(reader);
+          queue.push({ then: fn });
+        };
+        for await (const doc of reader.documents(beforeWait, inOrder)) {
           if (doc.format === "list-end") {
             // after the List's items are audited and taken, in order
             await dispatch(reader);

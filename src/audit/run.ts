@@ -5,7 +5,7 @@
  */
 import { type AuditSetup, candidateNames, PolicySet } from "./document_audit.ts";
 import { type AccessCheck, type AuditInputs, type AuditPolicy, warn } from "./inputs.ts";
-import { auditDocuments } from "./pool.ts";
+import { auditDocuments, type DocumentSource, type ListingSource } from "./pool.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
 import { NO_USABLE_HINT, ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
 import { type AuditReport, reportFails } from "../report/model.ts";
@@ -59,14 +59,16 @@ export async function auditPods(
 }
 
 /**
- * auditPods for the file source, with the `-f` documents and audit-log lines parsed
- * and admitted by `jobs` threads (auditDocuments). Same report as auditPods. Needs a
- * file source (`inputs.documents`) and an access check that a worker can rebuild
- * (none, or RBAC from objects).
+ * auditPods with the pods parsed and admitted by `jobs` threads (auditDocuments): the
+ * `-f` documents and audit-log lines of a file source (`inputs.documents`; the access
+ * check must be one a worker can rebuild: none, or RBAC from objects), or the objects of a
+ * cluster listing (`inputs.listing`; an access check a worker cannot rebuild, as
+ * `--check-access`, is made in this thread, once per service account and namespace, and
+ * its answer sent with each object). Same report as auditPods.
  */
 export async function auditPodsInParallel(
   policies: readonly AuditPolicy[],
-  inputs: Required<Pick<AuditInputs, "documents">>,
+  inputs: Pick<AuditInputs, "documents" | "listing">,
   access: AccessCheck | undefined,
   only: ReadonlySet<string> | undefined,
   opts: {
@@ -78,24 +80,41 @@ export async function auditPodsInParallel(
   },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
-  const builder = new ReportBuilder(candidateNames(policies.map((p) => p.psp), only), {
+  const names = candidateNames(policies.map((p) => p.psp), only);
+  const builder = new ReportBuilder(names, {
     ...opts.report,
     positions: false,
     pss: reportPss(opts.pss, policies.length > 0),
   });
+  const { documents, listing } = inputs;
   const setup: AuditSetup = {
     policies: policies.map((p) => p.psp),
     ...(only ? { only: [...only] } : {}),
     ...(access?.rbac ? { rbac: access.rbac } : {}),
-    ...(inputs.documents.selection ? { selection: inputs.documents.selection } : {}),
+    ...(documents?.selection ? { selection: documents.selection } : {}),
     tokenVolume,
     ...(opts.pss ? { pss: opts.pss } : {}),
+    ...(listing ? { listing: { notJson: listing.notJson } } : {}),
   };
-  await auditDocuments(await inputs.documents.sources(), setup, builder, {
+  const sources: (DocumentSource | ListingSource)[] = documents ? await documents.sources() : [];
+  if (listing) {
+    sources.push({
+      kind: "listing",
+      listing,
+      ...(access && !access.rbac
+        ? { access: async (subject) => await access(subject, names) }
+        : {}),
+    });
+  }
+  await auditDocuments(sources, setup, builder, {
     jobs: opts.jobs,
     warn: opts.warn ?? warn,
-    objectsDone: (skipped) => inputs.documents.skipped(skipped),
-    auditLogDone: (file, stats) => inputs.documents.auditLogRead(file, stats),
+    ...(documents
+      ? {
+        objectsDone: (skipped) => documents.skipped(skipped),
+        auditLogDone: (file, stats) => documents.auditLogRead(file, stats),
+      }
+      : {}),
   });
   return builder.finish();
 }
@@ -121,7 +140,7 @@ export interface AuditRunOptions {
   output: OutputFormat;
   /** The ServiceAccount plugin's token volume added before admission (default projected). */
   serviceAccountToken?: TokenVolumeMode;
-  /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
+  /** Threads auditing `-f` documents, audit logs and cluster listings (default: defaultJobs()). */
   jobs?: number;
   showAdmitted: boolean;
   /** table: also show changes without effect. */
@@ -166,14 +185,20 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
   // Without PSPs (Pod Security Standards only) no pod needs to know which PSPs it may use.
   const access = policies.length > 0 ? await inputs.access() : undefined;
   // Field positions are printed by SARIF only; finding them costs a lookup per field, so
-  // SARIF takes the one-thread path, which keeps each pod's positions at hand.
+  // SARIF of files takes the one-thread path, which keeps each pod's positions at hand.
+  // Objects read from a cluster have no positions.
   const positions = opts.output === "sarif";
   const reportOptions = {
     ...(opts.requester !== undefined ? { requester: opts.requester } : {}),
     ...(opts.noUsableHint !== undefined ? { noUsableHint: opts.noUsableHint } : {}),
   };
-  const report = inputs.documents && !positions && (!access || access.rbac)
-    ? await auditPodsInParallel(policies, { documents: inputs.documents }, access, only, {
+  const parallel = inputs.listing
+    ? { listing: inputs.listing }
+    : inputs.documents && !positions && (!access || access.rbac)
+    ? { documents: inputs.documents }
+    : undefined;
+  const report = parallel
+    ? await auditPodsInParallel(policies, parallel, access, only, {
       tokenVolume: opts.serviceAccountToken,
       jobs: opts.jobs ?? defaultJobs(),
       report: reportOptions,

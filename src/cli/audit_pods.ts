@@ -45,7 +45,7 @@ export interface AuditPodsOptions extends FileInputOptions {
   checkAccess?: boolean;
   /** Where the RBAC deciding PSP use comes from (default auto). */
   rbac?: RbacMode;
-  /** Threads auditing `-f` documents and audit logs (default: defaultJobs()). */
+  /** Threads auditing `-f` documents, audit logs and cluster listings (default: defaultJobs()). */
   jobs?: number;
   /** `--pss [LEVEL][:VERSION]`: Pod Security Standards too (or only, without PSPs). */
   pss?: PssSetting;
@@ -279,7 +279,7 @@ export function auditPodsCommand() {
     )
     .option(
       "-j, --jobs <n>",
-      "threads parsing and auditing -f files and audit logs (default: one per CPU, at most 4; 1: no worker threads)",
+      "threads parsing and auditing -f files, audit logs and pods listed from a cluster (default: one per CPU, at most 4; 1: no worker threads)",
       parseJobs,
     )
     .option(

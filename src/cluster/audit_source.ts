@@ -8,15 +8,18 @@
  */
 import { type NamespaceLabels, namespaceLabelsOf } from "../pss/namespace_advice.ts";
 import type { LoadedObject } from "../io/documents.ts";
-import { IoError, type SourceRef } from "../io/errors.ts";
+import { IoError } from "../io/errors.ts";
 import { loadPsps } from "../psp/load.ts";
 import { extractFromObject, type OwnerEdge } from "../workloads/extract.ts";
 import { podServiceAccount } from "../workloads/service_account_token.ts";
 import type { PodSubject, Requester } from "../workloads/subject.ts";
 import type { AccessCheck, AuditInputs, AuditPolicy, RbacMode } from "../audit/inputs.ts";
+import type { ClusterObjectText } from "../audit/document_audit.ts";
+import type { ClusterListing, ListingIo } from "../audit/pool.ts";
 import { grantsPspUse } from "../rbac/psp_grants.ts";
 import { loadRbac } from "../rbac/load.ts";
-import { clearProgress, type ClusterClient, connect } from "./client.ts";
+import { clearProgress, type ClusterClient, connect, notJson, type RawPage } from "./client.ts";
+import { clusterObject, listItem, restartKey } from "./list_text.ts";
 import { NoPspApiError } from "./errors.ts";
 import { type ClusterFlags, loadConnection } from "./kubeconfig.ts";
 import {
@@ -24,10 +27,12 @@ import {
   listNamespaced,
   listPodSecurityPolicies,
   listRbac,
+  listWorkloadPages,
   listWorkloads,
   type Problem,
   type Scope,
   serviceAccountRequester,
+  streamPodPages,
   streamPods,
   usablePspsByReview,
 } from "./resources.ts";
@@ -81,13 +86,6 @@ function noPspGrantsNote(names: readonly string[]): string {
 }
 
 const NO_PSP_API_HINT = "pass --psp-file with the PodSecurityPolicies to audit against";
-
-const CLUSTER_SOURCE: SourceRef = { file: "cluster" };
-
-/** Wraps a cluster object as a LoadedObject (no file positions). */
-function clusterObject(object: Record<string, unknown>): LoadedObject {
-  return { object, source: CLUSTER_SOURCE, locate: () => undefined };
-}
 
 function reportProblems(problems: readonly Problem[], warn: (m: string) => void): void {
   for (const p of problems) {
@@ -160,35 +158,17 @@ export async function clusterAuditInputs(
       if (o.podFilesGiven) return steps.files.subjects(edge, namespace);
       const pods = clusterSubjects(client, scope, o.workloads, edge, steps.warn);
       if (!namespace) return pods;
-      // --pss: the namespaces' PSA labels, for the advice. In one namespace (-n) only that one
-      // is read (`get` on it is enough, which a Role in it can grant); unreadable: no labels known.
-      const one = scope.namespace;
       return (async function* () {
-        try {
-          const items = one !== undefined
-            ? [
-              await client.get<Record<string, unknown>>(
-                `/api/v1/namespaces/${encodeURIComponent(one)}`,
-              ),
-            ]
-            : await client.list("/api/v1/namespaces", { what: "namespaces" });
-          for (const n of items) {
-            const ns = namespaceLabelsOf(n);
-            if (ns) namespace(ns);
-          }
-        } catch (e) {
-          steps.warn(
-            `namespace labels not read (${
-              client.fail(e).message
-            }): the namespace advice does not check current PSA labels`,
-          );
-        }
-        clearProgress();
+        await readNamespaceLabels(client, scope, namespace, steps.warn);
         yield* pods;
       })();
     },
     // Pods from files (PSPs or RBAC from the cluster): audited as documents, as without one.
     ...(o.podFilesGiven && steps.files.documents ? { documents: steps.files.documents } : {}),
+    // Pods from the cluster: the same, listed page by page for the parallel audit.
+    ...(o.podFilesGiven
+      ? {}
+      : { listing: clusterListing(client, scope, o.workloads, steps.warn, o.pss ?? false) }),
     async access(): Promise<AccessCheck | undefined> {
       if (o.rbacFile.length) return await steps.files.access();
       if (o.checkAccess) return reviewAccess(client, o.requester, () => policyNames);
@@ -228,6 +208,35 @@ export async function clusterAuditInputs(
 }
 
 /**
+ * `--pss`: the namespaces' PSA labels, for the advice. In one namespace (-n) only that one
+ * is read (`get` on it is enough, which a Role in it can grant); unreadable: no labels known.
+ */
+async function readNamespaceLabels(
+  client: ClusterClient,
+  scope: Scope,
+  namespace: (ns: NamespaceLabels) => void,
+  warn: (m: string) => void,
+): Promise<void> {
+  const one = scope.namespace;
+  try {
+    const items = one !== undefined
+      ? [await client.get<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(one)}`)]
+      : await client.list("/api/v1/namespaces", { what: "namespaces" });
+    for (const n of items) {
+      const ns = namespaceLabelsOf(n);
+      if (ns) namespace(ns);
+    }
+  } catch (e) {
+    warn(
+      `namespace labels not read (${
+        client.fail(e).message
+      }): the namespace advice does not check current PSA labels`,
+    );
+  }
+  clearProgress();
+}
+
+/**
  * Pods of the scope, then (with `workloads`) the workload templates. Without
  * `workloads`, ReplicaSets and Jobs are still read for their owners so that a
  * Deployment's or CronJob's pods group under it; if that is not allowed, pods
@@ -262,7 +271,103 @@ export async function* clusterSubjects(
     }
     return;
   }
-  // Owners only: which Deployment a ReplicaSet belongs to, which CronJob a Job.
+  await ownerEdges(client, scope, edge, warn);
+}
+
+/**
+ * The cluster's pods (and with `workloads` the workload templates) as a ClusterListing
+ * for the parallel audit (auditDocuments): the objects clusterSubjects reads, in its
+ * order and with its warnings, each page's items handed on unparsed as it arrives.
+ * `namespaces` (`--pss`): the namespaces' labels are read first.
+ */
+export function clusterListing(
+  client: ClusterClient,
+  scope: Scope,
+  workloads: boolean,
+  warn: (m: string) => void,
+  namespaces: boolean,
+): ClusterListing & { notJson: string } {
+  const fallbackNs = scope.namespace ?? "default";
+  return {
+    notJson: client.fail(notJson({ method: "GET", path: "" })).message,
+    async *objects(io) {
+      if (namespaces) await readNamespaceLabels(client, scope, io.namespace, warn);
+      const problems: Problem[] = [];
+      yield* listingUnits(client, streamPodPages(client, scope, problems), fallbackNs, io);
+      clearProgress();
+      await io.inOrder(() => reportProblems(problems, warn));
+      if (workloads) {
+        const res = await listWorkloadPages(client, scope);
+        clearProgress();
+        await io.inOrder(() => reportProblems(res.problems, warn));
+        yield* listingUnits(client, res.pages, fallbackNs, io);
+        return;
+      }
+      await ownerEdges(client, scope, io.edge, (m) => io.inOrder(() => warn(m)));
+    },
+  };
+}
+
+/**
+ * The items of listing pages as ClusterObjectTexts. A page of a listing restarted after
+ * 410 Gone skips the objects already taken, as parsePages does. With `io.access`, this
+ * thread decides which PSPs each pod may use (an object it cannot read is handed on
+ * undecided: its auditor gives the error, in order).
+ */
+async function* listingUnits(
+  client: ClusterClient,
+  pages: AsyncIterable<RawPage> | Iterable<RawPage>,
+  namespace: string,
+  io: ListingIo,
+): AsyncGenerator<ClusterObjectText> {
+  for await (const page of pages) {
+    if (page.restart > 0) await io.drain(); // every key of what came before is known
+    for (const text of page.items) {
+      const unit: ClusterObjectText = {
+        format: "cluster-object",
+        text,
+        ...(page.apiVersion !== undefined ? { apiVersion: page.apiVersion } : {}),
+        ...(page.kind !== undefined ? { kind: page.kind } : {}),
+        namespace,
+      };
+      if (page.restart === 0 && !io.access) {
+        yield unit;
+        continue;
+      }
+      let object;
+      try {
+        object = listItem(page, JSON.parse(text));
+      } catch {
+        throw client.fail(notJson({ method: "GET", path: page.path }));
+      }
+      if (page.restart > 0 && io.seen.has(restartKey(object))) continue;
+      if (io.access) {
+        let subject;
+        try {
+          subject = extractFromObject(clusterObject(object), namespace).subject;
+        } catch (e) {
+          // The object's own auditor gives this error, after everything before it.
+          yield unit;
+          await io.drain();
+          throw e;
+        }
+        if (subject) unit.allowed = await io.access(subject);
+      }
+      yield unit;
+    }
+  }
+}
+
+/**
+ * Owners only: which Deployment a ReplicaSet belongs to, which CronJob a Job (pods group
+ * under them); `warn` when they cannot be read.
+ */
+async function ownerEdges(
+  client: ClusterClient,
+  scope: Scope,
+  edge: (e: OwnerEdge) => void,
+  warn: (m: string) => void | Promise<void>,
+): Promise<void> {
   const ownerScope = { namespace: scope.namespace };
   for (
     const ref of [
@@ -278,7 +383,7 @@ export async function* clusterSubjects(
         if (e) edge(e);
       }
     } catch (e) {
-      warn(
+      await warn(
         `pods are grouped by their ${ref.resource} rather than the owning workload: ${
           client.fail(e).message
         }`,

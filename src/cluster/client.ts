@@ -7,7 +7,7 @@
  * models expect.
  */
 import { terminalText } from "../io/terminal_text.ts";
-import { type ListText, splitListText } from "./list_text.ts";
+import { listItem, type ListText, restartKey, splitListText } from "./list_text.ts";
 import https from "node:https";
 import http from "node:http";
 import type { ClusterConnection } from "./kubeconfig.ts";
@@ -201,6 +201,8 @@ export interface ListOptions {
 
 /** One page of a listing, its items unparsed (see ClusterClient.rawPages). */
 export interface RawPage {
+  /** The collection listed (without the query). */
+  path: string;
   /** The list's apiVersion, and its kind without "List" (the items' kind). */
   apiVersion?: string;
   kind?: string;
@@ -354,6 +356,7 @@ export class ClusterClient {
           if (cont || pages > 0) this.#opts.onPage?.(options.what ?? path, count);
           pages++;
           yield {
+            path,
             apiVersion: page.apiVersion as string | undefined,
             kind: listKind?.endsWith("List") ? listKind.slice(0, -4) : undefined,
             items: page.items,
@@ -372,30 +375,10 @@ export class ClusterClient {
   }
 
   /**
-   * Lists a collection page by page (see `rawPages`), each item parsed and given the
-   * list's apiVersion and its kind (the list's kind without "List"), which the API leaves
-   * out of list items. A listing restarted after 410 Gone skips the objects already
-   * yielded (by uid, else namespace/name).
+   * Lists a collection page by page (see `rawPages`), each item parsed (see parsePages).
    */
-  async *pages(path: string, options: ListOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
-    const seen = new Set<string>();
-    for await (const page of this.rawPages(path, options)) {
-      const items: Record<string, unknown>[] = [];
-      for (const text of page.items) {
-        let item;
-        try {
-          item = JSON.parse(text);
-        } catch {
-          throw notJson({ method: "GET", path });
-        }
-        const object = listItem(page, item);
-        const key = objectKey(object);
-        if (page.restart > 0 && seen.has(key)) continue;
-        seen.add(key);
-        items.push(object);
-      }
-      yield items;
-    }
+  pages(path: string, options: ListOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
+    return parsePages(this.rawPages(path, options));
   }
 
   /** Lists a whole collection (see `pages`). */
@@ -411,25 +394,37 @@ export class ClusterClient {
   }
 }
 
+/**
+ * The pages of listings (see ClusterClient.rawPages), each item parsed and given the list's
+ * apiVersion and its kind (the list's kind without "List"), which the API leaves out of list
+ * items. A listing restarted after 410 Gone skips the objects already yielded (restartKey).
+ */
+export async function* parsePages(
+  pages: AsyncIterable<RawPage> | Iterable<RawPage>,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const seen = new Set<string>();
+  for await (const page of pages) {
+    const items: Record<string, unknown>[] = [];
+    for (const text of page.items) {
+      let item;
+      try {
+        item = JSON.parse(text);
+      } catch {
+        throw notJson({ method: "GET", path: page.path });
+      }
+      const object = listItem(page, item);
+      const key = restartKey(object);
+      if (page.restart > 0 && seen.has(key)) continue;
+      seen.add(key);
+      items.push(object);
+    }
+    yield items;
+  }
+}
+
 /** The error of an answer that is not JSON (or not a list's JSON). */
-function notJson(req: Pick<HttpRequest, "method" | "path">): TransportError {
+export function notJson(req: Pick<HttpRequest, "method" | "path">): TransportError {
   return new TransportError("other", req.method, req.path, "the server's answer is not JSON");
-}
-
-/** A list item as an object: the list's apiVersion and item kind, then the item's fields. */
-export function listItem(
-  page: Pick<RawPage, "apiVersion" | "kind">,
-  item: unknown,
-): Record<string, unknown> {
-  return { apiVersion: page.apiVersion, kind: page.kind, ...(item as Record<string, unknown>) };
-}
-
-/** The key a restarted listing recognises an object by: its uid, else namespace/name. */
-export function objectKey(item: Record<string, unknown>): string {
-  const meta = (item.metadata ?? {}) as Record<string, unknown>;
-  return typeof meta.uid === "string" && meta.uid
-    ? meta.uid
-    : `${meta.namespace ?? ""}/${meta.name ?? ""}`;
 }
 
 function parseStatus(body: string): ApiStatus | undefined {

@@ -1,11 +1,14 @@
 /**
- * The text of a list answer from the API server (`{"kind":"PodList","apiVersion":"v1",
+ * Items of list answers from the API server. The text of a list answer (`{"kind":"PodList","apiVersion":"v1",
  * "metadata":{...},"items":[...]}`) split into its items' JSON texts without parsing them:
  * a listing's items can then be parsed where they are audited (a worker thread), and this
  * thread reads only the list's own fields. The split checks the structure (every string,
  * object and array closed, one object at the top level), so a cut or non-JSON answer is
- * refused here; whether each item is valid JSON is up to whoever parses it.
+ * refused here; whether each item is valid JSON is up to whoever parses it. An item, once
+ * parsed, becomes the object the commands read (`listItem`, `clusterObject`).
  */
+import type { LoadedObject } from "../io/documents.ts";
+import type { SourceRef } from "../io/errors.ts";
 
 /** A list answer: its own fields, parsed, and each item's JSON text. */
 export interface ListText {
@@ -145,4 +148,32 @@ export function splitListText(text: string): ListText {
   i = skipSpace(text, i);
   if (i !== text.length) throw new ListTextError(i, "text after the object");
   return out;
+}
+
+/** A list item as an object: the list's apiVersion and item kind, then the item's fields. */
+export function listItem(
+  list: { apiVersion?: string; kind?: string },
+  item: unknown,
+): Record<string, unknown> {
+  return { apiVersion: list.apiVersion, kind: list.kind, ...(item as Record<string, unknown>) };
+}
+
+/**
+ * The key a restarted listing recognises an object by: its kind and uid, else its
+ * namespace/name (see ClusterClient.rawPages).
+ */
+export function restartKey(object: Record<string, unknown>): string {
+  const meta = (object.metadata ?? {}) as Record<string, unknown>;
+  const id = typeof meta.uid === "string" && meta.uid
+    ? meta.uid
+    : `${meta.namespace ?? ""}/${meta.name ?? ""}`;
+  return `${object.kind}\n${id}`;
+}
+
+/** Where every object read from a cluster comes from. */
+export const CLUSTER_SOURCE: SourceRef = { file: "cluster" };
+
+/** Wraps a cluster object as a LoadedObject (no file positions). */
+export function clusterObject(object: Record<string, unknown>): LoadedObject {
+  return { object, source: CLUSTER_SOURCE, locate: () => undefined };
 }

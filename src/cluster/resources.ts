@@ -6,7 +6,7 @@
  * as problems, never dropped silently.
  */
 import { ApiError, isMissingApi } from "./errors.ts";
-import type { ClusterClient } from "./client.ts";
+import { type ClusterClient, parsePages, type RawPage } from "./client.ts";
 import { mergeConcurrent } from "./merge.ts";
 
 type Obj = Record<string, unknown>;
@@ -97,7 +97,8 @@ export async function listPodSecurityPolicies(
 }
 
 /**
- * Streams a namespaced collection in `scope`, page by page. In one namespace a
+ * Streams a namespaced collection in `scope`, page by page, the items unparsed
+ * (ClusterClient.rawPages). In one namespace a
  * failure is an error. Across all namespaces a forbidden cluster-wide list
  * falls back to listing the namespaces one by one; those still forbidden are
  * pushed to `problems` (an error only when every namespace is forbidden).
@@ -110,7 +111,7 @@ async function* streamNamespaced(
   scope: Scope,
   problems: Problem[],
   concurrency = 1,
-): AsyncGenerator<Obj[]> {
+): AsyncGenerator<RawPage> {
   const opts = {
     labelSelector: scope.labelSelector,
     fieldSelector: scope.fieldSelector,
@@ -119,7 +120,7 @@ async function* streamNamespaced(
   const inNamespace = (ns: string) =>
     `${prefix(ref)}/namespaces/${encodeURIComponent(ns)}/${ref.resource}`;
   if (scope.namespace !== undefined) {
-    yield* client.pages(inNamespace(scope.namespace), opts);
+    yield* client.rawPages(inNamespace(scope.namespace), opts);
     return;
   }
   if (concurrency > 1) {
@@ -136,7 +137,7 @@ async function* streamNamespaced(
         namespaces.map((ns) =>
           async function* () {
             try {
-              yield* client.pages(inNamespace(ns), opts);
+              yield* client.rawPages(inNamespace(ns), opts);
             } catch (inner) {
               if (!(inner instanceof ApiError && inner.status === 403)) throw inner;
               found.push({
@@ -151,15 +152,15 @@ async function* streamNamespaced(
       );
       // Every namespace forbidden: the cluster-wide listing's error says what is missing.
       if (namespaces.length > 0 && found.length === namespaces.length) {
-        yield* client.pages(`${prefix(ref)}/${ref.resource}`, opts);
+        yield* client.rawPages(`${prefix(ref)}/${ref.resource}`, opts);
         return;
       }
       problems.push(...found.sort((a, b) => (a.namespace! < b.namespace! ? -1 : 1)));
       return;
     }
   }
-  const all = client.pages(`${prefix(ref)}/${ref.resource}`, opts);
-  let first: IteratorResult<Obj[]>;
+  const all = client.rawPages(`${prefix(ref)}/${ref.resource}`, opts);
+  let first: IteratorResult<RawPage>;
   try {
     first = await all.next();
   } catch (e) {
@@ -179,7 +180,7 @@ async function* perNamespace(
   opts: { labelSelector?: string; fieldSelector?: string; what: string },
   problems: Problem[],
   clusterWide: ApiError,
-): AsyncGenerator<Obj[]> {
+): AsyncGenerator<RawPage> {
   let namespaces: string[];
   try {
     namespaces = await listNamespaceNames(client);
@@ -191,7 +192,7 @@ async function* perNamespace(
   let forbidden = 0;
   for (const ns of namespaces) {
     try {
-      yield* client.pages(inNamespace(ns), opts);
+      yield* client.rawPages(inNamespace(ns), opts);
     } catch (inner) {
       if (!(inner instanceof ApiError && inner.status === 403)) throw inner;
       forbidden++;
@@ -209,7 +210,9 @@ export async function listNamespaced(
 ): Promise<Listing> {
   const items: Obj[] = [];
   const problems: Problem[] = [];
-  for await (const page of streamNamespaced(client, ref, scope, problems)) items.push(...page);
+  for await (const page of parsePages(streamNamespaced(client, ref, scope, problems))) {
+    items.push(...page);
+  }
   return { items, problems };
 }
 
@@ -220,15 +223,15 @@ export async function listNamespaceNames(client: ClusterClient): Promise<string[
 }
 
 /**
- * Pods in scope, page by page (each with apiVersion v1 and kind Pod);
- * namespaces that could not be read are pushed to `problems`. Across all
- * namespaces, the client's `listConcurrency` namespaces are listed at a time.
+ * Pods in scope, page by page, the items unparsed; namespaces that could not be
+ * read are pushed to `problems`. Across all namespaces, the client's
+ * `listConcurrency` namespaces are listed at a time. Errors are described (client.fail).
  */
-export async function* streamPods(
+export async function* streamPodPages(
   client: ClusterClient,
   scope: Scope,
   problems: Problem[],
-): AsyncGenerator<Obj[]> {
+): AsyncGenerator<RawPage> {
   try {
     yield* streamNamespaced(
       client,
@@ -237,6 +240,19 @@ export async function* streamPods(
       problems,
       client.listConcurrency,
     );
+  } catch (e) {
+    throw client.fail(e);
+  }
+}
+
+/** Pods in scope, page by page, each with apiVersion v1 and kind Pod (see streamPodPages). */
+export async function* streamPods(
+  client: ClusterClient,
+  scope: Scope,
+  problems: Problem[],
+): AsyncGenerator<Obj[]> {
+  try {
+    yield* parsePages(streamPodPages(client, scope, problems));
   } catch (e) {
     throw client.fail(e);
   }
@@ -262,28 +278,41 @@ const WORKLOAD_COLLECTIONS: readonly (CollectionRef & { fallbackVersion?: string
   { group: "", version: "v1", resource: "replicationcontrollers" },
 ];
 
+/** Pages read (unparsed) plus what could not be read. */
+export interface PageListing {
+  pages: RawPage[];
+  problems: Problem[];
+}
+
 /**
  * Workload objects (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,
- * ReplicaSets, ReplicationControllers) in scope. A kind that is forbidden is a
- * problem, not an error, so the rest is still audited.
+ * ReplicaSets, ReplicationControllers) in scope, as pages of unparsed items. A
+ * kind that is forbidden is a problem, not an error, so the rest is still
+ * audited; a kind counts only when its listing is complete.
  */
-export async function listWorkloads(client: ClusterClient, scope: Scope): Promise<Listing> {
-  const items: Obj[] = [];
+export async function listWorkloadPages(client: ClusterClient, scope: Scope): Promise<PageListing> {
+  const all: RawPage[] = [];
   const problems: Problem[] = [];
+  const list = async (ref: CollectionRef) => {
+    const pages: RawPage[] = [];
+    const found: Problem[] = [];
+    for await (const page of streamNamespaced(client, ref, scope, found)) pages.push(page);
+    return { pages, problems: found };
+  };
   for (const ref of WORKLOAD_COLLECTIONS) {
     try {
-      let listing: Listing;
+      let listing: PageListing;
       try {
-        listing = await listNamespaced(client, ref, scope);
+        listing = await list(ref);
       } catch (e) {
         if (
           !(e instanceof ApiError && e.status === 404 && isMissingApi(e) && ref.fallbackVersion)
         ) {
           throw e;
         }
-        listing = await listNamespaced(client, { ...ref, version: ref.fallbackVersion }, scope);
+        listing = await list({ ...ref, version: ref.fallbackVersion });
       }
-      items.push(...listing.items);
+      all.push(...listing.pages);
       problems.push(...listing.problems);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 403 || (e.status === 404 && isMissingApi(e)))) {
@@ -296,6 +325,18 @@ export async function listWorkloads(client: ClusterClient, scope: Scope): Promis
       }
       throw client.fail(e);
     }
+  }
+  return { pages: all, problems };
+}
+
+/** Workload objects in scope, parsed (see listWorkloadPages). */
+export async function listWorkloads(client: ClusterClient, scope: Scope): Promise<Listing> {
+  const { pages, problems } = await listWorkloadPages(client, scope);
+  const items: Obj[] = [];
+  try {
+    for await (const page of parsePages(pages)) items.push(...page);
+  } catch (e) {
+    throw client.fail(e);
   }
   return { items, problems };
 }

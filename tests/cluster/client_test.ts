@@ -393,9 +393,27 @@ Deno.test("rawPages yields each page's item texts, unparsed, and which restart a
   for await (const page of client.rawPages("/api/v1/pods")) pages.push(page);
   const item = (uid: string, name: string) => JSON.stringify({ metadata: { uid, name } });
   assert.deepEqual(pages, [
-    { apiVersion: "v1", kind: "Pod", items: [item("1", "a"), item("2", "b")], restart: 0 },
-    { apiVersion: "v1", kind: "Pod", items: [item("1", "a"), item("2", "b")], restart: 1 },
-    { apiVersion: "v1", kind: "Pod", items: ['{"metadata":{"name":"c"}}'], restart: 1 },
+    {
+      path: "/api/v1/pods",
+      apiVersion: "v1",
+      kind: "Pod",
+      items: [item("1", "a"), item("2", "b")],
+      restart: 0,
+    },
+    {
+      path: "/api/v1/pods",
+      apiVersion: "v1",
+      kind: "Pod",
+      items: [item("1", "a"), item("2", "b")],
+      restart: 1,
+    },
+    {
+      path: "/api/v1/pods",
+      apiVersion: "v1",
+      kind: "Pod",
+      items: ['{"metadata":{"name":"c"}}'],
+      restart: 1,
+    },
   ]);
 });
 
