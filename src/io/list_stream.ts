@@ -71,6 +71,8 @@ const YAML_ROOT_KEY = /^[A-Za-z_"'][^:#]*:(?:[ \t]|\r?$)/;
 const YAML_ITEMS = /^items:[ \t]*(?:#.*)?\r?$/;
 const YAML_ENTRY = /^( *)-(?: |\r?$)/;
 const JSON_ITEMS = /^\s*"items"\s*:\s*\[\s*$/;
+/** A line break followed by a line that does not start with a space (or by the end). */
+const NOT_INDENTED = /\n(?! )/g;
 
 /**
  * Watches the lines of one YAML document (or JSON text) from its start, and says at which
@@ -176,6 +178,8 @@ export class ListSplitter {
   #allLines: string[] = [];
   #open: string;
   #close: string;
+  /** `\n` and the closing line of a JSON item. */
+  #closeLine: string;
 
   constructor(head: ListHead, start: ListStart) {
     this.#head = head;
@@ -189,6 +193,7 @@ export class ListSplitter {
     this.#phase = start.json ? "between" : "items";
     this.#open = " ".repeat(start.indent) + "{";
     this.#close = " ".repeat(start.indent) + "}";
+    this.#closeLine = "\n" + this.#close;
   }
 
   /** Adds the document's next line; returns the item it completes, if any. */
@@ -197,6 +202,47 @@ export class ListSplitter {
     const out = this.#json ? this.#pushJson(line) : this.#pushYaml(line);
     this.#lineNo++;
     return out;
+  }
+
+  /**
+   * Takes, in one piece, the lines of `text` (whole lines) from `pos` on that push would add
+   * to the open item one by one: JSON, up to the item's closing line or a document marker;
+   * YAML (items at column 0 only), the lines that start with a space. Returns where it stopped and how many
+   * lines it took, or undefined when the line at `pos` is not such a line (push decides).
+   */
+  take(text: string, pos: number): { pos: number; lines: number } | undefined {
+    if (this.#phase !== "items" || (!this.#json && this.#indent !== 0)) return undefined;
+    if (text.charCodeAt(pos) !== 0x20 || (this.#json && text.startsWith(this.#close, pos))) {
+      return undefined;
+    }
+    // `stop`: the `\n` that ends the last line taken
+    let stop: number;
+    if (this.#json) {
+      // up to the closing line, or a document marker (a JSON item's other lines are its own)
+      const close = text.indexOf(this.#closeLine, pos);
+      stop = close < 0 ? text.lastIndexOf("\n") : close;
+      if (stop < pos) return undefined;
+      const piece = text.slice(pos, stop);
+      const dashes = piece.indexOf("\n---");
+      const dots = piece.indexOf("\n...");
+      if (dashes >= 0) stop = pos + dashes;
+      if (dots >= 0 && pos + dots < stop) stop = pos + dots;
+    } else {
+      NOT_INDENTED.lastIndex = pos;
+      const m = NOT_INDENTED.exec(text);
+      // no match: the text ends with a last line without a line break (push takes it)
+      stop = m ? m.index : text.lastIndexOf("\n");
+      if (stop < pos) return undefined;
+    }
+    const piece = text.slice(pos, stop);
+    let lines = 1;
+    for (let nl = piece.indexOf("\n"); nl >= 0; nl = piece.indexOf("\n", nl + 1)) lines++;
+    if (this.#all) this.#allLines.push(piece);
+    this.#grow(stop + 1 - pos);
+    this.#item.push(piece);
+    this.#lineNo += lines;
+    const end = stop + 1;
+    return { pos: end, lines };
   }
 
   /** The end of the document: its last item, if one is open, and the ListEnd. */
@@ -230,7 +276,12 @@ export class ListSplitter {
         this.#allLines = [];
       }
     }
-    this.#chars += line.length + 1;
+    this.#grow(line.length + 1);
+  }
+
+  /** Counts characters of the document, refusing more than a document may have. */
+  #grow(chars: number): void {
+    this.#chars += chars;
     if (this.#chars > this.#head.maxChars) {
       throw new InputError(
         { file: this.#head.file, line: this.#head.firstLine + 1 },

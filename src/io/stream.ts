@@ -168,6 +168,22 @@ export async function* readLineBatches(
   file: string,
   opts: LineOptions = {},
 ): AsyncGenerator<string[]> {
+  for await (const text of readTextBatches(file, opts)) {
+    const lines = text.split("\n");
+    if (text.endsWith("\n")) lines.pop();
+    yield lines;
+  }
+}
+
+/**
+ * readLineBatches' batches as text: every complete line of one chunk, each with its `\n`
+ * (the input's last line without one, if it has none), so that a reader can take many lines
+ * at once (a List's items). Same decoding, limits and errors.
+ */
+export async function* readTextBatches(
+  file: string,
+  opts: LineOptions = {},
+): AsyncGenerator<string> {
   const max = opts.maxLineChars ?? MAX_LINE_CHARS;
   const f = await open(file);
   const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -175,11 +191,12 @@ export async function* readLineBatches(
   /** Lines completed before the current chunk. */
   let lineNo = 0;
   let offset = 0;
+  /** The start of a line not complete yet, in pieces. */
   let pending: string[] = [];
   let pendingChars = 0;
-  const tooLong = () =>
+  const tooLong = (line: number) =>
     new InputError(
-      { file, line: lineNo + 1 },
+      { file, line },
       undefined,
       `${opts.what ?? "line"} longer than ${max} characters`,
     );
@@ -218,33 +235,46 @@ export async function* readLineBatches(
         );
       }
       offset += bytes.length;
-      const lines: string[] = [];
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-        let line = text.slice(start, nl);
-        if (pending.length) {
-          pending.push(line);
-          pendingChars += line.length;
-          if (pendingChars > max) throw tooLong();
-          line = pending.join("");
-          pending = [];
-          pendingChars = 0;
-        } else if (line.length > max) throw tooLong();
-        lines.push(line);
-        lineNo++;
-        start = nl + 1;
-      }
-      if (start < text.length) {
-        pending.push(start === 0 ? text : text.slice(start));
-        pendingChars += text.length - start;
-        if (pendingChars > max) throw tooLong();
-      }
-      if (n === null) {
-        if (pending.length) lines.push(pending.join(""));
-        if (lines.length) yield lines;
+      const last = text.lastIndexOf("\n");
+      if (last < 0) {
+        if (text.length) {
+          pending.push(text);
+          pendingChars += text.length;
+          if (pendingChars > max) throw tooLong(lineNo + 1);
+        }
+      } else {
+        // the lines this chunk completes, each checked against the limit
+        if (pendingChars + text.indexOf("\n") > max) throw tooLong(lineNo + 1);
+        let lines = 1;
+        if (text.length > max) {
+          for (let start = text.indexOf("\n") + 1; start <= last; lines++) {
+            const nl = text.indexOf("\n", start);
+            if (nl - start > max) throw tooLong(lineNo + lines + 1);
+            start = nl + 1;
+          }
+        } else {
+          for (let nl = text.indexOf("\n") + 1; nl <= last; lines++) {
+            nl = text.indexOf("\n", nl) + 1;
+          }
+        }
+        const body = last === text.length - 1 ? text : text.slice(0, last + 1);
+        const done = pending.length ? pending.join("") + body : body;
+        pending = last === text.length - 1 ? [] : [text.slice(last + 1)];
+        pendingChars = text.length - last - 1;
+        if (pendingChars > max) throw tooLong(lineNo + lines + 1);
+        lineNo += lines;
+        if (n !== null) {
+          yield done;
+          continue;
+        }
+        if (pending.length) yield done + pending.join("");
+        else yield done;
         return;
       }
-      if (lines.length) yield lines;
+      if (n === null) {
+        if (pending.length) yield pending.join("");
+        return;
+      }
     }
   } finally {
     f.close();
@@ -551,14 +581,27 @@ async function* splitDocuments(
     yield end;
   }
   for await (
-    const batch of readLineBatches(file, {
+    const text of readTextBatches(file, {
       maxLineChars: MAX_FILE_BYTES,
       what: "document line",
       binaryLine: false,
       beforeWait: state.beforeWait,
     })
   ) {
-    for (const line of batch) {
+    for (let pos = 0; pos < text.length;) {
+      if (list !== undefined) {
+        // the lines inside a List's item, many at once
+        const took = list.take(text, pos);
+        if (took) {
+          pos = took.pos;
+          lineNo += took.lines;
+          continue;
+        }
+      }
+      let nl = text.indexOf("\n", pos);
+      if (nl < 0) nl = text.length;
+      const line = text.slice(pos, nl);
+      pos = nl + 1;
       lineNo++;
       if (list !== undefined) {
         // in a List's document: any line but a document marker is the List's
