@@ -12,6 +12,16 @@ import {
   compilePolicy,
 } from "../admission/admit.ts";
 import {
+  allowedKey,
+  type CacheBudget,
+  type CacheStats,
+  DecisionCache,
+  decisionKey,
+  DEFAULT_CACHE_BUDGET,
+  forbiddenPrefix,
+  podDisplayName,
+} from "./decision_cache.ts";
+import {
   CliError,
   EXIT_IO,
   EXIT_USAGE,
@@ -92,6 +102,8 @@ export interface AuditSetup {
   pss?: PssSetting;
   /** Objects listed from a cluster: the error of an item that is not JSON. */
   listing?: { notJson: string };
+  /** The decision cache's budget (default DEFAULT_CACHE_BUDGET); null: no cache. */
+  decisionCache?: CacheBudget | null;
 }
 
 /**
@@ -125,6 +137,7 @@ export class PolicySet {
   readonly names: string[];
   readonly #cache = new Map<readonly string[], ReturnType<PolicySet["decide"]>>();
   readonly #pss: PssSetting | undefined;
+  readonly #keyContext: { psp: boolean; pss: boolean };
 
   /**
    * `pss`: also evaluate each pod against the Pod Security Standards. With `pss` and no
@@ -139,6 +152,7 @@ export class PolicySet {
     this.#all = sortedNames(policies);
     this.names = candidateNames(policies, only);
     this.#pss = pss;
+    this.#keyContext = { psp: this.#all.length > 0, pss: pss !== undefined };
   }
 
   /**
@@ -161,6 +175,23 @@ export class PolicySet {
     const pod = admitted ? subject.pod : withServiceAccountToken(subject.pod, tokenVolume);
     const decision = admitPod(pod, candidates, { otherPolicies });
     return pss ? { ...decision, pss } : decision;
+  }
+
+  /**
+   * The decision cache's key of what decides `admit(subject, allowed, tokenVolume)` (see
+   * decision_cache.ts), or null when the pod cannot be keyed.
+   */
+  decisionKey(
+    subject: PodSubject,
+    allowed: readonly string[],
+    tokenVolume: TokenVolumeMode,
+  ): string | null {
+    const admitted = subject.source.file === "cluster" && !subject.fromTemplate;
+    return decisionKey(subject.pod, this.#keyContext, {
+      allowed: this.#all.length ? allowedKey(allowed) : "",
+      tokenVolume: admitted || this.#all.length === 0 ? "none" : tokenVolume,
+      namespace: subject.namespace,
+    });
   }
 
   /** The candidates a pod may use (of `allowed`) and the PSPs that only exist for it. */
@@ -265,6 +296,8 @@ export interface BatchOutcome {
   decisions: SharedDecision[];
   firstDecision: number;
   error?: TransferredError;
+  /** The auditor's decision cache figures so far (absent: no cache). */
+  cache?: CacheStats;
 }
 
 /** An error as plain data (InputError keeps its source and field). */
@@ -306,6 +339,53 @@ export function restoreError(t: TransferredError): Error {
 /** auditIDs a DocumentAuditor remembers at most (a bound on memory, not on correctness). */
 const MAX_AUDIT_IDS = 65_536;
 
+/** How a cached decision's message names its pod. */
+type MessageForm = "none" | "forbidden" | { name: string };
+
+/**
+ * A decision cache entry: the decision (an id in a DecisionTable, or the report's shared
+ * copy), admission's own verdict (the report's may differ), how its message names the pod.
+ */
+export interface CachedDecision<D> {
+  decision: D;
+  verdict: AuditDecision["verdict"];
+  message: MessageForm;
+}
+
+/** The cache entry of `decision`, made for `pod`. */
+export function cachedDecision<D>(
+  shared: D,
+  decision: AuditDecision,
+  pod: PodSubject["pod"],
+): CachedDecision<D> {
+  const m = decision.message;
+  return {
+    decision: shared,
+    verdict: decision.verdict,
+    // A 403 names the pod before its shared part (messageKey); a 422 in the whole message.
+    message: m === undefined ? "none" : messageKey(decision) !== m ? "forbidden" : {
+      name: podDisplayName(pod),
+    },
+  };
+}
+
+/** Whether a cache entry stands for `pod`'s decision (a 422 only for a pod of its name). */
+export function reusableFor(entry: CachedDecision<unknown>, pod: PodSubject["pod"]): boolean {
+  return typeof entry.message === "string" || entry.message.name === podDisplayName(pod);
+}
+
+/** What `pod`'s message has before the shared decision's message (undefined: no message). */
+export function messagePrefixFor(
+  entry: CachedDecision<unknown>,
+  pod: PodSubject["pod"],
+): string | undefined {
+  return entry.message === "none"
+    ? undefined
+    : entry.message === "forbidden"
+    ? forbiddenPrefix(pod)
+    : "";
+}
+
 /** Audits batches of documents; keeps its own table of distinct decisions. */
 export class DocumentAuditor {
   readonly #policies: PolicySet;
@@ -318,6 +398,8 @@ export class DocumentAuditor {
   readonly #decisions = new DecisionTable();
   /** auditIDs whose pod this auditor read (see #auditEvent). */
   readonly #auditIds = new Set<string>();
+  /** Decision ids of pods decided before, by decision key. */
+  readonly #cache: DecisionCache<CachedDecision<number>> | undefined;
 
   constructor(setup: AuditSetup) {
     this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only), setup.pss);
@@ -325,6 +407,13 @@ export class DocumentAuditor {
     this.#tokenVolume = setup.tokenVolume;
     this.#selection = compileSelection(setup.selection);
     this.#listing = setup.listing;
+    const budget = setup.decisionCache === undefined ? DEFAULT_CACHE_BUDGET : setup.decisionCache;
+    this.#cache = budget ? new DecisionCache(budget) : undefined;
+  }
+
+  /** The decision cache's figures (undefined: no cache). */
+  cacheStats(): CacheStats | undefined {
+    return this.#cache?.stats();
   }
 
   /** Audits `docs` in order; stops at the first error, which the outcome carries. */
@@ -360,6 +449,7 @@ export class DocumentAuditor {
     } catch (e) {
       out.error = transferError(e);
     }
+    if (this.#cache) out.cache = this.#cache.stats();
     return out;
   }
 
@@ -452,16 +542,29 @@ export class DocumentAuditor {
   ): NonNullable<ObjectOutcome["pod"]> {
     const names = this.#policies.names;
     const allowed = decided ?? (this.#access ? this.#access(subject, names) : names);
+    const key = this.#cache && this.#policies.decisionKey(subject, allowed, this.#tokenVolume);
+    if (key) {
+      const hit = this.#cache!.get(key, (e) => reusableFor(e, subject.pod));
+      if (hit) {
+        const prefix = messagePrefixFor(hit, subject.pod);
+        return {
+          subject: reportSubject(subject),
+          decision: hit.decision,
+          ...(prefix !== undefined ? { messagePrefix: prefix } : {}),
+        };
+      }
+    } else this.#cache?.skip();
     const decision = this.#policies.admit(subject, allowed, this.#tokenVolume);
     const before = this.#decisions.size;
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
     if (shared.id >= before) fresh.push(shared);
-    const key = messageKey(decision);
+    if (key) this.#cache!.set(key, cachedDecision(shared.id, decision, subject.pod));
+    const messageEnd = messageKey(decision);
     return {
       subject: reportSubject(subject),
       decision: shared.id,
       ...(decision.message !== undefined
-        ? { messagePrefix: decision.message.slice(0, decision.message.length - key!.length) }
+        ? { messagePrefix: decision.message.slice(0, decision.message.length - messageEnd!.length) }
         : {}),
     };
   }

@@ -19,6 +19,7 @@ import { parseObjects } from "../io/documents.ts";
 import type { ListEnd } from "../io/list_stream.ts";
 import { type AuditLogStats, AuditLogTally } from "../workloads/audit_log.ts";
 import type { ReportBuilder, SharedDecision } from "../report/build.ts";
+import { addStats, type CacheStats } from "./decision_cache.ts";
 import {
   type AuditSetup,
   type AuditUnit,
@@ -66,6 +67,8 @@ interface Lane {
   /** Decisions the lane's auditor shared, by its ids; and the report's copies of them. */
   readonly decisions: SharedDecision[];
   readonly adopted: SharedDecision[];
+  /** The lane's decision cache figures, from its latest outcome. */
+  cache?: CacheStats;
   /** Why the lane stopped (a worker that failed to start or died), if it did. */
   failure(): Error | undefined;
   close(): void;
@@ -194,6 +197,8 @@ export interface DocumentAuditStats {
   /** Batches audited in this thread, and in workers. */
   localBatches: number;
   workerBatches: number;
+  /** The decision caches' figures, summed over threads (absent: no cache). */
+  cache?: CacheStats;
 }
 
 /** How this thread reads one source and takes its outcomes, in order. */
@@ -538,6 +543,7 @@ export async function auditDocuments(
       outcome = await local.submit(entry.docs);
     }
     outcome.decisions.forEach((d, i) => lane.decisions[outcome.firstDecision + i] = d);
+    if (outcome.cache) lane.cache = outcome.cache;
     for (const outcomes of outcome.documents) entry.reader.take(outcomes);
     if (outcome.error) throw restoreError(outcome.error);
   };
@@ -638,7 +644,14 @@ export async function auditDocuments(
       throw e;
     }
     while (queue.length) await take();
-    return { documents: docsRead, workers: workers.length, ...batches };
+    let cache: CacheStats | undefined;
+    for (const l of [local, ...workers]) if (l.cache) cache = addStats(cache, l.cache);
+    return {
+      documents: docsRead,
+      workers: workers.length,
+      ...batches,
+      ...(cache ? { cache } : {}),
+    };
   } finally {
     for (const w of workers) w.close();
     ticks.port1.close();

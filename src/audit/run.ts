@@ -3,11 +3,33 @@
  * admit every pod in one thread (`auditPods`) or several (`auditPodsInParallel`),
  * render the report, and map it to an exit code (`runAudit`).
  */
-import { type AuditSetup, candidateNames, PolicySet } from "./document_audit.ts";
+import {
+  type AuditSetup,
+  type CachedDecision,
+  cachedDecision,
+  candidateNames,
+  messagePrefixFor,
+  PolicySet,
+  reusableFor,
+} from "./document_audit.ts";
+import {
+  type CacheBudget,
+  cacheBudgetFromEnv,
+  type CacheStats,
+  cacheStatsWanted,
+  DecisionCache,
+  DEFAULT_CACHE_BUDGET,
+  formatCacheStats,
+} from "./decision_cache.ts";
 import { type AccessCheck, type AuditInputs, type AuditPolicy, warn } from "./inputs.ts";
 import { auditDocuments, type DocumentSource, type ListingSource } from "./pool.ts";
 import { EXIT_OK, EXIT_REFUSED, UsageError } from "../io/errors.ts";
-import { NO_USABLE_HINT, ReportBuilder, type ReportBuilderOptions } from "../report/build.ts";
+import {
+  NO_USABLE_HINT,
+  ReportBuilder,
+  type ReportBuilderOptions,
+  type SharedDecision,
+} from "../report/build.ts";
 import { type AuditReport, reportFails } from "../report/model.ts";
 import { type OutputFormat, renderReportChunks, writeChunks } from "../report/render.ts";
 import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
@@ -38,6 +60,10 @@ export async function auditPods(
   reportOptions: Omit<ReportBuilderOptions, "pss"> & {
     tokenVolume?: TokenVolumeMode;
     pss?: PssSetting;
+    /** The decision cache's budget (default DEFAULT_CACHE_BUDGET); null: no cache. */
+    decisionCache?: CacheBudget | null;
+    /** Receives the decision cache's figures after the audit. */
+    cacheStats?: (stats: CacheStats) => void;
   } = {},
 ): Promise<AuditReport> {
   const tokenVolume = reportOptions.tokenVolume ?? "projected";
@@ -46,6 +72,10 @@ export async function auditPods(
     ...reportOptions,
     pss: reportPss(reportOptions.pss, policies.length > 0),
   });
+  const budget = reportOptions.decisionCache === undefined
+    ? DEFAULT_CACHE_BUDGET
+    : reportOptions.decisionCache;
+  const cache = budget ? new DecisionCache<CachedDecision<SharedDecision>>(budget) : undefined;
   for await (
     const subject of inputs.subjects(
       (e) => builder.addEdge(e),
@@ -53,8 +83,21 @@ export async function auditPods(
     )
   ) {
     const allowed = access ? await access(subject, set.names) : set.names;
-    builder.add(subject, set.admit(subject, allowed, tokenVolume));
+    const key = cache && set.decisionKey(subject, allowed, tokenVolume);
+    if (key) {
+      const hit = cache!.get(key, (e) => reusableFor(e, subject.pod));
+      if (hit) {
+        const prefix = messagePrefixFor(hit, subject.pod);
+        const message = prefix === undefined ? undefined : prefix + hit.decision.message;
+        builder.addRepeat(subject, hit.decision, hit.verdict, message);
+        continue;
+      }
+    } else cache?.skip();
+    const decision = set.admit(subject, allowed, tokenVolume);
+    const shared = builder.add(subject, decision);
+    if (key) cache!.set(key, cachedDecision(shared, decision, subject.pod));
   }
+  if (cache) reportOptions.cacheStats?.(cache.stats());
   return builder.finish();
 }
 
@@ -77,6 +120,10 @@ export async function auditPodsInParallel(
     warn?: (message: string) => void;
     report?: Omit<ReportBuilderOptions, "positions">;
     pss?: PssSetting;
+    /** The decision cache's budget per thread (default DEFAULT_CACHE_BUDGET); null: none. */
+    decisionCache?: CacheBudget | null;
+    /** Receives the decision caches' figures (summed over threads) after the audit. */
+    cacheStats?: (stats: CacheStats) => void;
   },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
@@ -95,6 +142,7 @@ export async function auditPodsInParallel(
     tokenVolume,
     ...(opts.pss ? { pss: opts.pss } : {}),
     ...(listing ? { listing: { notJson: listing.notJson } } : {}),
+    ...(opts.decisionCache !== undefined ? { decisionCache: opts.decisionCache } : {}),
   };
   const sources: (DocumentSource | ListingSource)[] = documents ? await documents.sources() : [];
   if (listing) {
@@ -106,7 +154,7 @@ export async function auditPodsInParallel(
         : {}),
     });
   }
-  await auditDocuments(sources, setup, builder, {
+  const stats = await auditDocuments(sources, setup, builder, {
     jobs: opts.jobs,
     warn: opts.warn ?? warn,
     ...(documents
@@ -116,6 +164,7 @@ export async function auditPodsInParallel(
       }
       : {}),
   });
+  if (stats.cache) opts.cacheStats?.(stats.cache);
   return builder.finish();
 }
 
@@ -157,6 +206,11 @@ export interface AuditRunOptions {
   warn?: (message: string) => void;
   /** `--pss`: evaluate the pods against the Pod Security Standards too (or only, without PSPs). */
   pss?: PssSetting;
+  /**
+   * The decision cache's budget per thread; null: no cache; undefined: as
+   * `FALCO_PSP_DECISION_CACHE` says (decision_cache.ts).
+   */
+  decisionCache?: CacheBudget | null;
 }
 
 /** Runs the audit on the inputs, writes the report to stdout; returns the exit code. */
@@ -192,6 +246,12 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
     ...(opts.requester !== undefined ? { requester: opts.requester } : {}),
     ...(opts.noUsableHint !== undefined ? { noUsableHint: opts.noUsableHint } : {}),
   };
+  const decisionCache = opts.decisionCache === undefined
+    ? cacheBudgetFromEnv()
+    : opts.decisionCache;
+  const cacheStats = cacheStatsWanted()
+    ? (s?: CacheStats) => (opts.warn ?? warn)(formatCacheStats(s))
+    : undefined;
   const parallel = inputs.listing
     ? { listing: inputs.listing }
     : inputs.documents && !positions && (!access || access.rbac)
@@ -204,13 +264,18 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
       report: reportOptions,
       ...(opts.warn ? { warn: opts.warn } : {}),
       ...(opts.pss ? { pss: opts.pss } : {}),
+      decisionCache,
+      ...(cacheStats ? { cacheStats } : {}),
     })
     : await auditPods(policies, inputs, access, only, {
       ...reportOptions,
       positions,
       tokenVolume: opts.serviceAccountToken,
       ...(opts.pss ? { pss: opts.pss } : {}),
+      decisionCache,
+      ...(cacheStats ? { cacheStats } : {}),
     });
+  if (cacheStats && !decisionCache) cacheStats(undefined);
   if (opts.pss && policies.length > 0) {
     report.migration = migrationView(report, policies.map((p) => p.psp));
   }

@@ -423,7 +423,10 @@ export function objectPath(field: string): (string | number)[] {
  * a refused pod, the chosen PSP's changes of a changed one, none for an admitted
  * pod (finding a position can mean parsing the object's text again).
  */
-function positionsOf(subject: PodSubject, decision: DecisionLike) {
+function positionsOf(
+  subject: PodSubject,
+  decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
+) {
   const fields: Record<string, FieldPosition> = {};
   if (!subject.locate || decision.verdict === "admitted") return fields;
   const find = (f: string) => {
@@ -471,14 +474,34 @@ export class ReportBuilder {
     this.#edges.set(workloadKey(edge.child), ownRef(edge.owner));
   }
 
-  /** Adds one pod and the admission's decision on it. */
-  add(subject: PodSubject, decision: DecisionLike): void {
+  /** Adds one pod and the admission's decision on it; returns the report's shared copy. */
+  add(subject: PodSubject, decision: DecisionLike): SharedDecision {
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
     this.addShared(
       reportSubject(subject),
       shared,
       decision.message,
       // Found only for the pod that makes a new row (finding one can mean parsing again).
+      this.#positions ? () => positionsOf(subject, decision) : undefined,
+    );
+    return shared;
+  }
+
+  /**
+   * Adds one pod whose decision equals one `add` returned (a decision cache's hit):
+   * `verdict` is admission's own verdict of it, `message` the pod's own message.
+   */
+  addRepeat(
+    subject: PodSubject,
+    shared: SharedDecision,
+    verdict: Verdict,
+    message: string | undefined,
+  ): void {
+    const decision = { verdict, policy: shared.policy, results: shared.results };
+    this.addShared(
+      reportSubject(subject),
+      shared,
+      message,
       this.#positions ? () => positionsOf(subject, decision) : undefined,
     );
   }
