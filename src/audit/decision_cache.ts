@@ -13,10 +13,12 @@
  * source keys (null or not), hostPath.path, flexVolume.driver, csi.driver and the whole
  * `projected` source; the annotations (all of them with PSPs, since the admitted pod's are
  * reported; the seccomp and AppArmor ones the Pod Security checks read without). With `--pss`
- * also the namespace, `os`, `hostUsers`, the volume names and each probe's and lifecycle
- * handler's httpGet/tcpSocket host. Volume names are written as the index of the first volume
- * of that name (mounts point at it), except where a name is read for itself: `--pss`
- * messages, the secret token volume mode, a volume of no known type (its message names it).
+ * also `os`, `hostUsers`, the volume names and each probe's and lifecycle handler's
+ * httpGet/tcpSocket host (a pod's PSS result holds every revision of every check, so no
+ * version, and so no namespace, is part of it). Volume names are written as the index of the
+ * first volume of that name (mounts point at it), except where a name is read for itself:
+ * `--pss` messages, the secret token volume mode, a volume of no known type (its message
+ * names it).
  *
  * The pod's own name is not in the key: the messages that carry it are rendered for each pod
  * by the caller (`forbiddenPrefix`, and a 422 is reused only for a pod of the same name).
@@ -194,7 +196,6 @@ export interface PodKeyContext {
   allowed: string;
   /** The token volume the ServiceAccount plugin adds ("none": the pod is not changed). */
   tokenVolume: TokenVolumeMode;
-  namespace: string;
 }
 
 const ALLOWED_KEYS = new WeakMap<readonly string[], string>();
@@ -420,7 +421,7 @@ export function decisionKey(pod: Pod, ctx: KeyContext, own: PodKeyContext): stri
     const rawNames = ctx.pss || secretToken;
     const alias = new Map<unknown, number>();
     let s = `${own.allowed}\n${token}\n`;
-    if (ctx.pss) s += `${JSON.stringify(own.namespace)}${canon(spec.os)}${canon(spec.hostUsers)}\n`;
+    if (ctx.pss) s += `${canon(spec.os)}${canon(spec.hostUsers)}\n`;
     s += annotationsKey(field(pod.metadata, "annotations"), ctx.psp) + "\n";
     if (token !== "none") {
       s += canon(spec.automountServiceAccountToken);

@@ -190,7 +190,6 @@ export class PolicySet {
     return decisionKey(subject.pod, this.#keyContext, {
       allowed: this.#all.length ? allowedKey(allowed) : "",
       tokenVolume: admitted || this.#all.length === 0 ? "none" : tokenVolume,
-      namespace: subject.namespace,
     });
   }
 
