@@ -1,19 +1,21 @@
 /**
- * Live-cluster benchmark (issue 5, "Scale"): a real kube-apiserver v1.20.2
- * (scripts/start-apiserver.sh) holding 10,000 pods in 50 namespaces; times
- * `audit-pods -A` (the CLI as a subprocess, PSPs and RBAC read from the
- * cluster) against `kubectl get pods -A -o json` on the same server, and prints
- * the ratio (target: at most 1.2x). It tries page sizes (`--chunk-size`) and
- * listing concurrency (FALCO_PSP_LIST_CONCURRENCY) and prints a table of wall
- * time, ratio and peak RSS for each, which is where the defaults in
- * src/cluster (LIST_DEFAULTS in client.ts, DEFAULT_CHUNK_SIZE in kubeconfig.ts,
- * whose comments give the figures) come from. On a machine shared with other
- * work, differences under ~15% between choices did not repeat from run to run.
- * It is not a test and asserts nothing.
+ * Live-cluster benchmark (issues 5 and 10.4): a real kube-apiserver v1.20.2
+ * (scripts/start-apiserver.sh) holding `--pods` pods (default 10,000) in `--namespaces`
+ * namespaces; times `audit-pods -A` (the CLI as a subprocess, PSPs and RBAC read from the
+ * cluster) with `-j 1` (one thread) and with the default threads (the listing's pages
+ * audited by worker threads as they arrive), against `kubectl get pods -A -o json` on the
+ * same server. For each it prints the median wall time, the CPU time of the process (user +
+ * system), the peak RSS, pods per second, and the CPU the API server and etcd spent
+ * meanwhile (they share the machine), with the machine's load (`uptime`) before and after.
+ * `--explore` also tries page sizes (`--chunk-size`) and listing concurrency
+ * (FALCO_PSP_LIST_CONCURRENCY), which is where the defaults in src/cluster (LIST_DEFAULTS in
+ * client.ts, DEFAULT_CHUNK_SIZE in kubeconfig.ts, whose comments give the figures) come
+ * from. On a machine shared with other work, differences under ~15% between choices did not
+ * repeat from run to run. It is not a test and asserts nothing.
  *
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_live.ts
- *     [--pods 10000] [--namespaces 50] [--runs 3] [--chunks 250,500,1000,2000,0]
- *     [--concurrency 1,2,4,8] [--mode-chunks 500,1000] [--env FILE] [--keep]
+ *     [--pods 10000] [--namespaces 50] [--runs 3] [--env FILE] [--keep]
+ *     [--explore [--chunks 250,500,1000,2000,0] [--concurrency 1,2,4,8] [--mode-chunks 500,1000]]
  *
  * --env FILE  use a server already started by scripts/start-apiserver.sh (its env file);
  *             pods are created only if the cluster does not hold them yet.
@@ -21,11 +23,13 @@
  *
  * Runs are interleaved (kubectl, then each choice, `--runs` rounds) and the median of
  * each is shown, so that load from others on the machine hits every choice alike.
- * Peak RSS is the child's maximum resident set size from `/usr/bin/time -v`.
+ * Peak RSS and CPU are the child's, from `/usr/bin/time -v`; the server's CPU is read from
+ * /proc/<pid>/stat of kube-apiserver and etcd before and after each run.
  */
 import { DEFAULT_CHUNK_SIZE, loadConnection } from "../src/cluster/kubeconfig.ts";
 import { ClusterClient, httpsTransport, LIST_DEFAULTS } from "../src/cluster/client.ts";
 import { ApiError } from "../src/cluster/errors.ts";
+import { defaultJobs } from "../src/audit/run.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TARGET_RATIO = 1.2;
@@ -40,6 +44,7 @@ const runs = Number(arg("--runs", "3"));
 const chunks = arg("--chunks", "250,500,1000,2000,0").split(",").map(Number);
 const concurrencies = arg("--concurrency", "1,2,4,8").split(",").map(Number);
 const modeChunks = arg("--mode-chunks", "500,1000").split(",").map(Number);
+const explore = Deno.args.includes("--explore");
 const envFile = Deno.args.includes("--env") ? arg("--env", "") : undefined;
 const keep = Deno.args.includes("--keep");
 
@@ -333,6 +338,10 @@ async function seed(c: ClusterClient): Promise<void> {
 interface Measured {
   code: number;
   wallS: number;
+  /** User + system CPU seconds of the child. */
+  cpuS: number;
+  /** CPU seconds kube-apiserver and etcd spent during the run. */
+  serverCpuS: number;
   rssMB: number;
   outBytes: number;
   /** The last bytes of stdout (audit-pods' summary line). */
@@ -340,8 +349,25 @@ interface Measured {
   stderr: string;
 }
 
+/** CPU seconds (user + system) process `pid` has used so far, or 0 when unknown. */
+function cpuOf(pid: string | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the name), in ticks
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+let serverPids: (string | undefined)[] = [];
+const serverCpu = () => serverPids.reduce((n, pid) => n + cpuOf(pid), 0);
+
 /** Runs a command under `/usr/bin/time -v`, stdout counted and dropped. */
 async function measure(cmd: string[], env: Record<string, string>): Promise<Measured> {
+  const serverBefore = serverCpu();
   const start = performance.now();
   const child = new Deno.Command("/usr/bin/time", {
     args: ["-v", ...cmd],
@@ -364,19 +390,30 @@ async function measure(cmd: string[], env: Record<string, string>): Promise<Meas
     child.status,
   ]);
   const wallS = (performance.now() - start) / 1000;
+  const serverCpuS = serverCpu() - serverBefore;
   let stderr = new TextDecoder().decode(stderrBytes);
+  const seconds = (what: string) =>
+    Number(new RegExp(`${what} time \\(seconds\\): ([0-9.]+)`).exec(stderr)?.[1] ?? NaN);
+  const cpuS = seconds("User") + seconds("System");
   const rssMB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN) /
     1024;
   stderr = stderr.slice(0, stderr.indexOf("\tCommand being timed"));
   const tail = new TextDecoder().decode(last.subarray(-2048));
-  return { code: status.code, wallS, rssMB, outBytes, tail, stderr };
+  return { code: status.code, wallS, cpuS, serverCpuS, rssMB, outBytes, tail, stderr };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The machine's load, as `uptime` prints it. */
+async function uptime(): Promise<string> {
+  const out = await new Deno.Command("uptime", { stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
 async function main(): Promise<void> {
   const { env, started } = await startServer();
   const kubeconfig = env.KUBECONFIG;
+  serverPids = [env.APISERVER_PID, env.ETCD_PID];
   try {
     const admin = await adminClient(kubeconfig);
     await seed(admin);
@@ -405,19 +442,28 @@ async function main(): Promise<void> {
       },
       runs: [],
     });
-    // page sizes, one request at a time (as kubectl lists)
-    for (const chunk of chunks) choices.push(choice(chunk, false, 1));
-    // concurrency at some page sizes: the next page requested while this one is audited,
-    // and namespaces listed in parallel
-    for (const chunk of modeChunks) {
-      for (const conc of concurrencies) choices.push(choice(chunk, true, conc));
+    if (explore) {
+      // page sizes, one request at a time (as kubectl lists)
+      for (const chunk of chunks) choices.push(choice(chunk, false, 1));
+      // concurrency at some page sizes: the next page requested while this one is audited,
+      // and namespaces listed in parallel
+      for (const chunk of modeChunks) {
+        for (const conc of concurrencies) choices.push(choice(chunk, true, conc));
+      }
     }
+    const jobs = defaultJobs();
     choices.push({
-      label: "audit-pods -A (defaults)",
+      label: "audit-pods -A -j 1 (one thread)",
+      cmd: [...cli, ...auditArgs, "-j", "1"],
+      env: {},
+      runs: [],
+    }, {
+      label: `audit-pods -A (defaults: ${jobs} threads)`,
       cmd: [...cli, ...auditArgs],
       env: {},
       runs: [],
     });
+    const loadBefore = await uptime();
     // warm-up: module cache, the server's caches
     await measure(choices[0].cmd, choices[0].env);
     await measure(choices[choices.length - 1].cmd, {});
@@ -435,29 +481,40 @@ async function main(): Promise<void> {
         c.runs.push(m);
       }
     }
+    const loadAfter = await uptime();
     const base = median(choices[0].runs.map((m) => m.wallS));
     console.log(
-      `\n${podCount} pods in ${nsCount} namespaces; median of ${runs} runs (runs interleaved)\n`,
+      `\n${podCount} pods in ${nsCount} namespaces; median of ${runs} runs (runs interleaved); ` +
+        `${navigator.hardwareConcurrency} CPUs`,
     );
+    console.log(`load before: ${loadBefore}\nload after:  ${loadAfter}\n`);
     console.log(
       `${"command".padEnd(76)} ${"wall s".padStart(7)} ${"ratio".padStart(6)} ${
-        "peak RSS".padStart(9)
-      } ${"stdout".padStart(9)}`,
+        "CPU s".padStart(6)
+      } ${"server CPU s".padStart(12)} ${"pods/s".padStart(7)} ${"peak RSS".padStart(9)} ${
+        "stdout".padStart(9)
+      }`,
     );
     for (const c of choices) {
       const wall = median(c.runs.map((m) => m.wallS));
+      const cpu = median(c.runs.map((m) => m.cpuS));
+      const server = median(c.runs.map((m) => m.serverCpuS));
       const rss = Math.max(...c.runs.map((m) => m.rssMB));
       const out = c.runs[0].outBytes;
       console.log(
         `${c.label.padEnd(76)} ${wall.toFixed(2).padStart(7)} ${
           (wall / base).toFixed(2).padStart(5)
-        }x ${rss.toFixed(0).padStart(6)} MB ${(out / 1024 / 1024).toFixed(1).padStart(6)} MB`,
+        }x ${cpu.toFixed(2).padStart(6)} ${server.toFixed(2).padStart(12)} ${
+          (podCount / wall).toFixed(0).padStart(7)
+        } ${rss.toFixed(0).padStart(6)} MB ${(out / 1024 / 1024).toFixed(1).padStart(6)} MB`,
       );
     }
-    const fastest = choices.slice(1, -1).reduce((a, b) =>
-      median(a.runs.map((m) => m.wallS)) <= median(b.runs.map((m) => m.wallS)) ? a : b
-    );
-    console.log(`\nfastest choice: ${fastest.label}`);
+    if (explore) {
+      const fastest = choices.slice(1, -2).reduce((a, b) =>
+        median(a.runs.map((m) => m.wallS)) <= median(b.runs.map((m) => m.wallS)) ? a : b
+      );
+      console.log(`\nfastest choice: ${fastest.label}`);
+    }
     console.log(
       `defaults (src/cluster): --chunk-size ${DEFAULT_CHUNK_SIZE}, ${
         LIST_DEFAULTS.prefetch ? "prefetch" : "sequential"
@@ -465,12 +522,15 @@ async function main(): Promise<void> {
         LIST_DEFAULTS.listConcurrency === 1
           ? "cluster-wide"
           : `${LIST_DEFAULTS.listConcurrency} namespaces at a time`
-      }`,
+      }, ${jobs} threads`,
     );
-    const def = median(choices[choices.length - 1].runs.map((m) => m.wallS));
+    const wallOf = (c: Choice) => median(c.runs.map((m) => m.wallS));
+    const one = choices[choices.length - 2];
+    const def = choices[choices.length - 1];
     console.log(
-      `\naudit-pods -A (defaults) / kubectl get pods -A -o json: ${(def / base).toFixed(2)}x ` +
-        `(target <= ${TARGET_RATIO}x)`,
+      `\naudit-pods -A (defaults) / kubectl get pods -A -o json: ${
+        (wallOf(def) / base).toFixed(2)
+      }x (target <= ${TARGET_RATIO}x); defaults / -j 1: ${(wallOf(def) / wallOf(one)).toFixed(2)}x`,
     );
   } finally {
     if (started && !keep) {
