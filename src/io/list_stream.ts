@@ -207,10 +207,15 @@ export class ListSplitter {
   /**
    * Takes, in one piece, the lines of `text` (whole lines) from `pos` on that push would add
    * to the open item one by one: JSON, up to the item's closing line or a document marker;
-   * YAML (items at column 0 only), the lines that start with a space. Returns where it stopped and how many
+   * YAML (items at column 0 only), the lines that start with a space. `markers`: `text` may
+   * hold a document marker line (else it is not looked for). Returns where it stopped and how many
    * lines it took, or undefined when the line at `pos` is not such a line (push decides).
    */
-  take(text: string, pos: number): { pos: number; lines: number } | undefined {
+  take(
+    text: string,
+    pos: number,
+    markers = true,
+  ): { pos: number; lines: number } | undefined {
     if (this.#phase !== "items" || (!this.#json && this.#indent !== 0)) return undefined;
     if (text.charCodeAt(pos) !== 0x20 || (this.#json && text.startsWith(this.#close, pos))) {
       return undefined;
@@ -222,11 +227,13 @@ export class ListSplitter {
       const close = text.indexOf(this.#closeLine, pos);
       stop = close < 0 ? text.lastIndexOf("\n") : close;
       if (stop < pos) return undefined;
-      const piece = text.slice(pos, stop);
-      const dashes = piece.indexOf("\n---");
-      const dots = piece.indexOf("\n...");
-      if (dashes >= 0) stop = pos + dashes;
-      if (dots >= 0 && pos + dots < stop) stop = pos + dots;
+      if (markers) {
+        const piece = text.slice(pos, stop);
+        const dashes = piece.indexOf("\n---");
+        const dots = piece.indexOf("\n...");
+        if (dashes >= 0) stop = pos + dashes;
+        if (dots >= 0 && pos + dots < stop) stop = pos + dots;
+      }
     } else {
       NOT_INDENTED.lastIndex = pos;
       const m = NOT_INDENTED.exec(text);

@@ -588,10 +588,13 @@ async function* splitDocuments(
       beforeWait: state.beforeWait,
     })
   ) {
+    // whether a line of the text may be a document marker (`---`, `...`)
+    const markers = text.startsWith("---") || text.startsWith("...") ||
+      text.includes("\n---") || text.includes("\n...");
     for (let pos = 0; pos < text.length;) {
       if (list !== undefined) {
         // the lines inside a List's item, many at once
-        const took = list.take(text, pos);
+        const took = list.take(text, pos, markers);
         if (took) {
           pos = took.pos;
           lineNo += took.lines;
