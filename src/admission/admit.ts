@@ -134,8 +134,10 @@ function admissionOrder(candidates: readonly CompiledPolicy[]): readonly Compile
       sorted = false;
     }
   }
-  if (sorted) return candidates as readonly Compiled[];
-  const result = (candidates as Compiled[]).slice().sort(byName);
+  const result = sorted
+    ? candidates as Compiled[]
+    : (candidates as Compiled[]).slice().sort(byName);
+  // Sorted lists too: a list seen again (a PolicySet's) is not checked PSP by PSP again.
   orderCache.set(candidates, { source: [...candidates], sorted: result });
   return result;
 }

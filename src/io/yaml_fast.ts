@@ -362,6 +362,26 @@ const LOAD_OPTIONS: LoadOptions = {
 };
 
 /**
+ * LOAD_OPTIONS without the listener, for texts where it has nothing to find: no flow
+ * collection (so no collection can be a key: `?` keys never pass the screen, and a block
+ * collection cannot be an implicit key), no scalar that may be too long, no item positions
+ * asked. A listener call per node opened and closed is a tenth of js-yaml's time.
+ */
+const LOAD_OPTIONS_PLAIN: LoadOptions = { schema: SCHEMA, onWarning: LOAD_OPTIONS.onWarning };
+
+/** The load options with a recursion bound, made once per bound (documents.ts has one). */
+const boundOptions = new Map<number, [listening: LoadOptions, plain: LoadOptions]>();
+
+function loadOptions(listen: boolean, maxDepth: number): LoadOptions {
+  let o = boundOptions.get(maxDepth);
+  if (o === undefined) {
+    o = [withMaxDepth(LOAD_OPTIONS, maxDepth), withMaxDepth(LOAD_OPTIONS_PLAIN, maxDepth)];
+    boundOptions.set(maxDepth, o);
+  }
+  return listen ? o[0] : o[1];
+}
+
+/**
  * Reads one YAML document whose root is a mapping, exactly as the `yaml` library path of
  * documents.ts would read it, or returns undefined: the `yaml` library must decide (another
  * kind of document, an error, or text the fast path does not read). With `items`, also where
@@ -382,12 +402,13 @@ export function fastParseYaml(
     ? Math.max(0, limits.maxScalarChars - 1024)
     : Infinity;
   tooLong = false;
+  const listen = at.flow || itemStarts !== undefined || longestScalar !== Infinity;
   try {
     let value: unknown;
     try {
       // js-yaml 4.2+ bounds its recursion (every node counts, scalars too); deeper input is
       // refused below anyway
-      value = load(text, withMaxDepth(LOAD_OPTIONS, limits.maxNesting + 2));
+      value = load(text, loadOptions(listen, limits.maxNesting + 2));
     } catch {
       return undefined;
     }
@@ -402,7 +423,7 @@ export function fastParseYaml(
     if (n < 0) return undefined;
     if (seen) {
       for (const c of composed) if (!seen.has(c as object)) return undefined;
-    } else if (n !== composed.length) return undefined;
+    } else if (listen && n !== composed.length) return undefined;
     const doc: FastDocument = {
       value: value as Record<string, unknown>,
       line: at.line,
