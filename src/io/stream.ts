@@ -789,6 +789,39 @@ export class ListItemUnsure extends Error {
 const JSON_ODD =
   // deno-lint-ignore no-control-regex
   /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
+/** Where JSON_NEGATIVE_ZERO, a merge key or a `__proto__` key may be (one quick look). */
+const JSON_MAYBE_DIFFERS = /<<|__proto__|-0/;
+/** A key (or a string) followed by white space before a `:`. */
+const JSON_SPACED_KEY = /"\s+:/;
+
+/** Keys of every mapping of a parsed JSON value, or -1 when collections nest `max` deep. */
+function keysIn(value: unknown, depth: number, max: number): number {
+  if (typeof value !== "object" || value === null) return 0;
+  if (depth >= max) return -1;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const k = keysIn(v, depth + 1, max);
+      if (k < 0) return -1;
+      n += k;
+    }
+    return n;
+  }
+  for (const key in value) {
+    const k = keysIn((value as Record<string, unknown>)[key], depth + 1, max);
+    if (k < 0) return -1;
+    n += k + 1;
+  }
+  return n;
+}
+
+/** Occurrences of `":` (a key's end, or an escaped quote before a colon) in a text. */
+function keyMarks(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('":'); i >= 0; i = text.indexOf('":', i + 2)) n++;
+  return n;
+}
+
 /** `-0`: an integer zero to YAML, negative zero to JSON.parse. */
 const JSON_NEGATIVE_ZERO = /[:[,]\s*-0\s*[,\]}\n]/;
 /** An exponent of three or more digits: out of range, YAML keeps the text, JSON.parse not. */
@@ -803,9 +836,10 @@ const JSON_LONG_LINE_OK = /^ *"[^"\\]{0,900}": /;
 function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
   const { text, file } = doc;
   if (
-    JSON_ODD.test(text) || text.includes("<<") /* a merge key */ ||
-    text.includes('"__proto__"') || (text.includes("-0") && JSON_NEGATIVE_ZERO.test(text)) ||
-    JSON_BIG_EXPONENT.test(text)
+    JSON_ODD.test(text) || JSON_BIG_EXPONENT.test(text) ||
+    (JSON_MAYBE_DIFFERS.test(text) &&
+      (text.includes("<<") /* a merge key */ || text.includes('"__proto__"') ||
+        JSON_NEGATIVE_ZERO.test(text)))
   ) return undefined;
   for (let start = 0; start < text.length;) {
     let end = text.indexOf("\n", start);
@@ -820,8 +854,16 @@ function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  // the item lies two levels deep in its List
-  if (jsonProblem(text, MAX_NESTING - 2)) return undefined;
+  // What jsonProblem looks for (the item lies two levels deep in its List), told cheaply when
+  // every key is right before its `:` and the text has as many `":` as the value has keys: a
+  // key read twice would leave the value fewer (a `":` in a string sends it to jsonProblem).
+  const keys = keysIn(value, 0, MAX_NESTING - 2);
+  if (
+    keys < 0 || text.length > MAX_SCALAR_CHARS || JSON_SPACED_KEY.test(text) ||
+    keyMarks(text) !== keys
+  ) {
+    if (jsonProblem(text, MAX_NESTING - 2)) return undefined;
+  }
   const at = { documents: doc.documents, lines: doc.lines, item: doc.item };
   let located: LoadedObject | undefined;
   return {

@@ -342,6 +342,18 @@ function edgeCases(): [string, string][] {
       json.replace('"name": "seven",', '"name": "seven",\n                "name": "again",'),
     ],
     [
+      "json duplicate key, and a quote before a colon in a string",
+      json.replace('"name": "seven",', '"name": "seven",\n                "name": "a\\":b",'),
+    ],
+    [
+      "json duplicate key written with a space before its colon",
+      json.replace('"name": "seven",', '"name": "seven",\n                "name" : "again",'),
+    ],
+    [
+      "json a key with a space before its colon",
+      json.replace('"name": "seven",', '"name" : "seven",'),
+    ],
+    [
       "unknown field in item 3, missing containers in item 5",
       kubectlJson(
         listOf([...pods(3), { ...one, spec: { ...one.spec as Obj, bogus: true } }, one, {
