@@ -14,12 +14,15 @@
  * repeat from run to run. It is not a test and asserts nothing.
  *
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_live.ts
- *     [--pods 10000] [--namespaces 50] [--runs 3] [--env FILE] [--keep]
+ *     [--pods 10000] [--namespaces 50] [--psps 3] [--runs 3] [--env FILE] [--keep]
  *     [--explore [--chunks 250,500,1000,2000,0] [--concurrency 1,2,4,8] [--mode-chunks 500,1000]]
  *
  * --env FILE  use a server already started by scripts/start-apiserver.sh (its env file);
  *             pods are created only if the cluster does not hold them yet.
  * --keep      leave the server running (prints its env file) instead of stopping it.
+ * --psps N    N PSPs (at least 3): privileged, baseline, restricted, and variants of
+ *             restricted (each its own user range) that every service account may use,
+ *             so that each pod is tried against more of them.
  *
  * Runs are interleaved (kubectl, then each choice, `--runs` rounds) and the median of
  * each is shown, so that load from others on the machine hits every choice alike.
@@ -39,6 +42,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && Deno.args[i + 1] !== undefined ? Deno.args[i + 1] : fallback;
 }
 const podCount = Number(arg("--pods", "10000"));
+/** PSPs in the cluster: privileged, baseline, restricted, and variants of restricted. */
+const pspCount = Math.max(3, Number(arg("--psps", "3")));
 const nsCount = Number(arg("--namespaces", "50"));
 const runs = Number(arg("--runs", "3"));
 const chunks = arg("--chunks", "250,500,1000,2000,0").split(",").map(Number);
@@ -133,6 +138,20 @@ const PSPS: Obj[] = [
   },
 ].map((p) => ({ apiVersion: "policy/v1beta1", kind: "PodSecurityPolicy", ...p }));
 
+/** The variants of restricted beyond the first three PSPs (`--psps`). */
+const EXTRA_PSPS: Obj[] = Array.from({ length: pspCount - 3 }, (_, k) => {
+  const restricted = PSPS[2] as { spec: Obj };
+  return {
+    apiVersion: "policy/v1beta1",
+    kind: "PodSecurityPolicy",
+    metadata: { name: `restricted-${String(k).padStart(2, "0")}` },
+    spec: {
+      ...restricted.spec,
+      runAsUser: { rule: "MustRunAs", ranges: [{ min: 1000 + k, max: 65535 }] },
+    },
+  };
+});
+
 /** RBAC: every service account may use restricted; the default SA of every 5th namespace baseline. */
 function rbacObjects(): { path: string; body: Obj }[] {
   const rbac = "/apis/rbac.authorization.k8s.io/v1";
@@ -149,6 +168,35 @@ function rbacObjects(): { path: string; body: Obj }[] {
           resources: ["podsecuritypolicies"],
           resourceNames: [psp],
           verbs: ["use"],
+        }],
+      },
+    });
+  }
+  if (EXTRA_PSPS.length) {
+    out.push({
+      path: `${rbac}/clusterroles`,
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "psp:extra" },
+        rules: [{
+          apiGroups: ["policy"],
+          resources: ["podsecuritypolicies"],
+          resourceNames: EXTRA_PSPS.map((p) => (p.metadata as Obj).name),
+          verbs: ["use"],
+        }],
+      },
+    }, {
+      path: `${rbac}/clusterrolebindings`,
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "psp:extra:serviceaccounts" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "psp:extra" },
+        subjects: [{
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "Group",
+          name: "system:serviceaccounts",
         }],
       },
     });
@@ -302,13 +350,8 @@ async function parallel(count: number, width: number, job: (i: number) => Promis
 }
 
 async function seed(c: ClusterClient): Promise<void> {
-  const existing = (await c.list("/api/v1/pods")).length;
-  if (existing >= podCount) {
-    console.log(`cluster already holds ${existing} pods`);
-    return;
-  }
-  const t0 = performance.now();
-  for (const p of PSPS) {
+  // PSPs and RBAC first: a server seeded before may lack the variants of --psps
+  for (const p of [...PSPS, ...EXTRA_PSPS]) {
     await createIgnoringExisting(c, "/apis/policy/v1beta1/podsecuritypolicies", p);
   }
   await parallel(nsCount, 16, (n) =>
@@ -318,6 +361,12 @@ async function seed(c: ClusterClient): Promise<void> {
       metadata: { name: nsName(n) },
     }));
   for (const { path, body } of rbacObjects()) await createIgnoringExisting(c, path, body);
+  const existing = (await c.list("/api/v1/pods")).length;
+  if (existing >= podCount) {
+    console.log(`cluster already holds ${existing} pods`);
+    return;
+  }
+  const t0 = performance.now();
   let done = 0;
   await parallel(podCount, 48, async (i) => {
     const pod = podFor(i);
@@ -484,7 +533,8 @@ async function main(): Promise<void> {
     const loadAfter = await uptime();
     const base = median(choices[0].runs.map((m) => m.wallS));
     console.log(
-      `\n${podCount} pods in ${nsCount} namespaces; median of ${runs} runs (runs interleaved); ` +
+      `\n${podCount} pods in ${nsCount} namespaces, ${pspCount} PSPs; median of ${runs} runs ` +
+        `(runs interleaved); ` +
         `${navigator.hardwareConcurrency} CPUs`,
     );
     console.log(`load before: ${loadBefore}\nload after:  ${loadAfter}\n`);
