@@ -183,14 +183,6 @@ export interface ClientOptions {
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
-/** A Kubernetes list response, as far as paging needs it. */
-interface ListBody {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { continue?: string; resourceVersion?: string };
-  items?: Record<string, unknown>[];
-}
-
 /** Options of one listing. */
 export interface ListOptions {
   labelSelector?: string;
@@ -347,7 +339,7 @@ export class ClusterClient {
       try {
         do {
           const page: ListText = await pending!;
-          const meta = page.metadata as ListBody["metadata"] | undefined;
+          const meta = page.metadata as { continue?: unknown } | undefined;
           cont = (typeof meta?.continue === "string" && meta.continue) || undefined;
           pending = cont && this.#opts.prefetch ? fetchPage(cont) : undefined;
           const listKind = typeof page.kind === "string" ? page.kind : undefined;
