@@ -349,9 +349,10 @@ function objectsReader(
         for (const [k, n] of staged.skipped) skipped.set(k, (skipped.get(k) ?? 0) + n);
         objects += staged.objects;
         staged.commit();
+        end.kept?.close();
         return;
       }
-      const text = end.text ?? await readDocumentLines(file, end.lines, end.endLines);
+      const text = end.kept?.text() ?? await readDocumentLines(file, end.lines, end.endLines);
       await hooks.auditWhole(reader, {
         file,
         format: "yaml",

@@ -35,10 +35,100 @@ export interface ListEnd {
   /** The layout held to the end (else not every item was given, and some may be cut wrong). */
   regular: boolean;
   /**
-   * The whole document's text, when its input cannot be read again (stdin, a pipe). It is
-   * held only for such input, and within the bound every document has (`maxChars`).
+   * The whole document's text, when its input cannot be read again (stdin, a pipe), kept
+   * aside while it was read (see TextSpill); within the bound every document has (`maxChars`).
    */
-  text?: string;
+  kept?: TextSpill;
+}
+
+/** Characters gathered before they are written to a TextSpill's file. */
+const SPILL_CHARS = 1 << 20;
+
+/**
+ * The text of a List read from input that cannot be read again (stdin, a pipe), kept until
+ * the List's end says whether it must be read whole: in a temporary file, removed as soon as
+ * it is open (the open file keeps it, and nothing is left behind whatever happens), else
+ * (no temporary directory, or a system that cannot remove an open file) in memory. Memory
+ * holds at most SPILL_CHARS of it then.
+ */
+export class TextSpill {
+  #file: Deno.FsFile | undefined;
+  #bytes = 0;
+  #pieces: string[] = [];
+  #chars = 0;
+  #memory: string[] = [];
+
+  constructor() {
+    let path: string | undefined;
+    try {
+      path = Deno.makeTempFileSync({ prefix: "falco-psp-list-" });
+      this.#file = Deno.openSync(path, { read: true, write: true });
+      Deno.removeSync(path);
+      path = undefined;
+    } catch {
+      this.#file?.close();
+      this.#file = undefined;
+      if (path !== undefined) {
+        try {
+          Deno.removeSync(path);
+        } catch { /* gone */ }
+      }
+    }
+  }
+
+  /** Whether the text goes to a file (not memory). */
+  get onDisk(): boolean {
+    return this.#file !== undefined;
+  }
+
+  /** Adds the next line, or lines joined by `\n` (each ends with a line break in the text). */
+  add(lines: string): void {
+    this.#pieces.push(lines, "\n");
+    this.#chars += lines.length + 1;
+    if (this.#chars >= SPILL_CHARS) this.#flush();
+  }
+
+  #flush(): void {
+    const text = this.#pieces.join("");
+    this.#pieces = [];
+    this.#chars = 0;
+    if (!this.#file) {
+      this.#memory.push(text);
+      return;
+    }
+    const bytes = new TextEncoder().encode(text);
+    for (let at = 0; at < bytes.length;) at += this.#file.writeSync(bytes.subarray(at));
+    this.#bytes += bytes.length;
+  }
+
+  /** The text kept (its file is closed after). */
+  text(): string {
+    this.#flush();
+    const file = this.#file;
+    if (!file) return this.#memory.join("");
+    try {
+      file.seekSync(0, Deno.SeekMode.Start);
+      const bytes = new Uint8Array(this.#bytes);
+      for (let at = 0; at < bytes.length;) {
+        const n = file.readSync(bytes.subarray(at));
+        if (n === null) break;
+        at += n;
+      }
+      return new TextDecoder().decode(bytes);
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Lets go of the text. */
+  close(): void {
+    try {
+      this.#file?.close();
+    } catch { /* closed */ }
+    this.#file = undefined;
+    this.#memory = [];
+    this.#pieces = [];
+  }
 }
 
 /** Where a List's items begin: JSON or YAML, and the indentation of their lines. */
@@ -173,9 +263,8 @@ export class ListSplitter {
   /** JSON: the item before ended with `},`. */
   #comma = true;
   readonly #skeleton: string[];
-  /** The whole text when kept: lines joined a thousand at a time (compact), and the rest. */
-  readonly #all: string[] | undefined;
-  #allLines: string[] = [];
+  /** The whole text, when kept. */
+  readonly #kept: TextSpill | undefined;
   #open: string;
   #close: string;
   /** `\n` and the closing line of a JSON item. */
@@ -188,8 +277,8 @@ export class ListSplitter {
     this.#lineNo = head.firstLine + head.header.length;
     this.#chars = head.chars;
     this.#skeleton = [...head.header];
-    this.#all = head.keep ? [] : undefined;
-    if (head.keep) this.#allLines = [...head.header];
+    this.#kept = head.keep ? new TextSpill() : undefined;
+    for (const line of head.keep ? head.header : []) this.#kept!.add(line);
     this.#phase = start.json ? "between" : "items";
     this.#open = " ".repeat(start.indent) + "{";
     this.#close = " ".repeat(start.indent) + "}";
@@ -244,7 +333,7 @@ export class ListSplitter {
     const piece = text.slice(pos, stop);
     let lines = 1;
     for (let nl = piece.indexOf("\n"); nl >= 0; nl = piece.indexOf("\n", nl + 1)) lines++;
-    if (this.#all) this.#allLines.push(piece);
+    this.#kept?.add(piece);
     this.#grow(stop + 1 - pos);
     this.#item.push(piece);
     this.#lineNo += lines;
@@ -270,19 +359,13 @@ export class ListSplitter {
         json: this.#json,
         items: this.#items,
         regular,
-        ...(this.#all ? { text: [...this.#all, ...this.#allLines].join("\n") + "\n" } : {}),
+        ...(this.#kept ? { kept: this.#kept } : {}),
       },
     };
   }
 
   #count(line: string): void {
-    if (this.#all) {
-      this.#allLines.push(line);
-      if (this.#allLines.length >= 1024) {
-        this.#all.push(this.#allLines.join("\n"));
-        this.#allLines = [];
-      }
-    }
+    this.#kept?.add(line);
     this.#grow(line.length + 1);
   }
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { parseObjects } from "../../src/io/documents.ts";
-import type { ListEnd } from "../../src/io/list_stream.ts";
+import { type ListEnd, TextSpill } from "../../src/io/list_stream.ts";
 import {
   type DocumentText,
   ListItemUnsure,
@@ -81,7 +81,7 @@ Deno.test("each item of a List, read on its own, has the whole document's object
     assert.equal(end.items, list.items.length);
     assert.equal(end.lines, 0);
     assert.equal(end.endLines, text.split("\n").length - 1);
-    assert.equal(end.text, undefined, "a regular file is read again, not held");
+    assert.equal(end.kept, undefined, "a regular file is read again, not kept");
   }
 });
 
@@ -125,4 +125,37 @@ Deno.test("an item that does not read on its own, or reads as no object, is unsu
   assert.deepEqual(parseListItem(items[0]).object, { x: 1 });
   for (const i of [1, 2, 3, 4]) assert.throws(() => parseListItem(items[i]), ListItemUnsure);
   assert.deepEqual(parseListItem(items[5]).object, { b: 2 });
+});
+
+Deno.test("TextSpill keeps a List's text in a temporary file already removed, and gives it back whole", async () => {
+  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const before = new Set<string>();
+  for await (const e of Deno.readDir(tmp)) before.add(e.name);
+  const spill = new TextSpill();
+  assert.equal(spill.onDisk, true, "a temporary file (this system can remove an open file)");
+  const lines: string[] = [];
+  for (let i = 0; i < 60_000; i++) lines.push(`    "line-${i}": "é ü ${"x".repeat(i % 50)}",`);
+  for (let i = 0; i < lines.length; i += 7) spill.add(lines.slice(i, i + 7).join("\n"));
+  for await (const e of Deno.readDir(tmp)) {
+    assert.ok(before.has(e.name) || !e.name.startsWith("falco-psp-list-"), `${e.name} left`);
+  }
+  assert.equal(spill.text(), lines.join("\n") + "\n");
+});
+
+Deno.test("a List from a FIFO (input that cannot be read again) keeps its text for its end", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const fifo = `${dir}/fifo`;
+    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    const text = TEXTS[0][1];
+    const writing = Deno.writeTextFile(fifo, text);
+    const docs: (DocumentText | ListEnd)[] = [];
+    for await (const d of streamDocumentsAndListItems(fifo)) docs.push(d);
+    await writing;
+    const end = docs.at(-1) as ListEnd;
+    assert.equal(end.items, list.items.length);
+    assert.equal(end.kept?.text(), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
