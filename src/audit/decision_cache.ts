@@ -319,8 +319,10 @@ function volumesKey(
     }
     const rec = v as Record<string, unknown>;
     const name = rec.name;
-    if (!alias.has(name)) alias.set(name, i);
-    if (rawNames || !hasKnownSource(rec)) s += canon(name);
+    // Only string names are aliased: a Map takes NaN for NaN, `===` (the mounts' match) not.
+    const aliased = !rawNames && typeof name === "string";
+    if (aliased && !alias.has(name)) alias.set(name, i);
+    if (!aliased || !hasKnownSource(rec)) s += canon(name);
     else s += `#${alias.get(name)}`;
     if (projectedToken) {
       s += typeof name === "string" && name.startsWith(PROJECTED_TOKEN_PREFIX) ? "K" : "k";
@@ -376,7 +378,11 @@ function containersKey(
           continue;
         }
         const name = field(m, "name");
-        const to = rawNames ? canon(name) : alias.has(name) ? `#${alias.get(name)}` : "-";
+        const to = rawNames || typeof name !== "string"
+          ? canon(name)
+          : alias.has(name)
+          ? `#${alias.get(name)}`
+          : "-";
         s += `${to}${canon(field(m, "readOnly"))}${canon(field(m, "mountPath"))};`;
       }
       s += "]";

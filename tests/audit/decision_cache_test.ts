@@ -729,5 +729,16 @@ Deno.test("decision cache: least recently used out first, within entries and byt
   const ctx = { psp: true, pss: false };
   const own = { allowed: "", tokenVolume: "none" as const };
   assert.notEqual(decisionKey(odd as unknown as Pod, ctx, own), null, "unread fields are not read");
+  // A volume and mount named NaN do not match (`===`), two named "x" do: not one key.
+  const named = (name: unknown) =>
+    ({
+      metadata: { name: "p" },
+      spec: {
+        volumes: [{ name, hostPath: { path: "/x" } }],
+        containers: [{ name: "c", volumeMounts: [{ name, mountPath: "/x" }] }],
+      },
+    }) as unknown as Pod;
+  assert.notEqual(decisionKey(named(NaN), ctx, own), decisionKey(named("x"), ctx, own));
+  assert.equal(decisionKey(named("y"), ctx, own), decisionKey(named("x"), ctx, own));
   assert.equal(decisionKey(odd2 as unknown as Pod, ctx, own), null);
 });
