@@ -30,6 +30,7 @@
  * peak RSS.) `FALCO_PSP_DECISION_CACHE=0` turns the cache off (for measuring);
  * `FALCO_PSP_DECISION_CACHE_STATS=1` prints its figures on stderr after the audit.
  */
+import { canon, NotKeyable } from "../model/canonical.ts";
 import type { Pod } from "../model/pod.ts";
 import { goQuote } from "../validation/field.ts";
 import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
@@ -205,41 +206,6 @@ export function allowedKey(allowed: readonly string[]): string {
   let k = ALLOWED_KEYS.get(allowed);
   if (k === undefined) ALLOWED_KEYS.set(allowed, k = JSON.stringify(allowed));
   return k;
-}
-
-/** Thrown by `canon` for values no key may stand for (not plain JSON data). */
-class NotKeyable extends Error {}
-
-/**
- * Text that tells every two plain data values apart (unlike JSON: undefined, NaN, Infinity
- * and -0 are written as themselves). Object keys in their order (another order: another key).
- */
-function canon(v: unknown): string {
-  switch (typeof v) {
-    case "string":
-      return JSON.stringify(v);
-    case "number":
-      return Object.is(v, -0) ? "-0" : String(v);
-    case "boolean":
-      return v ? "T" : "F";
-    case "undefined":
-      return "U";
-    case "object": {
-      if (v === null) return "N";
-      if (Array.isArray(v)) {
-        let s = "[";
-        for (let i = 0; i < v.length; i++) s += (i ? "," : "") + canon(v[i]);
-        return s + "]";
-      }
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) throw new NotKeyable();
-      let s = "{";
-      for (const k in v) s += `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k])},`;
-      return s + "}";
-    }
-    default:
-      throw new NotKeyable();
-  }
 }
 
 /** `o[k]` when `o` is an object, else undefined (as `o?.[k]` reads a primitive's own fields). */

@@ -4,6 +4,7 @@
  * item, ReplicaSets resolve to their Deployment (and Jobs to their CronJob) when
  * the owner is known, and only one decision per item is kept in memory.
  */
+import { canon, NotKeyable } from "../model/canonical.ts";
 import type { Pod } from "../model/pod.ts";
 import { type PodPss, podPssKey } from "../pss/pod_result.ts";
 import { namespaceAdvice, type NamespaceLabels } from "../pss/namespace_advice.ts";
@@ -295,9 +296,20 @@ export class DecisionTable {
     return this.#find(d, admitted, json, messageKey(decision));
   }
 
-  /** The shared copy of a decision shared by another table (a worker's). */
+  /**
+   * The shared copy of a decision shared by another table (a worker's, or this thread's
+   * auditor's): on first sight `other` itself under this table's id, its parts shared, not
+   * copied again (a table's decisions are never changed; a second deep copy doubled the
+   * memory of distinct decisions in a one-thread audit).
+   */
   adopt(other: SharedDecision): SharedDecision {
-    return this.#find(other, other.admitted, other.admittedJson, other.message);
+    return this.#find(
+      other,
+      other.admitted,
+      other.admittedJson,
+      other.message,
+      () => ({ ...other, id: this.#size++ }),
+    );
   }
 
   #find(
@@ -305,18 +317,19 @@ export class DecisionTable {
     admitted: AdmittedPod | null,
     admittedJson: string,
     message: string | undefined,
+    make = () => this.#copy(decision, admitted, admittedJson, message),
   ): SharedDecision {
     const h = shapeHash(decision, admittedJson, message);
     let bucket = this.#buckets.get(h);
     if (bucket instanceof Map) {
       const key = textKey(decision, admittedJson, message);
       let s = bucket.get(key);
-      if (!s) bucket.set(key, s = this.#copy(decision, admitted, admittedJson, message));
+      if (!s) bucket.set(key, s = make());
       return s;
     }
     if (!bucket) this.#buckets.set(h, bucket = []);
     for (const s of bucket) if (sameDecision(decision, admittedJson, message, s)) return s;
-    const s = this.#copy(decision, admitted, admittedJson, message);
+    const s = make();
     if (bucket.length < BUCKET_LIMIT) bucket.push(s);
     else {
       const byText = new Map<string, SharedDecision>();
@@ -326,6 +339,28 @@ export class DecisionTable {
       this.#buckets.set(h, byText);
     }
     return s;
+  }
+
+  /** One object per distinct policy result, shared by every decision with it. */
+  readonly #results = new Map<string, ReportPolicyResult>();
+
+  /**
+   * The table's one copy of a policy result: pods that differ in some PSPs' results share the
+   * others' (a decision of 77 PSPs is mostly results other decisions have too; one copy each
+   * held most of a big audit's memory). Results are never changed once made.
+   */
+  #intern(r: ReportPolicyResult): ReportPolicyResult {
+    let key: string;
+    try {
+      key = canon(r);
+    } catch (e) {
+      if (e instanceof NotKeyable) return r;
+      throw e;
+    }
+    const known = this.#results.get(key);
+    if (known) return known;
+    this.#results.set(key, r);
+    return r;
   }
 
   #copy(
@@ -338,24 +373,26 @@ export class DecisionTable {
       id: this.#size++,
       verdict: decision.verdict,
       policy: decision.policy,
-      results: decision.results.map((r) => ({
-        policy: r.policy,
-        allowed: r.allowed,
-        violations: r.violations.map((v) => ({
-          field: v.field,
-          message: v.message,
-          text: v.text,
-          pspField: v.pspField ?? null,
-        })),
-        changes: r.changes.map((c) => ({
-          field: c.field,
-          from: c.from ?? null,
-          to: c.to ?? null,
-          ...(c.pspField !== undefined ? { pspField: c.pspField } : {}),
-          ...(c.effect ? { effect: c.effect } : {}),
-        })),
-        ...(r.error !== undefined ? { error: r.error } : {}),
-      })),
+      results: decision.results.map((r) =>
+        this.#intern({
+          policy: r.policy,
+          allowed: r.allowed,
+          violations: r.violations.map((v) => ({
+            field: v.field,
+            message: v.message,
+            text: v.text,
+            pspField: v.pspField ?? null,
+          })),
+          changes: r.changes.map((c) => ({
+            field: c.field,
+            from: c.from ?? null,
+            to: c.to ?? null,
+            ...(c.pspField !== undefined ? { pspField: c.pspField } : {}),
+            ...(c.effect ? { effect: c.effect } : {}),
+          })),
+          ...(r.error !== undefined ? { error: r.error } : {}),
+        })
+      ),
       // A copy: the pod's values may be slices of the whole input document's text.
       admitted: admitted && structuredClone(admitted),
       admittedJson,

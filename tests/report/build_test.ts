@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { parseObjects } from "../../src/io/documents.ts";
 import { admittedView, objectPath, ReportBuilder } from "../../src/report/build.ts";
+import type { ReportPolicyResult } from "../../src/report/model.ts";
+import type { DecisionLike } from "../../src/report/build.ts";
 import { extractFromObject } from "../../src/workloads/extract.ts";
 import { ADMITTED, CHANGED, pod, podSubject, REFUSED, templateSubject } from "./helpers.ts";
 
@@ -276,4 +278,32 @@ Deno.test("violated fields get their line in the input file", () => {
     column: 25,
   });
   assert.deepEqual(loc.fields["spec.securityContext.hostNetwork"], { line: 7, column: 20 });
+});
+
+Deno.test("decisions share the policy results they have in common (one object each), and no more", () => {
+  const b = new ReportBuilder(["restricted", "other"]);
+  // A result that differs only in a change's value (NaN and null are one text in JSON).
+  const other = (from: unknown): ReportPolicyResult => ({
+    policy: "other",
+    allowed: true,
+    violations: [],
+    changes: [{ field: "spec.securityContext.runAsUser", from, to: 1000, pspField: "runAsUser" }],
+  });
+  const decision = (from: unknown): DecisionLike => ({
+    ...REFUSED,
+    results: [structuredClone(REFUSED.results[0]), other(from)],
+  });
+  b.add(podSubject("a"), decision(1));
+  b.add(podSubject("b"), decision(2));
+  b.add(podSubject("c"), decision(NaN));
+  b.add(podSubject("d"), decision(null));
+  const items = b.finish().items;
+  assert.equal(items.length, 4);
+  const [a, bb, c, d] = ["a", "b", "c", "d"].map((n) => items.find((i) => i.name === n)!);
+  assert.equal(a.results[0], bb.results[0], "the equal restricted results are one object");
+  assert.equal(a.results[0], c.results[0]);
+  assert.notEqual(a.results[1], bb.results[1]);
+  assert.notEqual(c.results[1], d.results[1], "NaN and null are not one result");
+  assert.ok(Number.isNaN(c.results[1].changes[0].from));
+  assert.equal(bb.results[1].changes[0].from, 2);
 });
