@@ -267,8 +267,6 @@ export class ListSplitter {
   readonly #kept: TextSpill | undefined;
   #open: string;
   #close: string;
-  /** `\n` and the closing line of a JSON item. */
-  #closeLine: string;
 
   constructor(head: ListHead, start: ListStart) {
     this.#head = head;
@@ -282,7 +280,6 @@ export class ListSplitter {
     this.#phase = start.json ? "between" : "items";
     this.#open = " ".repeat(start.indent) + "{";
     this.#close = " ".repeat(start.indent) + "}";
-    this.#closeLine = "\n" + this.#close;
   }
 
   /** Adds the document's next line; returns the item it completes, if any. */
@@ -311,17 +308,36 @@ export class ListSplitter {
     }
     // `stop`: the `\n` that ends the last line taken
     let stop: number;
+    /** Lines taken, when counted on the way. */
+    let counted = 0;
     if (this.#json) {
-      // up to the closing line, or a document marker (a JSON item's other lines are its own)
-      const close = text.indexOf(this.#closeLine, pos);
-      stop = close < 0 ? text.lastIndexOf("\n") : close;
+      // up to the closing line, or a document marker (a JSON item's other lines are its own):
+      // line by line (searching for the closing line's text is slow in indented text)
+      const close = this.#close;
+      const at = this.#indent + 1;
+      stop = -1;
+      let last = -1;
+      let breaks = 0;
+      for (let nl = text.indexOf("\n", pos); nl >= 0; nl = text.indexOf("\n", nl + 1)) {
+        if (text.charCodeAt(nl + at) === 0x7d /* } */ && text.startsWith(close, nl + 1)) {
+          stop = nl;
+          break;
+        }
+        last = nl;
+        breaks++;
+      }
+      // no closing line: up to the last line break (the text's last line is not complete)
+      if (stop < 0) stop = last;
+      else breaks++;
       if (stop < pos) return undefined;
+      counted = breaks;
       if (markers) {
         const piece = text.slice(pos, stop);
         const dashes = piece.indexOf("\n---");
         const dots = piece.indexOf("\n...");
         if (dashes >= 0) stop = pos + dashes;
         if (dots >= 0 && pos + dots < stop) stop = pos + dots;
+        if (dashes >= 0 || dots >= 0) counted = 0;
       }
     } else {
       NOT_INDENTED.lastIndex = pos;
@@ -331,8 +347,18 @@ export class ListSplitter {
       if (stop < pos) return undefined;
     }
     const piece = text.slice(pos, stop);
-    let lines = 1;
-    for (let nl = piece.indexOf("\n"); nl >= 0; nl = piece.indexOf("\n", nl + 1)) lines++;
+    // counted in `text` (flat), not in `piece` (a slice of it, slower to search)
+    let lines = counted;
+    if (lines === 0) {
+      lines = 1;
+      for (
+        let nl = text.indexOf("\n", pos);
+        nl >= 0 && nl < stop;
+        nl = text.indexOf("\n", nl + 1)
+      ) {
+        lines++;
+      }
+    }
     this.#kept?.add(piece);
     this.#grow(stop + 1 - pos);
     this.#item.push(piece);
