@@ -232,9 +232,12 @@ async function differential(
         if (budget === 4096) {
           hits += stats[0].hits;
           lookups += stats[0].lookups;
-          // Every replica of a pod is a hit, but a 422's (its message names the pod).
+          // Every replica of a pod is a hit, but a 422's (its message names the pod), and with
+          // --pss the two stored replicas' (their random token volume names are in the key).
+          // In the pool each of the 2 threads may miss a pod's first replica it sees, and
+          // which thread gets which batch depends on timing: at least 2 of each 6 still hit.
           assert.ok(
-            stats[0].hits >= pods.length / 2,
+            stats[0].hits >= pods.length / (way === "pool" ? 3 : 2),
             `${label} ${way}: ${formatCacheStats(stats[0])}`,
           );
         } else assert.ok(stats[0].entries <= 3 * stats[0].caches);
