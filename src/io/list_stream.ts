@@ -491,10 +491,11 @@ export class ListSplitter {
     const lines = this.#item;
     this.#item = [];
     if (lines.length === 0) return undefined;
+    lines.push(""); // the last line's break, in the same copy (a `+ "\n"` would copy it again)
     return {
       file: this.#head.file,
       format: this.#json ? "json-list-item" : "yaml-list-item",
-      text: lines.join("\n") + "\n",
+      text: lines.join("\n"),
       lines: this.#itemLine,
       documents: this.#head.documents,
       item: this.#items++,

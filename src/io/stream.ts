@@ -789,10 +789,6 @@ export class ListItemUnsure extends Error {
 const JSON_ODD =
   // deno-lint-ignore no-control-regex
   /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
-/** Where JSON_NEGATIVE_ZERO, a merge key or a `__proto__` key may be (one quick look). */
-const JSON_MAYBE_DIFFERS = /<<|__proto__|-0/;
-/** A key (or a string) followed by white space before a `:`. */
-const JSON_SPACED_KEY = /"\s+:/;
 
 /** Keys of every mapping of a parsed JSON value, or -1 when collections nest `max` deep. */
 function keysIn(value: unknown, depth: number, max: number): number {
@@ -815,19 +811,93 @@ function keysIn(value: unknown, depth: number, max: number): number {
   return n;
 }
 
-/** Occurrences of `":` (a key's end, or an escaped quote before a colon) in a text. */
-function keyMarks(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('":'); i >= 0; i = text.indexOf('":', i + 2)) n++;
-  return n;
-}
-
-/** `-0`: an integer zero to YAML, negative zero to JSON.parse. */
-const JSON_NEGATIVE_ZERO = /[:[,]\s*-0\s*[,\]}\n]/;
 /** An exponent of three or more digits: out of range, YAML keeps the text, JSON.parse not. */
 const JSON_BIG_EXPONENT = /[0-9][eE][-+]?[0-9]{3}/;
 /** A long line that keeps its key short (the YAML readers limit an implicit key to 1024). */
 const JSON_LONG_LINE_OK = /^ *"[^"\\]{0,900}": /;
+
+/** screenJsonItem: the item must be read by the YAML readers. */
+export const NOT_FAST = -1;
+/** screenJsonItem: a key (or a string) is followed by white space before a `:`. */
+export const SPACED_KEY = -2;
+
+function isLineSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a;
+}
+
+/** ASCII characters screenJsonItem looks at (the others it passes over). */
+const SCREENED = new Uint8Array(0x80);
+for (let c = 0; c < 0x20; c++) SCREENED[c] = 1;
+for (const c of '"-<_eE') SCREENED[c.charCodeAt(0)] = 1;
+
+/**
+ * Whether the `-0` at `i` of a text without JSON_ODD characters is a number (an integer zero
+ * to YAML, negative zero to JSON.parse): where `/[:[,]\s*-0\s*[,\]}\n]/` matches it.
+ */
+function negativeZeroAt(text: string, i: number): boolean {
+  let j = i - 1;
+  while (isLineSpace(text.charCodeAt(j))) j--;
+  const before = text.charCodeAt(j);
+  if (before !== 0x3a /* : */ && before !== 0x5b /* [ */ && before !== 0x2c /* , */) return false;
+  let k = i + 2;
+  while (text.charCodeAt(k) === 0x20) k++;
+  const after = text.charCodeAt(k);
+  return after === 0x2c || after === 0x5d /* ] */ || after === 0x7d /* } */ || after === 0x0a;
+}
+
+/**
+ * One pass over a JSON List item's text for what fastJsonItem must know before JSON.parse:
+ * NOT_FAST where it holds a JSON_ODD character, a JSON_BIG_EXPONENT, a merge key (`<<`), a
+ * `"__proto__"` key, a `-0` number (negativeZeroAt), or a line over 1000 characters that is not
+ * JSON_LONG_LINE_OK; else SPACED_KEY where a `"` is followed by white space and a `:`; else the
+ * number of `":` (a key's end, or an escaped quote before a colon). One pass instead of one
+ * per expression: the rare ones are run only where the pass saw what they look for.
+ */
+export function screenJsonItem(text: string): number {
+  const n = text.length;
+  let marks = 0;
+  let spaced = false;
+  let wide = false;
+  let exponent = false;
+  let special = false;
+  let negativeZero = false;
+  let lineStart = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x7f) {
+      wide = true; // JSON_ODD decides
+      continue;
+    }
+    if (SCREENED[c] === 0) continue;
+    if (c === 0x0a) {
+      if (i - lineStart > 1000 && !JSON_LONG_LINE_OK.test(text.slice(lineStart, i))) {
+        return NOT_FAST;
+      }
+      lineStart = i + 1;
+    } else if (c < 0x20) return NOT_FAST; // JSON_ODD's controls
+    else if (c === 0x22 /* " */) {
+      const next = text.charCodeAt(i + 1);
+      if (next === 0x3a /* : */) marks++;
+      else if (!spaced && isLineSpace(next)) {
+        // JSON_SPACED_KEY's white space is only these when the text has no JSON_ODD
+        let j = i + 2;
+        while (isLineSpace(text.charCodeAt(j))) j++;
+        if (text.charCodeAt(j) === 0x3a) spaced = true;
+      }
+    } else if (c === 0x2d /* - */) {
+      if (text.charCodeAt(i + 1) === 0x30 /* 0 */ && negativeZeroAt(text, i)) negativeZero = true;
+    } else if (c === 0x65 || c === 0x45 /* e E */) {
+      const p = text.charCodeAt(i - 1);
+      if (p >= 0x30 && p <= 0x39) exponent = true;
+    } else if (text.charCodeAt(i + 1) === c) special = true; // `<<`, `__`
+  }
+  if (n - lineStart > 1000 && !JSON_LONG_LINE_OK.test(text.slice(lineStart))) return NOT_FAST;
+  if (
+    (wide && JSON_ODD.test(text)) || (exponent && JSON_BIG_EXPONENT.test(text)) ||
+    negativeZero || (special && (text.includes("<<") || text.includes('"__proto__"')))
+  ) return NOT_FAST;
+  return spaced ? SPACED_KEY : marks;
+}
 
 /**
  * A JSON List item read with JSON.parse, when that gives what the YAML readers give for it in
@@ -835,18 +905,8 @@ const JSON_LONG_LINE_OK = /^ *"[^"\\]{0,900}": /;
  */
 function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
   const { text, file } = doc;
-  if (
-    JSON_ODD.test(text) || JSON_BIG_EXPONENT.test(text) ||
-    (JSON_MAYBE_DIFFERS.test(text) &&
-      (text.includes("<<") /* a merge key */ || text.includes('"__proto__"') ||
-        JSON_NEGATIVE_ZERO.test(text)))
-  ) return undefined;
-  for (let start = 0; start < text.length;) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    if (end - start > 1000 && !JSON_LONG_LINE_OK.test(text.slice(start, end))) return undefined;
-    start = end + 1;
-  }
+  const marks = screenJsonItem(text);
+  if (marks === NOT_FAST) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -858,10 +918,7 @@ function fastJsonItem(doc: DocumentText): LoadedObject | undefined {
   // every key is right before its `:` and the text has as many `":` as the value has keys: a
   // key read twice would leave the value fewer (a `":` in a string sends it to jsonProblem).
   const keys = keysIn(value, 0, MAX_NESTING - 2);
-  if (
-    keys < 0 || text.length > MAX_SCALAR_CHARS || JSON_SPACED_KEY.test(text) ||
-    keyMarks(text) !== keys
-  ) {
+  if (keys < 0 || text.length > MAX_SCALAR_CHARS || marks !== keys) {
     if (jsonProblem(text, MAX_NESTING - 2)) return undefined;
   }
   const at = { documents: doc.documents, lines: doc.lines, item: doc.item };

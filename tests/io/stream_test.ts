@@ -15,7 +15,15 @@ import {
 import { fastParseYaml } from "../../src/io/yaml_fast.ts";
 import { InputError } from "../../src/io/errors.ts";
 import { runDeno } from "../support/cli.ts";
-import { jsonProblem, readLines, streamObjects, YamlSplitter } from "../../src/io/stream.ts";
+import {
+  jsonProblem,
+  NOT_FAST,
+  readLines,
+  screenJsonItem,
+  SPACED_KEY,
+  streamObjects,
+  YamlSplitter,
+} from "../../src/io/stream.ts";
 
 const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
 const DIR = await Deno.makeTempDir({ prefix: "stream_test_" });
@@ -339,4 +347,108 @@ Deno.test("gzip: an audit log .gz gives the same report as the log itself, in on
   assert.ok(JSON.parse(expected).items.length > 0);
   assert.equal(await run(gz, "1"), expected);
   assert.equal(await run(gz, "2"), expected);
+});
+
+/** screenJsonItem's answer as the expressions it stands for give it (each on the whole text). */
+function screenByExpressions(text: string): number {
+  // deno-lint-ignore no-control-regex
+  const odd =
+    /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
+  if (
+    odd.test(text) || /[0-9][eE][-+]?[0-9]{3}/.test(text) || text.includes("<<") ||
+    text.includes('"__proto__"') || /[:[,]\s*-0\s*[,\]}\n]/.test(text)
+  ) return NOT_FAST;
+  for (const line of text.split("\n")) {
+    if (line.length > 1000 && !/^ *"[^"\\]{0,900}": /.test(line)) return NOT_FAST;
+  }
+  if (/"\s+:/.test(text)) return SPACED_KEY;
+  return text.split('":').length - 1;
+}
+
+Deno.test("screenJsonItem gives what its expressions give (3,000 seeded texts with odd pieces)", () => {
+  let a = 20261208;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const base = JSON.stringify(
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "web-0", labels: { app: "web", "pod-template-hash": "5d8f-0" } },
+      spec: {
+        containers: [{ name: "c", image: "nginx:1.0", ports: [{ containerPort: 80 }] }],
+        hostNetwork: false,
+        securityContext: { runAsUser: 1000, fsGroup: 0 },
+      },
+    },
+    null,
+    4,
+  );
+  const pieces = [
+    "-0",
+    ", -0]",
+    ":-0\n",
+    ": -0 }",
+    "[-0 ,",
+    ":\n  -0  \n",
+    ",  -0   ]",
+    "-0\u007f",
+    "-00",
+    "- 0",
+    "<<",
+    "<",
+    "__proto__",
+    '"__proto__"',
+    "__",
+    '" :',
+    '"\n    :',
+    '"  \n :',
+    '":',
+    '\\":',
+    "1e999",
+    "9e777",
+    "0E-100",
+    "2E+123",
+    "3e-12",
+    "e123",
+    "\t",
+    "\r",
+    "\u0000",
+    "\u007f",
+    "\u00a0",
+    "\u00e9",
+    "\u2028",
+    "\u3000",
+    "\ufeff",
+    "\ud83d\ude00",
+    "\ud800",
+    "\u4e2d",
+    '"' + "k".repeat(950) + '": ',
+    '"k": ' + "v".repeat(1100),
+    '    "' + "x".repeat(200) + '": "' + "y".repeat(900) + '"',
+    "x".repeat(1001),
+    "\n",
+    " ",
+    '"',
+  ];
+  let fast = 0;
+  let spaced = 0;
+  for (let n = 0; n < 3000; n++) {
+    let text = base + "\n";
+    for (let k = Math.floor(rand() * 5); k > 0; k--) {
+      const at = Math.floor(rand() * text.length);
+      text = text.slice(0, at) + pick(pieces) + text.slice(at);
+    }
+    const want = screenByExpressions(text);
+    assert.equal(screenJsonItem(text), want, JSON.stringify(text));
+    if (want >= 0) fast++;
+    if (want === SPACED_KEY) spaced++;
+  }
+  // every kind of answer was compared
+  assert.ok(fast > 300 && spaced > 30, `${fast} fast, ${spaced} spaced`);
 });
