@@ -263,6 +263,13 @@ export class ListSplitter {
   /** JSON: the item before ended with `},`. */
   #comma = true;
   readonly #skeleton: string[];
+  /**
+   * JSON: the text the open item's lines lie in one after another so far (see push), where
+   * they start, and where its next line must start; undefined once they do not.
+   */
+  #src: string | undefined;
+  #srcStart = 0;
+  #srcNext = 0;
   /** The whole text, when kept. */
   readonly #kept: TextSpill | undefined;
   #open: string;
@@ -282,12 +289,23 @@ export class ListSplitter {
     this.#close = " ".repeat(start.indent) + "}";
   }
 
-  /** Adds the document's next line; returns the item it completes, if any. */
-  push(line: string): DocumentText | undefined {
+  /**
+   * Adds the document's next line; returns the item it completes, if any. `text` and `at`:
+   * where the line is, if it is in a text (so that a JSON item whose lines all lie one after
+   * another in one text is a slice of it, not a copy).
+   */
+  push(line: string, text?: string, at = 0): DocumentText | undefined {
     this.#count(line);
-    const out = this.#json ? this.#pushJson(line) : this.#pushYaml(line);
+    const out = this.#json ? this.#pushJson(line, text, at) : this.#pushYaml(line);
     this.#lineNo++;
     return out;
+  }
+
+  /** The open item's next `chars` characters are at `at` of `text` (see #src). */
+  #follow(text: string | undefined, at: number, chars: number): void {
+    if (this.#src !== undefined && text === this.#src && at === this.#srcNext) {
+      this.#srcNext += chars;
+    } else this.#src = undefined;
   }
 
   /**
@@ -362,6 +380,7 @@ export class ListSplitter {
     this.#kept?.add(piece);
     this.#grow(stop + 1 - pos);
     this.#item.push(piece);
+    if (this.#json) this.#follow(text, pos, stop + 1 - pos);
     this.#lineNo += lines;
     const end = stop + 1;
     return { pos: end, lines };
@@ -451,7 +470,7 @@ export class ListSplitter {
     return done;
   }
 
-  #pushJson(line: string): DocumentText | undefined {
+  #pushJson(line: string, text: string | undefined, at: number): DocumentText | undefined {
     if (this.#phase === "trailer") {
       this.#skeleton.push(line);
       return undefined;
@@ -461,13 +480,20 @@ export class ListSplitter {
     if (this.#phase === "items") {
       if (l === this.#close || l === this.#close + ",") {
         this.#comma = l.length > this.#close.length;
+        this.#phase = "between";
+        this.#follow(text, at, 0);
+        if (this.#src !== undefined && l === line) {
+          // the item's lines, one slice of the text (without the `,` and the line break)
+          this.#item = [];
+          return this.#emitText(this.#src.slice(this.#srcStart, at + this.#close.length));
+        }
         this.#item.push(
           this.#comma ? line.slice(0, this.#close.length) + line.slice(l.length) : line,
         );
-        this.#phase = "between";
         return this.#emit();
       }
       this.#item.push(line);
+      this.#follow(text, at, line.length + 1);
       return undefined;
     }
     // between items
@@ -475,6 +501,9 @@ export class ListSplitter {
       this.#itemLine = this.#lineNo;
       this.#item.push(line);
       this.#phase = "items";
+      this.#src = text;
+      this.#srcStart = at;
+      this.#srcNext = at + line.length + 1;
       return undefined;
     }
     const t = l.trim();
@@ -492,10 +521,14 @@ export class ListSplitter {
     this.#item = [];
     if (lines.length === 0) return undefined;
     lines.push(""); // the last line's break, in the same copy (a `+ "\n"` would copy it again)
+    return this.#emitText(lines.join("\n"));
+  }
+
+  #emitText(text: string): DocumentText {
     return {
       file: this.#head.file,
       format: this.#json ? "json-list-item" : "yaml-list-item",
-      text: lines.join("\n"),
+      text,
       lines: this.#itemLine,
       documents: this.#head.documents,
       item: this.#items++,

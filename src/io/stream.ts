@@ -592,6 +592,7 @@ async function* splitDocuments(
     const markers = text.startsWith("---") || text.startsWith("...") ||
       text.includes("\n---") || text.includes("\n...");
     for (let pos = 0; pos < text.length;) {
+      const at = pos;
       if (list !== undefined) {
         // the lines inside a List's item, many at once
         const took = list.take(text, pos, markers);
@@ -610,7 +611,7 @@ async function* splitDocuments(
         // in a List's document: any line but a document marker is the List's
         const c = line.charCodeAt(0);
         if ((c !== 0x2d && c !== 0x2e) || marker(line) === undefined) {
-          const item = list.push(line);
+          const item = list.push(line, text, at);
           if (item) yield item;
           continue;
         }
