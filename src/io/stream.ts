@@ -829,7 +829,7 @@ function isLineSpace(c: number): boolean {
 /** ASCII characters screenJsonItem looks at (the others it passes over). */
 const SCREENED = new Uint8Array(0x80);
 for (let c = 0; c < 0x20; c++) SCREENED[c] = 1;
-for (const c of '"-<_eE') SCREENED[c.charCodeAt(0)] = 1;
+for (const c of '"-<_eE\x7f') SCREENED[c.charCodeAt(0)] = 1;
 
 /**
  * Whether the `-0` at `i` of a text without JSON_ODD characters is a number (an integer zero
@@ -852,9 +852,63 @@ function negativeZeroAt(text: string, i: number): boolean {
  * `"__proto__"` key, a `-0` number (negativeZeroAt), or a line over 1000 characters that is not
  * JSON_LONG_LINE_OK; else SPACED_KEY where a `"` is followed by white space and a `:`; else the
  * number of `":` (a key's end, or an escaped quote before a colon). One pass instead of one
- * per expression: the rare ones are run only where the pass saw what they look for.
+ * per expression: the rare ones are run only where the pass saw what they look for. An ASCII
+ * text (most) is looked at as bytes (TextEncoder.encodeInto), faster than character by character.
  */
 export function screenJsonItem(text: string): number {
+  const n = text.length;
+  if (n > SCREEN_BYTES_MAX) return screenChars(text);
+  if (screenBytes.length < n) screenBytes = new Uint8Array(Math.max(n, screenBytes.length * 2));
+  const { read, written } = screenEncoder.encodeInto(text, screenBytes);
+  // not ASCII (a character took more than one byte, or did not fit): character by character
+  if (read !== n || written !== n) return screenChars(text);
+  const b = screenBytes;
+  let marks = 0;
+  let spaced = false;
+  let exponent = false;
+  let special = false;
+  let negativeZero = false;
+  let lineStart = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (SCREENED[c] === 0) continue;
+    if (c === 0x0a) {
+      if (i - lineStart > 1000 && !JSON_LONG_LINE_OK.test(text.slice(lineStart, i))) {
+        return NOT_FAST;
+      }
+      lineStart = i + 1;
+    } else if (c < 0x20 || c === 0x7f) return NOT_FAST; // JSON_ODD's ASCII characters
+    else if (c === 0x22 /* " */) {
+      const next = i + 1 < n ? b[i + 1] : 0;
+      if (next === 0x3a /* : */) marks++;
+      else if (!spaced && (next === 0x20 || next === 0x0a)) {
+        // JSON_SPACED_KEY's white space is only these in ASCII without JSON_ODD
+        let j = i + 2;
+        while (j < n && (b[j] === 0x20 || b[j] === 0x0a)) j++;
+        if (j < n && b[j] === 0x3a) spaced = true;
+      }
+    } else if (c === 0x2d /* - */) {
+      if (b[i + 1] === 0x30 /* 0 */ && i + 1 < n && negativeZeroAt(text, i)) negativeZero = true;
+    } else if (c === 0x65 || c === 0x45 /* e E */) {
+      const p = i > 0 ? b[i - 1] : 0;
+      if (p >= 0x30 && p <= 0x39) exponent = true;
+    } else if (i + 1 < n && b[i + 1] === c) special = true; // `<<`, `__`
+  }
+  if (n - lineStart > 1000 && !JSON_LONG_LINE_OK.test(text.slice(lineStart))) return NOT_FAST;
+  if (
+    (exponent && JSON_BIG_EXPONENT.test(text)) || negativeZero ||
+    (special && (text.includes("<<") || text.includes('"__proto__"')))
+  ) return NOT_FAST;
+  return spaced ? SPACED_KEY : marks;
+}
+
+/** Texts longer than this are screened character by character (no buffer that large). */
+const SCREEN_BYTES_MAX = 1 << 20;
+const screenEncoder = new TextEncoder();
+let screenBytes = new Uint8Array(1 << 14);
+
+/** screenJsonItem character by character (a text that is not ASCII). */
+function screenChars(text: string): number {
   const n = text.length;
   let marks = 0;
   let spaced = false;

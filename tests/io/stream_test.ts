@@ -365,7 +365,7 @@ function screenByExpressions(text: string): number {
   return text.split('":').length - 1;
 }
 
-Deno.test("screenJsonItem gives what its expressions give (3,000 seeded texts with odd pieces)", () => {
+Deno.test("screenJsonItem gives what its expressions give (4,000 seeded texts with odd pieces, ASCII or not)", () => {
   let a = 20261208;
   const rand = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -438,7 +438,8 @@ Deno.test("screenJsonItem gives what its expressions give (3,000 seeded texts wi
   ];
   let fast = 0;
   let spaced = 0;
-  for (let n = 0; n < 3000; n++) {
+  let ascii = 0;
+  for (let n = 0; n < 4000; n++) {
     let text = base + "\n";
     for (let k = Math.floor(rand() * 5); k > 0; k--) {
       const at = Math.floor(rand() * text.length);
@@ -446,9 +447,13 @@ Deno.test("screenJsonItem gives what its expressions give (3,000 seeded texts wi
     }
     const want = screenByExpressions(text);
     assert.equal(screenJsonItem(text), want, JSON.stringify(text));
+    // deno-lint-ignore no-control-regex
+    if (/^[\x00-\x7f]*$/.test(text)) ascii++;
     if (want >= 0) fast++;
     if (want === SPACED_KEY) spaced++;
   }
   // every kind of answer was compared
   assert.ok(fast > 300 && spaced > 30, `${fast} fast, ${spaced} spaced`);
+  // both ways of screening (bytes for ASCII, characters otherwise) were compared
+  assert.ok(ascii > 1000 && ascii < 3000, `${ascii} ASCII texts`);
 });
