@@ -351,8 +351,8 @@ Deno.test("gzip: an audit log .gz gives the same report as the log itself, in on
 
 /** screenJsonItem's answer as the expressions it stands for give it (each on the whole text). */
 function screenByExpressions(text: string): number {
-  // deno-lint-ignore no-control-regex
   const odd =
+    // deno-lint-ignore no-control-regex
     /[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\uffff\ud800-\udfff]/;
   if (
     odd.test(text) || /[0-9][eE][-+]?[0-9]{3}/.test(text) || text.includes("<<") ||
