@@ -23,6 +23,8 @@
  */
 import { denoRunArgs } from "./launchers.ts";
 import { defaultJobs } from "../src/audit/run.ts";
+import type { Pod } from "../src/model/pod.ts";
+import { withServiceAccountToken } from "../src/workloads/service_account_token.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -89,36 +91,15 @@ function stored(template: Obj & { metadata: Obj; spec: Obj }, ns: string, owner:
     labels: { ...(pod.metadata.labels as Obj ?? {}), "pod-template-hash": owner.slice(-10) },
     ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, controller: true }],
   };
-  const token = `kube-api-access-${suffix}`;
-  const spec = pod.spec as Obj & { containers: Obj[]; initContainers?: Obj[]; volumes?: Obj[] };
+  const spec = pod.spec as Obj;
   spec.nodeName = `node-${Math.floor(r() * 10)}`;
-  spec.volumes = [...(spec.volumes ?? []), {
-    name: token,
-    projected: {
-      defaultMode: 420,
-      sources: [
-        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
-        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-        {
-          downwardAPI: {
-            items: [{
-              path: "namespace",
-              fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" },
-            }],
-          },
-        },
-      ],
-    },
-  }];
-  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-    c.volumeMounts = [...(c.volumeMounts as Obj[] ?? []), {
-      name: token,
-      readOnly: true,
-      mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
-    }];
-  }
-  pod.status = { phase: "Running", podIP: `10.${Math.floor(r() * 255)}.0.1` };
-  return pod;
+  const withToken = withServiceAccountToken(
+    pod as unknown as Pod,
+    "projected",
+    suffix,
+  ) as unknown as Obj;
+  withToken.status = { phase: "Running", podIP: `10.${Math.floor(r() * 255)}.0.1` };
+  return withToken;
 }
 
 /** A corpus pod with one seeded change to a field admission reads. */

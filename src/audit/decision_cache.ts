@@ -33,7 +33,11 @@
 import { canon, NotKeyable } from "../model/canonical.ts";
 import type { Pod } from "../model/pod.ts";
 import { goQuote } from "../validation/field.ts";
-import type { TokenVolumeMode } from "../workloads/service_account_token.ts";
+import { VOLUME_FS_TYPES } from "../admission/volumes.ts";
+import {
+  PROJECTED_TOKEN_PREFIX,
+  type TokenVolumeMode,
+} from "../workloads/service_account_token.ts";
 
 /** How much a cache may hold (per thread). */
 export interface CacheBudget {
@@ -218,38 +222,8 @@ function optional(o: unknown, k: string): unknown {
   return o == null ? undefined : field(o, k);
 }
 
-const PROJECTED_TOKEN_PREFIX = "kube-api-access-";
-const KNOWN_SOURCES = new Set([
-  "hostPath",
-  "emptyDir",
-  "gcePersistentDisk",
-  "awsElasticBlockStore",
-  "gitRepo",
-  "secret",
-  "nfs",
-  "iscsi",
-  "glusterfs",
-  "persistentVolumeClaim",
-  "rbd",
-  "flexVolume",
-  "cinder",
-  "cephfs",
-  "flocker",
-  "downwardAPI",
-  "fc",
-  "azureFile",
-  "configMap",
-  "vsphereVolume",
-  "quobyte",
-  "azureDisk",
-  "photonPersistentDisk",
-  "storageos",
-  "projected",
-  "portworxVolume",
-  "scaleIO",
-  "csi",
-  "ephemeral",
-]);
+/** The volume sources admission knows (admission's table); a volume with none keeps its raw name. */
+const KNOWN_SOURCES = new Set(VOLUME_FS_TYPES.map(([source]) => source));
 const PSS_ANNOTATION_PREFIXES = [
   "container.apparmor.security.beta.kubernetes.io/",
   "container.seccomp.security.alpha.kubernetes.io/",

@@ -18,7 +18,8 @@ export const TOKEN_VOLUME_MODES: readonly TokenVolumeMode[] = ["projected", "sec
 /** Where the plugin mounts the token. */
 export const TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
-const PROJECTED_PREFIX = "kube-api-access-";
+/** The name prefix of the projected token volume (`kube-api-access-` and a random suffix). */
+export const PROJECTED_TOKEN_PREFIX = "kube-api-access-";
 /** Stands in for the plugin's random 5-character suffix (names never appear in PSP messages). */
 const SUFFIX = "xxxxx";
 
@@ -57,9 +58,11 @@ function isTokenSecretVolume(v: Volume, prefix: string): boolean {
  * Returns the pod as the ServiceAccount admission plugin would hand it to PSP
  * admission; the input pod is not modified (unchanged pods are returned as is).
  * The service account's own `automountServiceAccountToken` is unknown offline
- * and taken as not disabling it.
+ * and taken as not disabling it. `suffix` stands for the plugin's random 5 characters in
+ * the volume names it makes (a stand-in by default: names never appear in PSP messages);
+ * the token Secret's own suffix is the token controller's and stays a stand-in.
  */
-export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode): Pod {
+export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode, suffix = SUFFIX): Pod {
   if (mode === "none") return pod;
   if (isMirrorPod(pod)) return pod;
   const spec = pod.spec;
@@ -71,14 +74,18 @@ export function withServiceAccountToken(pod: Pod, mode: TokenVolumeMode): Pod {
   // The plugin reuses the first volume named kube-api-access-* (projected, whatever its
   // type), or the first secret volume of the token Secret (secret).
   const existing = volumes.find((v) =>
-    mode === "projected" ? v.name.startsWith(PROJECTED_PREFIX) : isTokenSecretVolume(v, prefix)
+    mode === "projected"
+      ? v.name.startsWith(PROJECTED_TOKEN_PREFIX)
+      : isTokenSecretVolume(v, prefix)
   );
   let name = existing?.name;
   if (name === undefined) {
     // secret: named after the Secret, dots made dashes (a mount's name may not hold one),
     // with another random suffix if a volume already has that name
-    name = mode === "projected" ? `${PROJECTED_PREFIX}${SUFFIX}` : secretName.replaceAll(".", "-");
-    if (mode === "secret" && volumes.some((v) => v.name === name)) name = `${name}-${SUFFIX}`;
+    name = mode === "projected"
+      ? `${PROJECTED_TOKEN_PREFIX}${suffix}`
+      : secretName.replaceAll(".", "-");
+    if (mode === "secret" && volumes.some((v) => v.name === name)) name = `${name}-${suffix}`;
   }
   const mount: VolumeMount = { name, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
   let needsVolume = false;

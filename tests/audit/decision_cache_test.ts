@@ -27,7 +27,10 @@ import { admittedView, messageKey } from "../../src/report/build.ts";
 import type { AuditReport } from "../../src/report/model.ts";
 import { OUTPUT_FORMATS, renderReport } from "../../src/report/render.ts";
 import { extractFromObject } from "../../src/workloads/extract.ts";
-import type { TokenVolumeMode } from "../../src/workloads/service_account_token.ts";
+import {
+  type TokenVolumeMode,
+  withServiceAccountToken,
+} from "../../src/workloads/service_account_token.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
 import { ORACLE_DIR, sharedOrIgnore } from "../support/shared.ts";
 
@@ -86,34 +89,7 @@ function replica(pod: Pod, i: number, name?: string): Pod {
  * per-pod random suffix, mounted in every container.
  */
 function asStored(pod: Pod, suffix: string): Pod {
-  const p = clone(pod);
-  const name = `kube-api-access-${suffix}`;
-  p.spec.volumes = [...(p.spec.volumes ?? []), {
-    name,
-    projected: {
-      defaultMode: 420,
-      sources: [
-        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
-        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-        {
-          downwardAPI: {
-            items: [{
-              path: "namespace",
-              fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" },
-            }],
-          },
-        },
-      ],
-    },
-  }];
-  for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) {
-    c.volumeMounts = [...(c.volumeMounts ?? []), {
-      name,
-      readOnly: true,
-      mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
-    }];
-  }
-  return p;
+  return withServiceAccountToken(pod, "projected", suffix);
 }
 
 /** The corpus pods, each followed by replicas: renamed, quoted, generateName-only. */
