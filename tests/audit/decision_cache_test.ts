@@ -33,6 +33,7 @@ import {
 } from "../../src/workloads/service_account_token.ts";
 import type { PodSubject } from "../../src/workloads/subject.ts";
 import { ORACLE_DIR, sharedOrIgnore } from "../support/shared.ts";
+import { seededRandom } from "../fuzz/random.ts";
 
 const REALWORLD = sharedOrIgnore("oracle/realworld/corpus.json", import.meta.url);
 
@@ -48,18 +49,6 @@ async function oracleCorpus(): Promise<Corpus> {
 
 async function realworldCorpus(): Promise<Corpus> {
   return JSON.parse(await Deno.readTextFile(REALWORLD.url));
-}
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -469,7 +458,7 @@ function keyOf(set: PolicySet, pod: Pod, allowed: string[], t: TokenVolumeMode) 
 Deno.test("decision cache key: every mutation of a read field changes it, of an unread field does not", async () => {
   const corpus = await oracleCorpus();
   const set = new PolicySet(corpus.psps, undefined);
-  const r = rng(10_2);
+  const r = seededRandom(10_2);
   const counts = { read: 0, unread: 0 };
   for (const pod of corpus.pods) {
     const allowed = set.names;
@@ -640,7 +629,7 @@ Deno.test("decision cache key: seeded random mutations anywhere; one key, one de
       t: "projected" as const,
     },
   ];
-  const r = rng(4242);
+  const r = seededRandom(4242);
   let sameKey = 0;
   let cases = 0;
   for (let i = 0; i < 1500; i++) {

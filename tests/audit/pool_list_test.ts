@@ -15,6 +15,7 @@ import { streamDocumentsAndListItems } from "../../src/io/stream.ts";
 import type { AuditReport } from "../../src/report/model.ts";
 import { ORACLE_DIR, sharedOrIgnore } from "../support/shared.ts";
 import { runDeno } from "../support/cli.ts";
+import { seededRandom } from "../fuzz/random.ts";
 
 type Obj = Record<string, unknown>;
 const corpus = JSON.parse(
@@ -523,18 +524,6 @@ Deno.test("-o sarif on a kubectl JSON List: a field of item N at its line and co
   assert.ok(checked >= 3, `${checked} privileged fields located`);
 });
 
-/** A seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const JUNK = [
   "",
   " ",
@@ -565,7 +554,7 @@ Deno.test("seeded mutations of Lists (240 cases, JSON and YAML): streaming gives
   await setup();
   let streamedCases = 0;
   for (let seed = 1; seed <= 240; seed++) {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const n = 1 + Math.floor(r() * 8);
     const items = pods(n, Math.floor(r() * corpus.pods.length));
     const list = listOf(items, ["List", "PodList", "List"][Math.floor(r() * 3)]);

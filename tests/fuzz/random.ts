@@ -32,6 +32,12 @@ export class Random {
   }
 }
 
+/** Random(seed).next as a plain function: floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
+}
+
 /** The seed of this run (FUZZ_SEED, else a fixed one). */
 export function fuzzSeed(): number {
   const env = Deno.env.get("FUZZ_SEED");

@@ -24,6 +24,7 @@ import {
   streamObjects,
   YamlSplitter,
 } from "../../src/io/stream.ts";
+import { seededRandom } from "../fuzz/random.ts";
 
 const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
 const DIR = await Deno.makeTempDir({ prefix: "stream_test_" });
@@ -366,14 +367,7 @@ function screenByExpressions(text: string): number {
 }
 
 Deno.test("screenJsonItem gives what its expressions give (4,000 seeded texts with odd pieces, ASCII or not)", () => {
-  let a = 20261208;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(20261208);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const base = JSON.stringify(
     {
