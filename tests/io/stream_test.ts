@@ -270,6 +270,67 @@ Deno.test("readLines: lines across chunks, a last line without newline, too long
   assert.match(e.message, /longer than 50000 characters/);
 });
 
+Deno.test("decoding in pieces: characters split by every read and piece boundary, BOMs, U+FFFD", async () => {
+  // 2.5 MB of lines of 1- to 4-byte characters, so that the 64 KiB pieces and 1 MiB reads
+  // end inside characters of every width; a BOM first (dropped), U+FEFF and a real U+FFFD
+  // later (kept)
+  const random = seededRandom(10_1);
+  const chars = ["a", "é", "中", "😀", "\uFEFF", "\uFFFD", " "];
+  const lines: string[] = [];
+  for (let bytes = 0; bytes < 2_500_000;) {
+    let line = "";
+    const n = Math.floor(random() * 120);
+    for (let i = 0; i < n; i++) line += chars[Math.floor(random() * chars.length)];
+    lines.push(line);
+    bytes += new TextEncoder().encode(line).length + 1;
+  }
+  const path = await file("\uFEFF" + lines.join("\n"));
+  const read: string[] = [];
+  for await (const l of readLines(path)) read.push(l);
+  assert.equal(read.length, lines.length);
+  assert.deepEqual(read, lines);
+});
+
+Deno.test("bad bytes past the first MiB: the line is named whether the reader or its consumer counts lines", async () => {
+  const enc = new TextEncoder();
+  const bad = (before: string, after: string, byte: number) =>
+    new Uint8Array([...enc.encode(before), byte, ...enc.encode(after)]);
+  // JSON lines, a YAML stream, and a kubectl-style List (its items' lines are taken many at
+  // a time), each with 20,000 lines before the line with the bad byte
+  const pods = Array.from({ length: 2_500 }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `p${i}`, labels: { app: "x".repeat(300) } },
+    spec: { containers: [{ name: "c", image: "nginx" }] },
+  }));
+  const jsonl = pods.map((p) => JSON.stringify(p)).join("\n") + "\n";
+  const yaml = pods.map((p) => `---\n${JSON.stringify(p, null, 2)}`).join("\n") + "\n";
+  const list = JSON.stringify({ apiVersion: "v1", items: pods, kind: "List" }, null, 4);
+  const listHead = list.slice(0, list.lastIndexOf('"name": "c"'));
+  for (
+    const [text, tail] of [
+      [jsonl, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"caf`],
+      [yaml, `---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: caf`],
+      [listHead, `"name": "caf`],
+    ]
+  ) {
+    assert.ok(enc.encode(text).length > 1 << 20);
+    const line = text.split("\n").length + tail.split("\n").length - 1;
+    for (const [byte, message] of [[0xe9, /invalid UTF-8/], [0x00, /NUL byte/]] as const) {
+      const path = await file(bad(text + tail, '"}}\n', byte));
+      const e = await inputError(() => collect(path));
+      assert.match(e.message, message);
+      // a NUL in a document is named by file only (the whole file is not YAML)
+      if (byte !== 0) assert.equal(e.source.line, line, e.message);
+      const r = await inputError(async () => {
+        for await (const _ of readLines(path)) { /* read */ }
+      });
+      assert.match(r.message, message);
+      assert.equal(r.source.line, line, r.message);
+    }
+  }
+});
+
 Deno.test("jsonProblem: escaped quotes and keys, many keys, long strings", () => {
   assert.equal(jsonProblem(`{"a":"x\\"y","b":"\\\\","c":1}`), undefined);
   assert.match(jsonProblem(`{"a":1,"\\u0061":2}`)!.detail, /duplicate key "a"/);
