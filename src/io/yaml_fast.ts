@@ -27,9 +27,9 @@
  */
 // @ts-types="npm:@types/js-yaml@4.0.9"
 import { FAILSAFE_SCHEMA, load, type LoadOptions, Type } from "js-yaml";
-import { isScalar } from "yaml";
-import { KUBECTL_SCALAR_TAGS } from "./yaml_schema.ts";
+import { type ImplicitTag, implicitTag, resolvePlain } from "./yaml_schema.ts";
 import { listenerState, withMaxDepth } from "./library_internals.ts";
+import { readBlockYaml } from "./yaml_block.ts";
 
 /** 1-based line and column in a text. */
 export interface TextPosition {
@@ -55,44 +55,15 @@ export interface FastLimits {
   maxScalarChars: number;
 }
 
-interface ScalarTag {
-  default?: boolean | "key";
-  test?: RegExp;
-  resolve(value: string, onError: (message: string) => void, options: unknown): unknown;
-}
-
-/**
- * The scalar tags a Composer with YAML_OPTIONS tries on a plain scalar, in its order: kubectl's
- * (tests/io/library_internals_test.ts checks that the Composer's schema holds these).
- */
-const implicitTags = (KUBECTL_SCALAR_TAGS as unknown as ScalarTag[])
-  .filter((t): t is ScalarTag & { test: RegExp } => t.default === true && t.test !== undefined);
-/**
- * One pattern that matches exactly when some tag's test does (most scalars are strings and
- * match none): their alternation, when none has flags, groups or back references.
- */
-const anyImplicit =
-  implicitTags.every((t) => t.test.flags === "" && !/\\\d|\(\?</.test(t.test.source))
-    ? new RegExp(implicitTags.map((t) => `(?:${t.test.source})`).join("|"))
-    : undefined;
-
-const refuse = (message: string): never => {
-  throw new Error(message);
-};
-
-let matched: ScalarTag | undefined;
+let matched: ImplicitTag | undefined;
 /** js-yaml's implicit type: the first of the `yaml` library's tags whose test matches. */
 const yamlCoreScalar = new Type("tag:yaml.org,2002:yaml-core-scalar", {
   kind: "scalar",
   resolve(data: string): boolean {
-    if (anyImplicit && !anyImplicit.test(data)) return false;
-    matched = implicitTags.find((t) => t.test.test(data));
+    matched = implicitTag(data);
     return matched !== undefined;
   },
-  construct(data: string): unknown {
-    const value = matched!.resolve(data, refuse, {});
-    return isScalar(value) ? value.value : value;
-  },
+  construct: (data: string): unknown => resolvePlain(data, matched),
 });
 
 const SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [yamlCoreScalar] });
@@ -170,6 +141,7 @@ function screen(text: string): Screened | undefined {
   let ended = false; // a `...` line was seen
   let escapedBreak = false; // the line before ends with a backslash
   let flow = false; // a flow collection was seen
+  let blockScalar = false; // a block scalar's header was seen
   for (let start = 0; start < text.length; line++) {
     let end = text.indexOf("\n", start);
     if (end < 0) end = text.length;
@@ -181,6 +153,9 @@ function screen(text: string): Screened | undefined {
       if (escapedBreak) return undefined;
       // a last line of spaces without a line break: block scalars may end differently
       if (end === text.length && end > start) return undefined;
+      // spaces on a blank line in a block scalar: js-yaml does not refuse more of them before
+      // the first content line than the content's indentation, as the `yaml` library does
+      if (blockScalar && end > start) return undefined;
       start = end + 1;
       continue;
     }
@@ -248,6 +223,7 @@ function screen(text: string): Screened | undefined {
             // a block scalar's indentation indicator: js-yaml counts from another column in
             // a compact sequence entry
             if (startsToken(prev)) {
+              blockScalar = true;
               for (let j = i + 1; j < end; j++) {
                 const h = text.charCodeAt(j);
                 if (h >= 0x30 && h <= 0x39) return undefined;
@@ -392,6 +368,9 @@ export function fastParseYaml(
   limits: FastLimits,
   opts: { items?: boolean } = {},
 ): FastDocument | undefined {
+  // the block YAML kubectl prints, read without js-yaml
+  const block = readBlockYaml(text, limits, opts);
+  if (block !== undefined) return block;
   const at = screen(text);
   if (!at) return undefined;
   composed.length = 0;

@@ -16,7 +16,7 @@
  * Keys resolve the same way and become strings as JSON needs (`on:` is the key `"true"`,
  * `0755:` the key `"493"`).
  */
-import type { ScalarTag, Tags } from "yaml";
+import { isScalar, type ScalarTag, type Tags } from "yaml";
 
 const BOOL = "tag:yaml.org,2002:bool";
 const TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -98,6 +98,47 @@ export const KUBECTL_SCALAR_TAGS: ScalarTag[] = [
     resolve: (s: string) => goFloat(s, s),
   },
 ];
+
+/** A tag of KUBECTL_SCALAR_TAGS that a plain scalar may resolve by. */
+export interface ImplicitTag {
+  test: RegExp;
+  resolve(value: string, onError: (message: string) => void, options: unknown): unknown;
+}
+
+/**
+ * The scalar tags a Composer with YAML_OPTIONS tries on a plain scalar, in its order: kubectl's
+ * (tests/io/library_internals_test.ts checks that the Composer's schema holds these).
+ */
+const implicitTags = (KUBECTL_SCALAR_TAGS as unknown as (ImplicitTag & { default?: unknown })[])
+  .filter((t) => t.default === true && t.test !== undefined);
+/**
+ * One pattern that matches exactly when some tag's test does (most scalars are strings and
+ * match none): their alternation, when none has flags, groups or back references.
+ */
+const anyImplicit =
+  implicitTags.every((t) => t.test.flags === "" && !/\\\d|\(\?</.test(t.test.source))
+    ? new RegExp(implicitTags.map((t) => `(?:${t.test.source})`).join("|"))
+    : undefined;
+
+/** The tag a plain scalar resolves by (the first whose test matches), or undefined: a string. */
+export function implicitTag(source: string): ImplicitTag | undefined {
+  if (anyImplicit && !anyImplicit.test(source)) return undefined;
+  return implicitTags.find((t) => t.test.test(source));
+}
+
+const refuse = (message: string): never => {
+  throw new Error(message);
+};
+
+/**
+ * What a plain scalar means to the `yaml` library path: the value its implicit tag resolves it
+ * to, or the string. Throws where the tag refuses the text.
+ */
+export function resolvePlain(source: string, tag = implicitTag(source)): unknown {
+  if (tag === undefined) return source;
+  const value = tag.resolve(source, refuse, {});
+  return isScalar(value) ? value.value : value;
+}
 
 /** The `yaml` library's tags with its scalar ones replaced by KUBECTL_SCALAR_TAGS. */
 function kubectlTags(tags: Tags): Tags {
