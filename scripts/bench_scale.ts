@@ -7,7 +7,7 @@
  *   NO_COLOR=1 npx -y deno@2.9.6 run -A scripts/bench_scale.ts [files|convert|startup|all]
  *     [--pods 100000] [--psps 30] [--inputs yaml,jsonl,list,yamllist,auditlog]
  *     [--formats table,json] [--owned 0.75] [--jobs 1,default] [--runs 5] [--keep]
- *     [--oracle DIR] [--go auto|off] [--cache off,on]
+ *     [--oracle DIR] [--go auto|off] [--cache off,on] [--repeat 1]
  *
  * files    audit-pods over generated pods (the oracle corpus pods with varied names and
  *          namespaces; `--owned` of them belong to ReplicaSets of 10 pods, as in a cluster)
@@ -17,7 +17,8 @@
  *          wall time, (pod, PSP) evaluations per second (per wall second and per CPU second of
  *          the child), peak RSS of the child; once per `--jobs` value (threads auditing;
  *          `default` is the CLI's default) and per `--cache` mode (the decision cache off,
- *          FALCO_PSP_DECISION_CACHE=0, and on, with its hits, entries and bytes).
+ *          FALCO_PSP_DECISION_CACHE=0, and on, with its hits, entries and bytes); each
+ *          configuration `--repeat` times, round by round, reported by its median run.
  *          Per-core speed (issue 10): first Kubernetes' own PSP provider (v1.20.2,
  *          pkg/security/podsecuritypolicy, evaluation only, one core: scripts/go_psp_provider)
  *          is built and run on the same pods and PSPs, and every `--jobs 1` line shows the
@@ -57,6 +58,8 @@ const owned = Number(arg("--owned", "0.75"));
 /** `--jobs` values to run with (`default`: the CLI's own choice, one thread per CPU). */
 const jobs = arg("--jobs", "1,default").split(",");
 const runs = Number(arg("--runs", "5"));
+/** Runs of each `files` configuration (the median is shown). */
+const repeat = Math.max(1, Number(arg("--repeat", "1")));
 const keep = Deno.args.includes("--keep");
 const goMode = arg("--go", "auto");
 /**
@@ -413,78 +416,94 @@ async function benchFiles(): Promise<void> {
   const ratios: string[] = [];
   /** JSON lines' rate per format and jobs, and the List lines (issue 10.1's targets). */
   const jsonlRates = new Map<string, number>();
+  const jsonlCpuRates = new Map<string, number>();
   const listTargets: string[] = [];
-  for (const [input, { args, bytes }] of Object.entries(files)) {
-    for (const format of formats) {
-      for (const j of jobs) {
-        for (const cache of cacheModes) {
-          const m = await runCli([
-            "audit-pods",
-            "--psp-file",
-            pspFile,
-            ...args,
-            "-o",
-            format,
-            ...(j === "default" ? [] : ["--jobs", j]),
-          ], {
-            FALCO_PSP_DECISION_CACHE: cache === "off" ? "0" : "1",
-            FALCO_PSP_DECISION_CACHE_STATS: "1",
-          });
-          const cacheLine = /decision cache: [^\n]*/.exec(m.stderr)?.[0];
-          const cacheLabel = `cache ${cache.padEnd(3)}`;
-          const ok = m.code === 0 || m.code === 1;
-          const rate = evals / m.wallS;
-          if (ok && input === "jsonl") jsonlRates.set(`${format} ${j} ${cache}`, rate);
-          if (input === "list" || input === "yamllist") {
-            const lines = jsonlRates.get(`${format} ${j} ${cache}`);
-            const rss = m.rssMB ?? Infinity;
-            listTargets.push(
-              `${input.padEnd(8)} -o ${format.padEnd(5)} --jobs ${j} ${cacheLabel}: ` +
-                (ok
-                  ? `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB [${
-                    rss < TARGET_RSS_MB ? "met" : "NOT MET"
-                  }: < ${TARGET_RSS_MB} MB]; ${fmt(rate)} evals/s ` +
-                    (lines === undefined
-                      ? "[no jsonl run with the same format and jobs to compare]"
-                      : `[${rate >= lines ? "met" : "NOT MET"}: >= JSON lines' ${fmt(lines)}]`)
-                  : `FAILED (exit ${m.code})`),
-            );
-          }
-          const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
-          // Per-core speed: our whole process with one auditing thread against the Go
-          // provider's evaluation-only rate (wall; per CPU second alongside, steadier here).
-          let ratio = "";
-          if (ok && j === "1" && go !== undefined) {
-            const wallRatio = rate / go.evalsPerSec;
-            ratio = `; vs Go ${wallRatio.toFixed(2)}x wall, ${
-              (cpuRate / go.evalsPerCpuSecond).toFixed(2)
-            }x per CPU-s [${
-              wallRatio >= TARGET_GO_RATIO ? "meets" : "MISSES"
-            } >= ${TARGET_GO_RATIO}x]`;
-            ratios.push(
-              `${input.padEnd(8)} -o ${format.padEnd(5)} ${cacheLabel}: ${
-                fmt(rate)
-              } evals/s${ratio}`,
-            );
-          }
-          console.log(
-            `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)} ` +
-              `--jobs ${j === "default" ? `${defaultJobs()} (default)` : j} ${cacheLabel}: ` +
-              (ok
-                ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
-                  `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +
-                  `${m.cpuS?.toFixed(1) ?? "?"} s CPU, ${fmt(cpuRate)} evals/CPU-s; ` +
-                  `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB ` +
-                  `[${
-                    (m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"
-                  } < ${TARGET_RSS_MB}]; ` +
-                  `output ${mb(m.outBytes)}${ratio}` +
-                  (cache === "on" && cacheLine ? `\n    ${cacheLine}` : "")
-                : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
-          );
-        }
-      }
+  // every configuration `--repeat` times, round by round (so that a change of the machine's
+  // load falls on every input alike); each is reported by its run of median wall time
+  const configs = Object.entries(files).flatMap(([input, { args, bytes }]) =>
+    formats.flatMap((format) =>
+      jobs.flatMap((j) => cacheModes.map((cache) => ({ input, args, bytes, format, j, cache })))
+    )
+  );
+  const measured = configs.map(() => [] as Measured[]);
+  for (let round = 0; round < repeat; round++) {
+    for (const [k, { args, format, j, cache }] of configs.entries()) {
+      measured[k].push(
+        await runCli([
+          "audit-pods",
+          "--psp-file",
+          pspFile,
+          ...args,
+          "-o",
+          format,
+          ...(j === "default" ? [] : ["--jobs", j]),
+        ], {
+          FALCO_PSP_DECISION_CACHE: cache === "off" ? "0" : "1",
+          FALCO_PSP_DECISION_CACHE_STATS: "1",
+        }),
+      );
     }
+  }
+  if (repeat > 1) console.log(`each configuration run ${repeat} times; its median run shown\n`);
+  for (const [k, { input, bytes, format, j, cache }] of configs.entries()) {
+    const runs = [...measured[k]].sort((a, b) => a.wallS - b.wallS);
+    const m = runs[(runs.length - 1) >> 1];
+    const spread = runs.length > 1
+      ? ` (runs ${runs.map((r) => r.wallS.toFixed(1)).join("/")} s)`
+      : "";
+    const cacheLine = /decision cache: [^\n]*/.exec(m.stderr)?.[0];
+    const cacheLabel = `cache ${cache.padEnd(3)}`;
+    const ok = m.code === 0 || m.code === 1;
+    const rate = evals / m.wallS;
+    const cpuRate = m.cpuS ? evals / m.cpuS : NaN;
+    if (ok && input === "jsonl") {
+      jsonlRates.set(`${format} ${j} ${cache}`, rate);
+      jsonlCpuRates.set(`${format} ${j} ${cache}`, cpuRate);
+    }
+    if (input === "list" || input === "yamllist") {
+      const lines = jsonlRates.get(`${format} ${j} ${cache}`);
+      const rss = m.rssMB ?? Infinity;
+      listTargets.push(
+        `${input.padEnd(8)} -o ${format.padEnd(5)} --jobs ${j} ${cacheLabel}: ` +
+          (ok
+            ? `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB [${
+              rss < TARGET_RSS_MB ? "met" : "NOT MET"
+            }: < ${TARGET_RSS_MB} MB]; ${fmt(rate)} evals/s ` +
+              (lines === undefined
+                ? "[no jsonl run with the same format and jobs to compare]"
+                : `[${rate >= lines ? "met" : "NOT MET"}: >= JSON lines' ${fmt(lines)}, ${
+                  (100 * rate / lines).toFixed(0)
+                }%]; ${fmt(cpuRate)} evals/CPU-s (${
+                  (100 * cpuRate / jsonlCpuRates.get(`${format} ${j} ${cache}`)!).toFixed(0)
+                }% of JSON lines')`)
+            : `FAILED (exit ${m.code})`),
+      );
+    }
+    // Per-core speed: our whole process with one auditing thread against the Go
+    // provider's evaluation-only rate (wall; per CPU second alongside, steadier here).
+    let ratio = "";
+    if (ok && j === "1" && go !== undefined) {
+      const wallRatio = rate / go.evalsPerSec;
+      ratio = `; vs Go ${wallRatio.toFixed(2)}x wall, ${
+        (cpuRate / go.evalsPerCpuSecond).toFixed(2)
+      }x per CPU-s [${wallRatio >= TARGET_GO_RATIO ? "meets" : "MISSES"} >= ${TARGET_GO_RATIO}x]`;
+      ratios.push(
+        `${input.padEnd(8)} -o ${format.padEnd(5)} ${cacheLabel}: ${fmt(rate)} evals/s${ratio}`,
+      );
+    }
+    console.log(
+      `${input.padEnd(8)} (${mb(bytes).padStart(8)}) -o ${format.padEnd(5)} ` +
+        `--jobs ${j === "default" ? `${defaultJobs()} (default)` : j} ${cacheLabel}: ` +
+        (ok
+          ? `${m.wallS.toFixed(1)} s wall, ${fmt(rate)} evals/s ` +
+            `[${rate >= TARGET_EVALS ? "meets" : "MISSES"} >= ${fmt(TARGET_EVALS)}]; ` +
+            `${m.cpuS?.toFixed(1) ?? "?"} s CPU, ${fmt(cpuRate)} evals/CPU-s; ` +
+            `peak RSS ${m.rssMB?.toFixed(0) ?? "?"} MB ` +
+            `[${(m.rssMB ?? Infinity) < TARGET_RSS_MB ? "meets" : "MISSES"} < ${TARGET_RSS_MB}]; ` +
+            `output ${mb(m.outBytes)}${spread}${ratio}` +
+            (cache === "on" && cacheLine ? `\n    ${cacheLine}` : "")
+          : `FAILED (exit ${m.code}): ${m.stderr.trim().slice(0, 400)}`),
+    );
   }
   if (listTargets.length) {
     console.log(
