@@ -286,8 +286,19 @@ function plain(i: number, at: number): unknown {
     while (k < e && text.charCodeAt(k) === SP) k++;
     if (k === e) blanks++;
     else {
-      if (k - p <= at) break;
       const c = text.charCodeAt(k);
+      if (k - p <= at) {
+        if (c !== HASH && (k > p || (c !== DASH && c !== DOT))) {
+          // the next content line (not a comment or a marker): found already
+          const resolved = resolvePlain(value);
+          lineStart = p;
+          lineEnd = e;
+          indent = k - p;
+          lineNo = n + 1;
+          return resolved;
+        }
+        break;
+      }
       if (c === HASH) break; // a comment line ends it (advance passes it)
       // a line a plain scalar may not go on with
       if (c >= 128 || PLAIN_FIRST[c] === 0 || (c === DASH && text.charCodeAt(k + 1) === SP)) {

@@ -120,8 +120,23 @@ const anyImplicit =
     ? new RegExp(implicitTags.map((t) => `(?:${t.test.source})`).join("|"))
     : undefined;
 
+/**
+ * Characters a plain scalar that some tag's test matches may start with (every test is
+ * anchored at the start): `~`, the null and boolean words' first letters, signs, `.` and digits
+ * (tests/io/yaml_schema_test.ts checks every test against this). Most keys and values start
+ * with another, and are strings without a test run.
+ */
+const IMPLICIT_FIRST = new Uint8Array(128);
+for (const c of "~nNyYtToOfF-+.0123456789") IMPLICIT_FIRST[c.charCodeAt(0)] = 1;
+
+/** Whether no tag's test can match a text that starts with this character code. */
+export function neverImplicit(c: number): boolean {
+  return c < 128 && IMPLICIT_FIRST[c] === 0;
+}
+
 /** The tag a plain scalar resolves by (the first whose test matches), or undefined: a string. */
 export function implicitTag(source: string): ImplicitTag | undefined {
+  if (source.length > 0 && neverImplicit(source.charCodeAt(0))) return undefined;
   if (anyImplicit && !anyImplicit.test(source)) return undefined;
   return implicitTags.find((t) => t.test.test(source));
 }

@@ -12,7 +12,12 @@ import {
   parseObjectsWithYaml,
 } from "../../src/io/documents.ts";
 import { fastParseYaml } from "../../src/io/yaml_fast.ts";
-import { resolveGoNumber } from "../../src/io/yaml_schema.ts";
+import {
+  implicitTag,
+  KUBECTL_SCALAR_TAGS,
+  neverImplicit,
+  resolveGoNumber,
+} from "../../src/io/yaml_schema.ts";
 import { runDeno } from "../support/cli.ts";
 
 const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
@@ -207,5 +212,29 @@ spec:
     assert.equal(report.items[0].verdict, "refused");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("plain scalars whose first character no tag's test accepts are strings without a test", () => {
+  const tests = KUBECTL_SCALAR_TAGS.map((t) => t.test).filter((t): t is RegExp => !!t);
+  assert.ok(tests.length >= 5);
+  // every test is anchored at the start, so its first character decides
+  for (const t of tests) assert.ok(t.source.startsWith("^") || t.source.startsWith("(?:^"));
+  const printable = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i));
+  const suffixes = ["", ...printable, ...printable.flatMap((a) => printable.map((b) => a + b))];
+  // the words and numbers the tests name, after any first character
+  const words = tests.flatMap((t) => t.source.match(/[A-Za-z0-9.]+/g) ?? []);
+  let checked = 0;
+  for (const first of printable.filter((c) => neverImplicit(c.charCodeAt(0)))) {
+    for (const rest of [...suffixes, ...words, "1_000", "0x1F", "1e3", ".inf"]) {
+      for (const t of tests) assert.ok(!t.test(first + rest), JSON.stringify(first + rest));
+      checked++;
+    }
+  }
+  assert.ok(checked > 500_000, `${checked}`);
+  // and the characters that may start one are not skipped
+  for (const s of ["~", "null", "y", "True", "on", "Off", "no", "-1", "+1", ".5", "0755", ".nan"]) {
+    assert.ok(!neverImplicit(s.charCodeAt(0)), s);
+    assert.ok(implicitTag(s), s);
   }
 });
