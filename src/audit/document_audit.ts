@@ -43,10 +43,12 @@ import {
   admittedView,
   DecisionTable,
   messageKey,
+  positionsOf,
   type ReportSubject,
   reportSubject,
   type SharedDecision,
 } from "../report/build.ts";
+import type { FieldPosition } from "../report/model.ts";
 import { readAuditLine } from "../workloads/audit_log.ts";
 import {
   extractDocument,
@@ -104,6 +106,12 @@ export interface AuditSetup {
   listing?: { notJson: string };
   /** The decision cache's budget (default DEFAULT_CACHE_BUDGET); null: no cache. */
   decisionCache?: CacheBudget | null;
+  /**
+   * SARIF: each pod's outcome carries `fields`, which finds the input positions of its
+   * decision's fields (a function over the pod's text: for an auditor in the thread that
+   * takes its outcomes, as `jobs: 1`).
+   */
+  positions?: boolean;
 }
 
 /**
@@ -275,7 +283,13 @@ export interface ObjectOutcome {
   /** A Namespace object's name and labels (for the `--pss` namespace advice). */
   namespace?: NamespaceLabels;
   /** A pod: what the report keeps of it, its decision's id, and its own message prefix. */
-  pod?: { subject: ReportSubject; decision: number; messagePrefix?: string };
+  pod?: {
+    subject: ReportSubject;
+    decision: number;
+    messagePrefix?: string;
+    /** With AuditSetup.positions: finds the input positions of the decision's fields. */
+    fields?: () => Record<string, FieldPosition>;
+  };
   /**
    * First of the outcomes of a List's item (see pool.ts): `unsure` when the item must be read
    * with its whole document, `error` the item's error.
@@ -399,6 +413,8 @@ export class DocumentAuditor {
   readonly #auditIds = new Set<string>();
   /** Decision ids of pods decided before, by decision key. */
   readonly #cache: DecisionCache<CachedDecision<number>> | undefined;
+  /** With AuditSetup.positions: this auditor's decisions by id. */
+  readonly #byId: SharedDecision[] | undefined;
 
   constructor(setup: AuditSetup) {
     this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only), setup.pss);
@@ -408,6 +424,7 @@ export class DocumentAuditor {
     this.#listing = setup.listing;
     const budget = setup.decisionCache === undefined ? DEFAULT_CACHE_BUDGET : setup.decisionCache;
     this.#cache = budget ? new DecisionCache(budget) : undefined;
+    this.#byId = setup.positions ? [] : undefined;
   }
 
   /** The decision cache's figures (undefined: no cache). */
@@ -546,17 +563,32 @@ export class DocumentAuditor {
       const hit = this.#cache!.get(key, (e) => reusableFor(e, subject.pod));
       if (hit) {
         const prefix = messagePrefixFor(hit, subject.pod);
+        const shared = this.#byId?.[hit.decision];
         return {
           subject: reportSubject(subject),
           decision: hit.decision,
           ...(prefix !== undefined ? { messagePrefix: prefix } : {}),
+          // as ReportBuilder.addRepeat finds them
+          ...(shared
+            ? {
+              fields: () =>
+                positionsOf(subject, {
+                  verdict: hit.verdict,
+                  policy: shared.policy,
+                  results: shared.results,
+                }),
+            }
+            : {}),
         };
       }
     } else this.#cache?.skip();
     const decision = this.#policies.admit(subject, allowed, this.#tokenVolume);
     const before = this.#decisions.size;
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
-    if (shared.id >= before) fresh.push(shared);
+    if (shared.id >= before) {
+      fresh.push(shared);
+      this.#byId?.push(shared);
+    }
     if (key) this.#cache!.set(key, cachedDecision(shared.id, decision, subject.pod));
     const messageEnd = messageKey(decision);
     return {
@@ -565,6 +597,8 @@ export class DocumentAuditor {
       ...(decision.message !== undefined
         ? { messagePrefix: decision.message.slice(0, decision.message.length - messageEnd!.length) }
         : {}),
+      // as ReportBuilder.add finds them
+      ...(this.#byId ? { fields: () => positionsOf(subject, decision) } : {}),
     };
   }
 }

@@ -489,6 +489,7 @@ export async function auditDocuments(
         o.pod.subject,
         shared,
         prefix === undefined ? undefined : prefix + shared.message,
+        o.pod.fields,
       );
     },
   });

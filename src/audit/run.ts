@@ -124,13 +124,20 @@ export async function auditPodsInParallel(
     decisionCache?: CacheBudget | null;
     /** Receives the decision caches' figures (summed over threads) after the audit. */
     cacheStats?: (stats: CacheStats) => void;
+    /**
+     * SARIF: the report keeps the input positions of the fields of each row's first pod, as
+     * the one-thread audit does; they are found where the pod's text is, so the audit takes
+     * one thread (`jobs` is then 1).
+     */
+    positions?: boolean;
   },
 ): Promise<AuditReport> {
   const tokenVolume = opts.tokenVolume ?? "projected";
   const names = candidateNames(policies.map((p) => p.psp), only);
+  const positions = opts.positions === true;
   const builder = new ReportBuilder(names, {
     ...opts.report,
-    positions: false,
+    positions,
     pss: reportPss(opts.pss, policies.length > 0),
   });
   const { documents, listing } = inputs;
@@ -143,6 +150,7 @@ export async function auditPodsInParallel(
     ...(opts.pss ? { pss: opts.pss } : {}),
     ...(listing ? { listing: { notJson: listing.notJson } } : {}),
     ...(opts.decisionCache !== undefined ? { decisionCache: opts.decisionCache } : {}),
+    ...(positions ? { positions } : {}),
   };
   const sources: (DocumentSource | ListingSource)[] = documents ? await documents.sources() : [];
   if (listing) {
@@ -155,7 +163,7 @@ export async function auditPodsInParallel(
     });
   }
   const stats = await auditDocuments(sources, setup, builder, {
-    jobs: opts.jobs,
+    jobs: positions ? 1 : opts.jobs,
     warn: opts.warn ?? warn,
     ...(documents
       ? {
@@ -238,8 +246,8 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
   }
   // Without PSPs (Pod Security Standards only) no pod needs to know which PSPs it may use.
   const access = policies.length > 0 ? await inputs.access() : undefined;
-  // Field positions are printed by SARIF only; finding them costs a lookup per field, so
-  // SARIF of files takes the one-thread path, which keeps each pod's positions at hand.
+  // Field positions are printed by SARIF only; they are found in each pod's text, so SARIF
+  // is audited in this thread (auditPodsInParallel with one job: Lists still stream).
   // Objects read from a cluster have no positions.
   const positions = opts.output === "sarif";
   const reportOptions = {
@@ -254,7 +262,7 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
     : undefined;
   const parallel = inputs.listing
     ? { listing: inputs.listing }
-    : inputs.documents && !positions && (!access || access.rbac)
+    : inputs.documents && (!access || access.rbac)
     ? { documents: inputs.documents }
     : undefined;
   const report = parallel
@@ -266,6 +274,7 @@ export async function runAudit(opts: AuditRunOptions, inputs: AuditInputs): Prom
       ...(opts.pss ? { pss: opts.pss } : {}),
       decisionCache,
       ...(cacheStats ? { cacheStats } : {}),
+      ...(positions && !inputs.listing ? { positions } : {}),
     })
     : await auditPods(policies, inputs, access, only, {
       ...reportOptions,

@@ -460,7 +460,7 @@ export function objectPath(field: string): (string | number)[] {
  * a refused pod, the chosen PSP's changes of a changed one, none for an admitted
  * pod (finding a position can mean parsing the object's text again).
  */
-function positionsOf(
+export function positionsOf(
   subject: PodSubject,
   decision: Pick<DecisionLike, "verdict" | "policy" | "results">,
 ) {

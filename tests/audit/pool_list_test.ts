@@ -100,14 +100,17 @@ interface Outcome {
   warnings: string[];
 }
 
-/** The audit of `opts`: `jobs` 0 is the one-thread audit (documents read whole). */
-async function audit(opts: FileInputOptions, jobs: number): Promise<Outcome> {
+/**
+ * The audit of `opts`: `jobs` 0 is the one-thread audit (documents read whole); `positions`:
+ * with the input positions SARIF prints.
+ */
+async function audit(opts: FileInputOptions, jobs: number, positions = false): Promise<Outcome> {
   const warnings: string[] = [];
   const inputs = fileInputs(opts, (m) => warnings.push(m));
   const policies = await inputs.policies();
   try {
     const report = jobs === 0
-      ? await auditPods(policies, inputs, undefined, undefined, { positions: false })
+      ? await auditPods(policies, inputs, undefined, undefined, { positions })
       : await auditPodsInParallel(
         policies,
         { documents: inputs.documents! },
@@ -116,6 +119,7 @@ async function audit(opts: FileInputOptions, jobs: number): Promise<Outcome> {
         {
           jobs,
           warn: (m) => warnings.push(m),
+          ...(positions ? { positions } : {}),
         },
       );
     return { report, warnings };
@@ -452,7 +456,7 @@ Deno.test("a gzip-compressed List, and a List read from a FIFO (input that canno
   }
 });
 
-Deno.test("a List on stdin (the CLI): the one-thread path's exit code, warnings and error text", async () => {
+Deno.test("a List on stdin (the CLI): the same exit code, warnings and error text in every format", async () => {
   await setup();
   const root = new URL("../../", import.meta.url).pathname;
   const run = (args: string[], stdin: string) =>
@@ -466,17 +470,46 @@ Deno.test("a List on stdin (the CLI): the one-thread path's exit code, warnings 
   const good = kubectlJson(listOf(items));
   const bad = kubectlYaml(listOf(ten())).replace("name: seven", 'name: "seven');
   for (const text of [good, bad]) {
-    // SARIF takes the one-thread path, which reads each document whole
-    const whole = await run(["-o", "sarif"], text);
+    // SARIF is audited in this thread; JSON by the workers
+    const sarif = await run(["-o", "sarif"], text);
     const streamed = await run(["-o", "json"], text);
-    assert.equal(streamed.code, whole.code, streamed.stderr);
-    assert.equal(streamed.stderr, whole.stderr);
+    assert.equal(streamed.code, sarif.code, streamed.stderr);
+    assert.equal(streamed.stderr, sarif.stderr);
   }
   const ok = await run(["-o", "json"], good);
   assert.equal(
     JSON.parse(ok.stdout).items.reduce((n: number, i: { pods: number }) => n + i.pods, 0),
     30,
   );
+});
+
+Deno.test("SARIF's input positions: Lists streamed in this thread give the one-thread audit's report", async () => {
+  await setup();
+  const items = pods(corpus.pods.length);
+  items[3] = { ...items[3], spec: { ...items[3].spec as Obj, notAField: 1 } };
+  const list = listOf(items);
+  const files = [
+    await write("pos.json", kubectlJson(list)),
+    await write("pos.yaml", kubectlYaml(list)),
+    await write(
+      "pos-deploy.yaml",
+      kubectlYaml(listOf(workloads("Deployment", 30), "DeploymentList")),
+    ),
+    await write("pos-not-list.json", kubectlJson({ apiVersion: "v1", items: ten() })),
+    await write("pos-bad.yaml", kubectlYaml(listOf(ten())).replace("name: seven", 'name: "seven')),
+    await write("pos-stream.yaml", items.slice(0, 40).map((p) => stringify(p)).join("---\n")),
+  ];
+  for (const file of files) {
+    const opts = options([file]);
+    const whole = await audit(opts, 0, true);
+    const streamed = await audit(opts, 1, true);
+    assert.deepEqual(streamed, whole, file);
+  }
+  // the positions are there: the refused pods' fields, at their lines in the List's file
+  const { report } = await audit(options([files[0]]), 1, true);
+  const located = report!.items.filter((i) => Object.keys(i.location?.fields ?? {}).length > 0);
+  assert.ok(located.length >= 5, `${located.length} rows with positions`);
+  assert.ok(await streamedItems(files[0]) === items.length);
 });
 
 Deno.test("-o sarif on a kubectl JSON List: a field of item N at its line and column in the file", async () => {
