@@ -1,16 +1,25 @@
 /**
- * Whether the two tricks of the YAML reading still pay for themselves (issue 11.12): the
- * js-yaml fast path (src/io/yaml_fast.ts, through parseObjects) against the `yaml` library
- * alone (parseObjectsWithYaml), each with and without a `process.env` view that turns the
- * `yaml` library's per-token debug-switch reads into plain property reads (the program used
- * one until this benchmark showed it no longer paid: see src/io/library_internals.ts). Each configuration runs in a fresh process (the view cannot be
- * undone), parses the same documents (the oracle corpus's pods as YAML documents, repeated),
- * and reports the best of `--runs` passes.
+ * Whether the tricks of the YAML reading still pay for themselves (issue 11.12): the fast
+ * path (src/io/yaml_fast.ts, through parseObjects: the block reader of yaml_block.ts, then
+ * js-yaml) against the `yaml` library alone (parseObjectsWithYaml), each with and without a
+ * `process.env` view that turns the `yaml` library's per-token debug-switch reads into plain
+ * property reads (the program used one until this benchmark showed it no longer paid: see
+ * src/io/library_internals.ts). Each configuration runs in a fresh process (the view cannot
+ * be undone), parses the same documents (the oracle corpus's pods as YAML documents, repeated),
+ * and reports the best of `--runs` passes; the block reader and js-yaml are also measured
+ * alone.
  *
  *   npx -y deno@2.9.6 run -A scripts/bench_yaml.ts [--docs N] [--runs N]
  */
 import { stringify } from "yaml";
-import { parseObjects, parseObjectsWithYaml } from "../src/io/documents.ts";
+import {
+  MAX_NESTING,
+  MAX_SCALAR_CHARS,
+  parseObjects,
+  parseObjectsWithYaml,
+} from "../src/io/documents.ts";
+import { readBlockYaml } from "../src/io/yaml_block.ts";
+import { readWithJsYaml } from "../src/io/yaml_fast.ts";
 import process from "node:process";
 
 /** The `yaml` library's debug switches, read from `process.env` for every token. */
@@ -68,18 +77,33 @@ const arg = (name: string, fallback: string) => {
 const docs = Number(arg("--docs", "20000"));
 const runs = Number(arg("--runs", "3"));
 
+const LIMITS = { maxNesting: MAX_NESTING, maxScalarChars: MAX_SCALAR_CHARS };
+
+/** The readers measured: the `yaml` library alone, the fast path, and its two readers alone. */
+const READERS = {
+  yaml: (t: string) => parseObjectsWithYaml(t, "bench.yaml"),
+  fast: (t: string) => parseObjects(t, "bench.yaml"),
+  block: (t: string) => readBlockYaml(t, LIMITS),
+  "js-yaml": (t: string) => readWithJsYaml(t, LIMITS),
+};
+type Reader = keyof typeof READERS;
+
 /** One configuration, measured in this process: documents per second, best of `runs`. */
-async function measure(reader: "fast" | "yaml", envView: boolean): Promise<number> {
+async function measure(reader: Reader, envView: boolean): Promise<number> {
   if (envView) cacheYamlDebugSwitches();
   const corpus = JSON.parse(
     await Deno.readTextFile(new URL("../fixtures/oracle/corpus.json", import.meta.url)),
   ) as { pods: unknown[] };
   const texts = corpus.pods.map((p) => stringify(p, { schema: "yaml-1.1" }));
-  const read = reader === "fast" ? parseObjects : parseObjectsWithYaml;
+  const read = READERS[reader];
+  if (reader === "block" || reader === "js-yaml") {
+    const missed = texts.filter((t) => read(t) === undefined).length;
+    if (missed) console.error(`${reader}: ${missed} of ${texts.length} documents not read by it`);
+  }
   let best = Infinity;
   for (let r = 0; r < runs + 1; r++) { // the first pass warms up and is not counted
     const start = performance.now();
-    for (let i = 0; i < docs; i++) read(texts[i % texts.length], "bench.yaml");
+    for (let i = 0; i < docs; i++) read(texts[i % texts.length]);
     const ms = performance.now() - start;
     if (r > 0) best = Math.min(best, ms);
   }
@@ -89,11 +113,11 @@ async function measure(reader: "fast" | "yaml", envView: boolean): Promise<numbe
 const child = arg("--child", "");
 if (child) {
   const [reader, env] = child.split(",");
-  console.log(JSON.stringify(await measure(reader as "fast" | "yaml", env === "env")));
+  console.log(JSON.stringify(await measure(reader as Reader, env === "env")));
 } else {
   const results = new Map<string, number>();
-  for (const reader of ["yaml", "fast"]) {
-    for (const env of ["plain", "env"]) {
+  for (const reader of Object.keys(READERS)) {
+    for (const env of reader === "yaml" || reader === "fast" ? ["plain", "env"] : ["plain"]) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -121,4 +145,5 @@ if (child) {
   console.log(`                             x${ratio("fast,env", "yaml,env")} (env view)`);
   console.log(`env view, yaml library path: x${ratio("yaml,env", "yaml,plain")}`);
   console.log(`env view, fast path:         x${ratio("fast,env", "fast,plain")}`);
+  console.log(`block reader vs js-yaml:     x${ratio("block,plain", "js-yaml,plain")}`);
 }

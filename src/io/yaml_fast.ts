@@ -369,8 +369,15 @@ export function fastParseYaml(
   opts: { items?: boolean } = {},
 ): FastDocument | undefined {
   // the block YAML kubectl prints, read without js-yaml
-  const block = readBlockYaml(text, limits, opts);
-  if (block !== undefined) return block;
+  return readBlockYaml(text, limits, opts) ?? readWithJsYaml(text, limits, opts);
+}
+
+/** fastParseYaml with js-yaml alone (the texts the block reader leaves come here). */
+export function readWithJsYaml(
+  text: string,
+  limits: FastLimits,
+  opts: { items?: boolean } = {},
+): FastDocument | undefined {
   const at = screen(text);
   if (!at) return undefined;
   composed.length = 0;
