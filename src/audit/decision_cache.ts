@@ -25,7 +25,7 @@
  *
  * Budget and eviction: at most `entries` keys and `bytes` of key text (2 bytes a character
  * plus ENTRY_OVERHEAD per entry), least recently used first out. Values are small records
- * (decision ids) of decisions the decision table holds anyway. (The reverted memo of
+ * referring to decisions the decision table holds anyway. (The reverted memo of
  * commit 06b5b4e kept whole decisions, admitted pods sharing the input's objects, and doubled
  * peak RSS.) `FALCO_PSP_DECISION_CACHE=0` turns the cache off (for measuring);
  * `FALCO_PSP_DECISION_CACHE_STATS=1` prints its figures on stderr after the audit.

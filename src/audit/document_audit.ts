@@ -411,10 +411,10 @@ export class DocumentAuditor {
   readonly #decisions = new DecisionTable();
   /** auditIDs whose pod this auditor read (see #auditEvent). */
   readonly #auditIds = new Set<string>();
-  /** Decision ids of pods decided before, by decision key. */
-  readonly #cache: DecisionCache<CachedDecision<number>> | undefined;
-  /** With AuditSetup.positions: this auditor's decisions by id. */
-  readonly #byId: SharedDecision[] | undefined;
+  /** Decisions of pods decided before (this auditor's shared copies), by decision key. */
+  readonly #cache: DecisionCache<CachedDecision<SharedDecision>> | undefined;
+  /** AuditSetup.positions: outcomes carry `fields`. */
+  readonly #positions: boolean;
 
   constructor(setup: AuditSetup) {
     this.#policies = new PolicySet(setup.policies, setup.only && new Set(setup.only), setup.pss);
@@ -424,7 +424,7 @@ export class DocumentAuditor {
     this.#listing = setup.listing;
     const budget = setup.decisionCache === undefined ? DEFAULT_CACHE_BUDGET : setup.decisionCache;
     this.#cache = budget ? new DecisionCache(budget) : undefined;
-    this.#byId = setup.positions ? [] : undefined;
+    this.#positions = setup.positions === true;
   }
 
   /** The decision cache's figures (undefined: no cache). */
@@ -563,19 +563,18 @@ export class DocumentAuditor {
       const hit = this.#cache!.get(key, (e) => reusableFor(e, subject.pod));
       if (hit) {
         const prefix = messagePrefixFor(hit, subject.pod);
-        const shared = this.#byId?.[hit.decision];
         return {
           subject: reportSubject(subject),
-          decision: hit.decision,
+          decision: hit.decision.id,
           ...(prefix !== undefined ? { messagePrefix: prefix } : {}),
           // as ReportBuilder.addRepeat finds them
-          ...(shared
+          ...(this.#positions
             ? {
               fields: () =>
                 positionsOf(subject, {
                   verdict: hit.verdict,
-                  policy: shared.policy,
-                  results: shared.results,
+                  policy: hit.decision.policy,
+                  results: hit.decision.results,
                 }),
             }
             : {}),
@@ -585,11 +584,8 @@ export class DocumentAuditor {
     const decision = this.#policies.admit(subject, allowed, this.#tokenVolume);
     const before = this.#decisions.size;
     const shared = this.#decisions.shared(decision, admittedView(decision.admitted));
-    if (shared.id >= before) {
-      fresh.push(shared);
-      this.#byId?.push(shared);
-    }
-    if (key) this.#cache!.set(key, cachedDecision(shared.id, decision, subject.pod));
+    if (shared.id >= before) fresh.push(shared);
+    if (key) this.#cache!.set(key, cachedDecision(shared, decision, subject.pod));
     const messageEnd = messageKey(decision);
     return {
       subject: reportSubject(subject),
@@ -598,7 +594,7 @@ export class DocumentAuditor {
         ? { messagePrefix: decision.message.slice(0, decision.message.length - messageEnd!.length) }
         : {}),
       // as ReportBuilder.add finds them
-      ...(this.#byId ? { fields: () => positionsOf(subject, decision) } : {}),
+      ...(this.#positions ? { fields: () => positionsOf(subject, decision) } : {}),
     };
   }
 }
