@@ -121,8 +121,7 @@ function advance(first = false): void {
   while (p < length) {
     let e = text.indexOf("\n", p);
     if (e < 0) e = length;
-    let i = p;
-    while (i < e && text.charCodeAt(i) === SP) i++;
+    const i = spacesEnd(p, e);
     if (i < e) {
       const c = text.charCodeAt(i);
       if (c === HASH) printable(i, e);
@@ -155,10 +154,15 @@ function printable(from: number, to: number): void {
   }
 }
 
+/** Where the spaces from `i` end, at `end` at most. */
+function spacesEnd(i: number, end: number): number {
+  while (i < end && text.charCodeAt(i) === SP) i++;
+  return i;
+}
+
 /** Whether text[from, lineEnd) holds only spaces. */
 function blankTo(from: number): boolean {
-  for (let i = from; i < lineEnd; i++) if (text.charCodeAt(i) !== SP) return false;
-  return true;
+  return spacesEnd(from, lineEnd) === lineEnd;
 }
 
 /** Whether a sequence entry (`-` then a space or the line's end) is at `i` of the line. */
@@ -193,8 +197,7 @@ function mapping(at: number, keyAt: number, depth: number): Record<string, unkno
     if (key === "__proto__" || Object.hasOwn(object, key) || implicitTag(key) !== undefined) {
       throw NOT_BLOCK;
     }
-    let i = colon + 1;
-    while (i < lineEnd && text.charCodeAt(i) === SP) i++;
+    const i = spacesEnd(colon + 1, lineEnd);
     object[key] = i === lineEnd ? below(at, depth, key) : inline(i, at, depth + 1);
     if (eof || indent < at) return object;
     if (indent > at) throw NOT_BLOCK;
@@ -224,8 +227,7 @@ function sequence(at: number, depth: number, track: boolean): unknown[] {
   const items: unknown[] = [];
   let starts: TextPosition[] | undefined = track ? [] : undefined;
   for (;;) {
-    let i = lineStart + at + 1;
-    while (i < lineEnd && text.charCodeAt(i) === SP) i++;
+    const i = spacesEnd(lineStart + at + 1, lineEnd);
     if (i === lineEnd || entryAt(i)) throw NOT_BLOCK; // an empty entry, or `- - x`
     if (keyEnd(i) >= 0) {
       starts?.push({ line: lineNo + 1, column: i - lineStart + 1 });
@@ -282,8 +284,7 @@ function plain(i: number, at: number): unknown {
   while (p < length) {
     let e = text.indexOf("\n", p);
     if (e < 0) e = length;
-    let k = p;
-    while (k < e && text.charCodeAt(k) === SP) k++;
+    const k = spacesEnd(p, e);
     if (k === e) blanks++;
     else {
       const c = text.charCodeAt(k);
@@ -401,8 +402,7 @@ function literal(i: number, at: number): string {
   while (p < length) {
     const e = text.indexOf("\n", p);
     if (e < 0) throw NOT_BLOCK; // a last line without a line break: its end is not read here
-    let k = p;
-    while (k < e && text.charCodeAt(k) === SP) k++;
+    const k = spacesEnd(p, e);
     if (k === e) {
       if (content < 0) blankBefore = Math.max(blankBefore, e - p);
       else if (e - p > content) throw NOT_BLOCK; // spaces that are content
