@@ -383,7 +383,7 @@ function auditLogReader(
   return {
     async *documents(beforeWait) {
       let lineNo = 0;
-      const opts = { maxLineChars: MAX_LINE_CHARS, beforeWait };
+      const opts = { maxLineChars: MAX_LINE_CHARS, beforeWait, linesBefore: () => lineNo };
       for await (const lines of readLineBatches(file, opts)) {
         for (const text of lines) {
           lineNo++;

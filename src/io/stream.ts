@@ -51,6 +51,12 @@ export interface LineOptions {
    * blocks.
    */
   beforeWait?: () => Promise<void>;
+  /**
+   * How many lines the consumer has read so far (every line yielded: it reads all of a batch
+   * before it asks for the next), when it counts them: then they are not counted again here
+   * (they are only needed for an error's line number).
+   */
+  linesBefore?: () => number;
 }
 
 /** What readLineBatches reads from: a file, stdin, or either decompressed. */
@@ -189,14 +195,11 @@ export async function* readLineBatches(
 /**
  * readLineBatches' batches as text: every complete line of one chunk, each with its `\n`
  * (the input's last line without one, if it has none), so that a reader can take many lines
- * at once (a List's items). Same decoding, limits and errors. `linesBefore`, if given, says
- * how many lines the consumer has read so far (every yielded line, as it reads all of each
- * batch before it asks for the next), so that lines need not be counted here too: they are
- * only needed for an error's line number.
+ * at once (a List's items). Same decoding, limits and errors.
  */
 export async function* readTextBatches(
   file: string,
-  opts: LineOptions & { linesBefore?: () => number } = {},
+  opts: LineOptions = {},
 ): AsyncGenerator<string> {
   const max = opts.maxLineChars ?? MAX_LINE_CHARS;
   const f = await open(file);
@@ -754,6 +757,7 @@ export async function readDocumentLines(file: string, from: number, to: number):
       maxLineChars: MAX_FILE_BYTES,
       what: "document line",
       binaryLine: false,
+      linesBefore: () => lineNo,
     })
   ) {
     for (const line of batch) {

@@ -367,6 +367,32 @@ Deno.test("auditPodsInParallel: an audit log's bad line, or a bad pod in a reque
         log,
       );
     }
+    // a byte that is not UTF-8 past the first MiB (the reader reads 1 MiB at a time and the
+    // parallel audit counts the lines it reads itself): the same line named either way
+    const enc = new TextEncoder();
+    const head = enc.encode(lines.join("\n") + "\n");
+    assert.ok(head.length > 1 << 20);
+    const badBytesLog = `${dir}/bad-bytes.log`;
+    await Deno.writeFile(
+      badBytesLog,
+      new Uint8Array([...head, ...enc.encode(lines[0].slice(0, 40)), 0xff, 0x0a]),
+    );
+    const badBytes = options([], [`${fixtures}oracle-psps.json`], { auditLog: [badBytesLog] });
+    await assertSameError(badBytes, [1, 2], badBytesLog);
+    const inputs = fileInputs(badBytes, () => {});
+    const message = await errorOf(async () =>
+      auditPodsInParallel(
+        await inputs.policies(),
+        { documents: inputs.documents! },
+        undefined,
+        undefined,
+        {
+          jobs: 1,
+          warn: () => {},
+        },
+      )
+    );
+    assert.match(message, new RegExp(`line ${lines.length + 1}\\b.*invalid UTF-8`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
